@@ -1,0 +1,47 @@
+// Consent for third-party apps, and the cancel action that sends the app access_denied.
+import type { Context } from 'koa';
+import { csrfToken } from './csrf.ts';
+import type { InteractionDeps } from './deps.ts';
+import { readForm, pageContext, sendHtml } from './http.ts';
+import { clientName, loadInteraction, type InteractionDetails } from './interaction.ts';
+import { requireCsrf } from './guards.ts';
+import { uiLocales } from './login.ts';
+import { consentPage } from './views/consent.ts';
+
+export async function showConsent(ctx: Context, deps: InteractionDeps, details: InteractionDetails): Promise<void> {
+  const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
+  const app = await clientName(deps.provider, details.params.client_id);
+  const account = details.session?.accountId ? await deps.accounts.findById(details.session.accountId) : undefined;
+  const base = `${deps.basePath}/interaction/${details.uid}`;
+  const scopes = String(details.params.scope ?? 'openid').split(' ');
+  sendHtml(ctx, 200, consentPage(page, {
+    action: `${base}/consent`, cancelAction: `${base}/abort`, csrf: csrfToken(deps.cookieKeys, details.uid),
+    appName: app.name, appUri: app.uri, user: account?.username ?? '', scopes,
+  }));
+}
+
+export async function submitConsent(ctx: Context, deps: InteractionDeps, uid: string): Promise<void> {
+  const details = await loadInteraction(ctx, deps.provider, uid, 'consent');
+  requireCsrf(deps, uid, await readForm(ctx));
+  const { provider } = deps;
+  const accountId = details.session?.accountId;
+  const clientId = String(details.params.client_id);
+  const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId, clientId });
+  if (!grant) throw new Error('grant referenced by the interaction is gone');
+  const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+  const grantId = await grant.save();
+  await provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  ctx.respond = false;
+}
+
+export async function submitAbort(ctx: Context, deps: InteractionDeps, uid: string): Promise<void> {
+  await loadInteraction(ctx, deps.provider, uid);
+  requireCsrf(deps, uid, await readForm(ctx));
+  await deps.provider.interactionFinished(ctx.req, ctx.res, {
+    error: 'access_denied', error_description: 'the person cancelled the sign-in',
+  }, { mergeWithLastSubmission: false });
+  ctx.respond = false;
+}

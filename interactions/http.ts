@@ -1,0 +1,43 @@
+// Small HTTP helpers for our pages: form bodies with a size limit, HTML responses, page context.
+import type { Context } from 'koa';
+import { IdpError } from '../src/errors.ts';
+import { pickLocale, translator } from './i18n/index.ts';
+import type { PageContext } from './views/layout.ts';
+
+const FORM_LIMIT_BYTES = 16 * 1024;
+
+/** Reads an application/x-www-form-urlencoded body; anything else or too large is a 400/413. */
+export async function readForm(ctx: Context): Promise<URLSearchParams> {
+  if (!ctx.is('application/x-www-form-urlencoded')) throw new IdpError('bad_request', 'expected a form submission');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > FORM_LIMIT_BYTES) {
+      const err = new IdpError('bad_request', 'form too large');
+      ctx.status = 413;
+      throw err;
+    }
+    chunks.push(buf);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The trimmed value of a single form field, or '' (a repeated field counts as its first value). */
+export function field(form: URLSearchParams, name: string, max = 1024): string {
+  const v = form.get(name) ?? '';
+  return v.length > max ? v.slice(0, max) : v;
+}
+
+export function sendHtml(ctx: Context, status: number, body: string): void {
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = body;
+}
+
+export function pageContext(ctx: Context, brand: string, basePath: string, uiLocales?: string): PageContext {
+  const locale = pickLocale(uiLocales, ctx.get('Accept-Language') || undefined);
+  return { t: translator(locale), locale, brand, basePath };
+}

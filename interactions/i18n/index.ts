@@ -1,0 +1,39 @@
+// Message lookup and language choice: ui_locales (OIDC Core 3.1.2.1) first, then Accept-Language,
+// then Dutch, the portal's language.
+import { en } from './en.ts';
+import { nl } from './nl.ts';
+
+export type MessageKey = keyof typeof nl;
+export const LOCALES = ['nl', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+const CATALOGUES: Record<Locale, Record<MessageKey, string>> = { nl, en };
+
+export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
+
+export function translator(locale: Locale): Translate {
+  const catalogue = CATALOGUES[locale];
+  return (key, vars = {}) => catalogue[key].replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+}
+
+function toLocale(tag: string): Locale | undefined {
+  const primary = tag.trim().toLowerCase().split('-')[0];
+  return LOCALES.find((l) => l === primary);
+}
+
+/** Picks the first supported language from ui_locales, then Accept-Language (by q), else nl. */
+export function pickLocale(uiLocales: string | undefined, acceptLanguage: string | undefined): Locale {
+  for (const tag of (uiLocales ?? '').split(/\s+/)) {
+    const l = toLocale(tag);
+    if (l) return l;
+  }
+  const ranked = (acceptLanguage ?? '').split(',').map((part, i) => {
+    const [tag = '', ...params] = part.split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean);
+    return { tag, q: q === undefined ? 1 : Number(q), i };
+  }).filter((x) => x.q > 0).sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const { tag } of ranked) {
+    const l = toLocale(tag);
+    if (l) return l;
+  }
+  return 'nl';
+}

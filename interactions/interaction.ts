@@ -1,0 +1,28 @@
+// Loading an interaction for a request: the cookie-bound details, checked against the URL and the
+// step the handler expects (STYLE habit 5). oidc-provider reads the uid from the cookie only.
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import { IdpError } from '../src/errors.ts';
+
+export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export async function loadInteraction(ctx: Context, provider: Provider, uid: string, expectedPrompt?: 'login' | 'consent'): Promise<InteractionDetails> {
+  let details: InteractionDetails;
+  try {
+    details = await provider.interactionDetails(ctx.req, ctx.res);
+  } catch (err) {
+    if (err instanceof errors.SessionNotFound) throw new IdpError('interaction_expired', 'interaction not found for this browser', { cause: err });
+    throw err;
+  }
+  if (details.uid !== uid) throw new IdpError('interaction_expired', 'interaction cookie does not match the URL');
+  if (expectedPrompt && details.prompt.name !== expectedPrompt) {
+    throw new IdpError('wrong_step', `expected the ${expectedPrompt} step, interaction is at ${details.prompt.name}`);
+  }
+  return details;
+}
+
+export async function clientName(provider: Provider, clientId: unknown): Promise<{ name: string; uri?: string | undefined }> {
+  const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+  return { name: client?.clientName ?? (typeof clientId === 'string' ? clientId : '?'), uri: client?.clientUri };
+}

@@ -1,0 +1,31 @@
+// Pages that oidc-provider renders itself (errors, logout confirmation, signed out), in our look.
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { ProviderPages } from '../src/provider/configuration.ts';
+import type { Logger } from '../src/log.ts';
+import { pageContext, sendHtml } from './http.ts';
+import { errorPage, loggedOutPage, logoutPage } from './views/messages.ts';
+
+function uiLocalesOf(ctx: KoaContextWithOIDC): string | undefined {
+  const v = (ctx.oidc?.params as Record<string, unknown> | undefined)?.ui_locales;
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function providerPages(brand: string, basePath: string, logger: Logger): ProviderPages {
+  return {
+    // Never redirects: it is used exactly when the redirect_uri or client cannot be trusted.
+    renderError(ctx, out, error) {
+      const page = pageContext(ctx, brand, basePath, uiLocalesOf(ctx));
+      logger.info('protocol error page', { error: out.error, description: out.error_description, name: error.name, path: ctx.path });
+      const status = ctx.status >= 400 ? ctx.status : 400;
+      sendHtml(ctx, status, errorPage(page, page.t('error.body'), { error: out.error, description: out.error_description }));
+    },
+    logoutSource(ctx, form) {
+      const page = pageContext(ctx, brand, basePath, uiLocalesOf(ctx));
+      sendHtml(ctx, 200, logoutPage(page, form));
+    },
+    postLogoutSuccessSource(ctx) {
+      const page = pageContext(ctx, brand, basePath, uiLocalesOf(ctx));
+      sendHtml(ctx, 200, loggedOutPage(page));
+    },
+  };
+}

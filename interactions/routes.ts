@@ -1,0 +1,63 @@
+// The interaction routes: a small table of method + path → handler, and one error boundary that
+// turns every failure into a page with a clear message and the right status, never a stack trace.
+import type { Context, Middleware, Next } from 'koa';
+import { isIdpError } from '../src/errors.ts';
+import { showConsent, submitAbort, submitConsent } from './consent.ts';
+import type { InteractionDeps } from './deps.ts';
+import { pageContext, sendHtml } from './http.ts';
+import { loadInteraction } from './interaction.ts';
+import { showLogin, submitLogin } from './login.ts';
+import { errorPage } from './views/messages.ts';
+import type { MessageKey } from './i18n/index.ts';
+
+type Handler = (ctx: Context, deps: InteractionDeps, uid: string) => Promise<void>;
+
+async function showCurrentStep(ctx: Context, deps: InteractionDeps, uid: string): Promise<void> {
+  const details = await loadInteraction(ctx, deps.provider, uid);
+  if (details.prompt.name === 'consent') return showConsent(ctx, deps, details);
+  return showLogin(ctx, deps, details);
+}
+
+const ROUTES: Array<{ method: 'GET' | 'POST'; step: string; handler: Handler }> = [
+  { method: 'GET', step: '', handler: showCurrentStep },
+  { method: 'POST', step: 'login', handler: submitLogin },
+  { method: 'POST', step: 'consent', handler: submitConsent },
+  { method: 'POST', step: 'abort', handler: submitAbort },
+];
+
+const UID = /^[A-Za-z0-9_-]{1,64}$/;
+
+const MESSAGE_FOR: Partial<Record<string, MessageKey>> = {
+  interaction_expired: 'error.expired',
+  csrf_failed: 'error.csrf',
+  not_found: 'error.notfound',
+};
+
+export function interactionRoutes(deps: InteractionDeps): Middleware {
+  const prefix = `${deps.basePath}/interaction/`;
+  return async (ctx: Context, next: Next) => {
+    if (!ctx.path.startsWith(prefix)) return next();
+    const [uid = '', step = '', ...rest] = ctx.path.slice(prefix.length).split('/');
+    const route = ROUTES.find((r) => r.method === ctx.method && r.step === step);
+    const page = pageContext(ctx, deps.brand, deps.basePath);
+    if (!UID.test(uid) || rest.length > 0 || !route) {
+      const status = ROUTES.some((r) => r.step === step) && UID.test(uid) ? 405 : 404;
+      return sendHtml(ctx, status, errorPage(page, page.t('error.notfound')));
+    }
+    try {
+      await route.handler(ctx, deps, uid);
+    } catch (err) {
+      if (isIdpError(err, 'wrong_step')) {
+        // Back button or an out-of-order POST: show whatever step the interaction is really at.
+        ctx.status = 303;
+        return ctx.redirect(`${prefix}${uid}`);
+      }
+      if (isIdpError(err) && err.expose) {
+        deps.logger.info('interaction request refused', { errorCode: err.code, path: ctx.path, ip: ctx.ip });
+        const status = ctx.status === 413 ? 413 : err.status;
+        return sendHtml(ctx, status, errorPage(page, page.t(MESSAGE_FOR[err.code] ?? 'error.body')));
+      }
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,40 @@
+// The page frame shared by every screen: brand header, one card, language-aware <html>.
+import type { Locale, Translate } from '../i18n/index.ts';
+import { html, type SafeHtml } from './html.ts';
+
+export interface PageContext {
+  t: Translate;
+  locale: Locale;
+  brand: string;
+  /** Path prefix for our assets (the issuer's path, usually empty). */
+  basePath: string;
+}
+
+export function layout(page: PageContext, title: string, body: SafeHtml): string {
+  return '<!doctype html>\n' + html`<html lang="${page.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title} · ${page.brand}</title>
+<link rel="stylesheet" href="${page.basePath}/assets/style.css">
+</head>
+<body>
+<header class="brand"><span class="brand-name">${page.brand}</span><span class="brand-tagline">${page.t('brand.tagline')}</span></header>
+<main class="card">
+<h1>${title}</h1>
+${body}
+</main>
+</body>
+</html>`.toString();
+}
+
+/** An error box that screen readers announce (role=alert); empty string when there is no error. */
+export function alertBox(message: string | undefined, id = 'form-error'): SafeHtml {
+  return message ? html`<p class="alert" role="alert" id="${id}">${message}</p>` : html``;
+}
+
+/** A notice that is not an error. */
+export function noticeBox(message: string | undefined): SafeHtml {
+  return message ? html`<p class="notice" role="status">${message}</p>` : html``;
+}

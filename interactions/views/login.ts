@@ -1,0 +1,25 @@
+// The password step: username (or e-mail) and password.
+import { alertBox, layout, type PageContext } from './layout.ts';
+import { html } from './html.ts';
+
+export interface LoginView { action: string; cancelAction: string; csrf: string; appName: string; username: string; error?: string | undefined }
+
+export function loginPage(page: PageContext, v: LoginView): string {
+  const { t } = page;
+  const describedBy = v.error ? 'form-error' : undefined;
+  return layout(page, t('login.title'), html`
+<p>${t('login.intro', { app: v.appName })}</p>
+${alertBox(v.error)}
+<form method="post" action="${v.action}" class="stack" novalidate>
+  <input type="hidden" name="csrf" value="${v.csrf}">
+  <label for="username">${t('login.username')}</label>
+  <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="320" value="${v.username}" aria-describedby="${describedBy}" autofocus>
+  <label for="password">${t('login.password')}</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024" aria-describedby="${describedBy}">
+  <button type="submit" class="primary">${t('login.submit')}</button>
+</form>
+<form method="post" action="${v.cancelAction}" class="secondary-form">
+  <input type="hidden" name="csrf" value="${v.csrf}">
+  <button type="submit" class="link">${t('common.cancel')}</button>
+</form>`);
+}

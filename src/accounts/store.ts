@@ -1,0 +1,147 @@
+// The users table behind one small interface. Usernames and emails are unique case-insensitively
+// through their lower-cased copies; login accepts either, so neither may equal another
+// account's username or email.
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { toBoolean, toMillis } from '../db/rows.ts';
+import { IdpError } from '../errors.ts';
+import type { Clock } from '../security/clock.ts';
+import { isRole, type NewUser, type Role, type User } from './types.ts';
+
+interface UserRow {
+  id: string;
+  username: string;
+  username_lower: string;
+  email: string;
+  email_lower: string;
+  name: string;
+  role: string;
+  password_hash: string;
+  disabled: boolean | number;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+export interface AccountStore {
+  create(user: NewUser): Promise<User>;
+  findById(id: string): Promise<User | undefined>;
+  findByUsername(username: string): Promise<User | undefined>;
+  /** By username or email, case-insensitively. */
+  findByLogin(usernameOrEmail: string): Promise<User | undefined>;
+  /** Ordered by username, case-insensitively. */
+  list(filter?: { role?: Role }): Promise<User[]>;
+  setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  setDisabled(id: string, disabled: boolean): Promise<void>;
+  setRole(id: string, role: Role): Promise<void>;
+}
+
+// toLowerCase, not toLocaleLowerCase: the key must not depend on the server's locale.
+const fold = (s: string): string => s.toLowerCase();
+
+export function createAccountStore(db: Knex, clock: Clock): AccountStore {
+  const users = () => db<UserRow>('users');
+
+  async function update(id: string, changes: Partial<UserRow>): Promise<void> {
+    const count = await users().where('id', id).update({ ...changes, updated_at: clock.now() });
+    if (count === 0) throw new IdpError('not_found', 'no such user', { detail: { userId: id } });
+  }
+
+  return {
+    async create(user) {
+      const usernameLower = fold(user.username);
+      const emailLower = fold(user.email);
+      await assertLoginsFree(db, user, usernameLower, emailLower);
+      const now = clock.now();
+      const row: UserRow = {
+        id: randomUUID(),
+        username: user.username,
+        username_lower: usernameLower,
+        email: user.email,
+        email_lower: emailLower,
+        name: user.name,
+        role: user.role,
+        password_hash: user.passwordHash,
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+      };
+      try {
+        await users().insert(row);
+      } catch (err) {
+        // Lost a race with another create between the check and the insert.
+        throw uniqueViolationToConflict(err, user);
+      }
+      return toUser(row);
+    },
+    async findById(id) {
+      return optionalUser(await users().where('id', id).first());
+    },
+    async findByUsername(username) {
+      return optionalUser(await users().where('username_lower', fold(username)).first());
+    },
+    async findByLogin(usernameOrEmail) {
+      const key = fold(usernameOrEmail);
+      const rows = await users().where('username_lower', key).orWhere('email_lower', key).limit(2);
+      // create() keeps usernames and emails apart, so two matches only follow a lost race; the
+      // username match wins, as the exact kind of identifier.
+      return optionalUser(rows.find((r) => r.username_lower === key) ?? rows[0]);
+    },
+    async list(filter = {}) {
+      const query = users().orderBy([{ column: 'username_lower' }, { column: 'id' }]);
+      if (filter.role !== undefined) query.where('role', filter.role);
+      return (await query).map(toUser);
+    },
+    setPasswordHash: (id, passwordHash) => update(id, { password_hash: passwordHash }),
+    setDisabled: (id, disabled) => update(id, { disabled }),
+    setRole: (id, role) => update(id, { role }),
+  };
+}
+
+async function assertLoginsFree(db: Knex, user: NewUser, usernameLower: string, emailLower: string): Promise<void> {
+  const keys = [usernameLower, emailLower];
+  const taken = await db<UserRow>('users')
+    .whereIn('username_lower', keys)
+    .orWhereIn('email_lower', keys)
+    .select('username_lower', 'email_lower');
+  if (taken.some((r) => r.username_lower === usernameLower || r.email_lower === usernameLower)) {
+    throw new IdpError('conflict', `the username "${user.username}" is already taken`);
+  }
+  if (taken.length > 0) {
+    throw new IdpError('conflict', `the email address "${user.email}" is already in use`);
+  }
+}
+
+// SQLite: SQLITE_CONSTRAINT "UNIQUE constraint failed: users.email_lower";
+// PostgreSQL: code 23505 on constraint users_email_lower_unique.
+function uniqueViolationToConflict(err: unknown, user: NewUser): unknown {
+  if (!(err instanceof Error)) return err;
+  const code = (err as Error & { code?: unknown }).code;
+  const unique = code === '23505' || (code === 'SQLITE_CONSTRAINT' && err.message.includes('UNIQUE'));
+  if (!unique) return err;
+  const onEmail = err.message.includes('email_lower');
+  const message = onEmail
+    ? `the email address "${user.email}" is already in use`
+    : `the username "${user.username}" is already taken`;
+  return new IdpError('conflict', message, { cause: err });
+}
+
+function optionalUser(row: UserRow | undefined): User | undefined {
+  return row === undefined ? undefined : toUser(row);
+}
+
+function toUser(row: UserRow): User {
+  if (!isRole(row.role)) {
+    throw new IdpError('internal', 'user row has an unknown role', { detail: { userId: row.id, role: row.role } });
+  }
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    passwordHash: row.password_hash,
+    disabled: toBoolean(row.disabled),
+    createdAt: new Date(toMillis(row.created_at)),
+    updatedAt: new Date(toMillis(row.updated_at)),
+  };
+}

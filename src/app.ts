@@ -1,0 +1,90 @@
+// The composition root for HTTP: security headers, our interaction pages, then the provider.
+import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import type { Knex } from 'knex';
+import { interactionRoutes } from '../interactions/routes.ts';
+import { providerPages } from '../interactions/provider-pages.ts';
+import { createAccountStore } from './accounts/store.ts';
+import { createAuditLog } from './audit/log.ts';
+import type { Config } from './config/schema.ts';
+import type { Secrets } from './config/secrets.ts';
+import { createPasswordFactor } from './factors/password.ts';
+import type { Logger } from './log.ts';
+import { createProvider } from './provider/index.ts';
+import type { Clock } from './security/clock.ts';
+import { createArgon2Hasher, type PasswordHasher } from './security/password-hashing.ts';
+
+export interface AppDeps {
+  config: Config;
+  secrets: Secrets;
+  db: Knex;
+  clock: Clock;
+  logger: Logger;
+  hasher?: PasswordHasher;
+}
+
+const STYLESHEET = new URL('../interactions/assets/style.css', import.meta.url);
+
+function securityHeaders(config: Config): Koa.Middleware {
+  const https = config.issuer.startsWith('https:');
+  return async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('X-Frame-Options', 'DENY');
+    // oidc-provider appends the hash of its one inline script (form_post) to script-src when needed.
+    ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'");
+    if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    await next();
+  };
+}
+
+function errorBoundary(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    const requestId = randomUUID();
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } catch (err) {
+      logger.error('unhandled error', { requestId, path: ctx.path, method: ctx.method, error: err instanceof Error ? err : String(err), stack: err instanceof Error ? err.stack : undefined });
+      ctx.status = 500;
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = `Internal error (request ${requestId}).`;
+    }
+  };
+}
+
+export function createApp(deps: AppDeps) {
+  const { config, secrets, db, clock, logger } = deps;
+  const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
+  const accounts = createAccountStore(db, clock);
+  const audit = createAuditLog(db, clock);
+  const hasher = deps.hasher ?? createArgon2Hasher();
+  const provider = createProvider({
+    config, secrets, db, clock, accounts,
+    pages: providerPages(config.branding.displayName, basePath, logger),
+  });
+  provider.on('server_error', (ctx, err) => logger.error('provider server_error', { path: ctx.path, error: err, stack: err.stack }));
+
+  const app = new Koa();
+  // The parent app must sign cookies with the provider's keys, or _interaction is written unsigned
+  // and every login fails (notes §1, panva/node-oidc-provider#341).
+  app.keys = secrets.cookieKeys;
+  app.proxy = config.trustProxy;
+  app.use(errorBoundary(logger));
+  app.use(securityHeaders(config));
+  app.use(async (ctx, next) => {
+    if (ctx.method !== 'GET' || ctx.path !== `${basePath}/assets/style.css`) return next();
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = await readFile(STYLESHEET);
+  });
+  app.use(interactionRoutes({
+    provider, brand: config.branding.displayName, basePath, cookieKeys: secrets.cookieKeys,
+    password: createPasswordFactor({ findByLogin: (l) => accounts.findByLogin(l), hasher }),
+    hasher, accounts, audit, logger,
+  }));
+  app.use(basePath ? mount(basePath, provider) : mount(provider));
+  return { app, provider, accounts, audit, hasher };
+}

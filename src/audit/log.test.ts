@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Knex } from 'knex';
+import { withTestDatabases } from '../db/test-database.ts';
+import { manualClock } from '../security/clock.ts';
+import { createAuditLog, type AuditLog } from './log.ts';
+
+const T0 = Date.UTC(2026, 10, 25, 12);
+
+for (const backend of await withTestDatabases()) {
+  describe(`audit log on ${backend.name}`, () => {
+    let db: Knex;
+    let cleanup: () => Promise<void>;
+    let audit: AuditLog;
+    const clock = manualClock(T0);
+    before(async () => {
+      ({ db, cleanup } = await backend.open({ migrate: true }));
+      audit = createAuditLog(db, clock);
+    });
+    after(() => cleanup());
+
+    test('record stores every field and list returns them newest first', async () => {
+      await audit.record({ event: 'user.created', userId: 'u1', username: 'alice' });
+      clock.advance(1000);
+      await audit.record({
+        event: 'login.password.failure', userId: 'u1', username: 'alice', ip: '127.0.1.5', clientId: 'portal',
+        detail: { reason: 'bad_password', attempts: 3, locked: false, note: null },
+      });
+      // Same millisecond: insertion order still decides.
+      await audit.record({ event: 'login.throttled', ip: '127.0.1.5' });
+      await audit.record({ event: 'user.created', userId: 'u2', username: 'bob' });
+
+      const all = await audit.list();
+      assert.deepEqual(all.map((e) => e.event), ['user.created', 'login.throttled', 'login.password.failure', 'user.created']);
+      const failure = all[2];
+      assert.ok(failure);
+      assert.equal(failure.at.getTime(), T0 + 1000);
+      assert.equal(failure.clientId, 'portal');
+      assert.equal(failure.ip, '127.0.1.5');
+      assert.deepEqual(failure.detail, { reason: 'bad_password', attempts: 3, locked: false, note: null });
+      const throttled = all[1];
+      assert.ok(throttled);
+      assert.equal(throttled.userId, null);
+      assert.equal(throttled.detail, null);
+    });
+
+    test('list filters by user and honours the limit', async () => {
+      assert.deepEqual((await audit.list({ userId: 'u1' })).map((e) => e.event), ['login.password.failure', 'user.created']);
+      assert.deepEqual((await audit.list({ userId: 'u1', limit: 1 })).map((e) => e.event), ['login.password.failure']);
+      assert.equal((await audit.list({ limit: 0 })).length, 1); // clamped to at least one
+      assert.deepEqual(await audit.list({ userId: 'nobody' }), []);
+    });
+  });
+}

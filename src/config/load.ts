@@ -1,0 +1,110 @@
+// Loads config/default.json, then config/<NODE_ENV>.json and config/local.json when present, then
+// environment variables; validates the result and reports every problem at once.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IdpError } from '../errors.ts';
+import { configSchema, type Config } from './schema.ts';
+
+type Json = Record<string, unknown>;
+export type Env = Record<string, string | undefined>;
+
+const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../config');
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const prev = out[k];
+    out[k] = isObject(prev) && isObject(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+
+function readJson(file: string, problems: string[]): Json {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (isObject(parsed)) return parsed;
+    problems.push(`${file}: must hold a JSON object`);
+  } catch (err) {
+    problems.push(`${file}: ${(err as Error).message}`);
+  }
+  return {};
+}
+
+/** Environment variables and where they go; values are parsed by type. */
+const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
+  ['PORT', ['port'], 'int'],
+  ['ISSUER', ['issuer'], 'string'],
+  ['DATA_DIR', ['dataDir'], 'string'],
+  ['DATABASE_URL', ['databaseUrl'], 'string'],
+  ['LOG_LEVEL', ['logLevel'], 'string'],
+  ['TRUST_PROXY', ['trustProxy'], 'bool'],
+  ['MIGRATE_ON_START', ['migrateOnStart'], 'bool'],
+  ['DISPLAY_NAME', ['branding', 'displayName'], 'string'],
+  ['MFA_REQUIRED_ROLES', ['mfa', 'requiredRoles'], 'list'],
+  ['SESSION_TTL_SECONDS', ['sessions', 'sessionTtlSeconds'], 'int'],
+  ['JWKS', ['secrets', 'jwks'], 'string'],
+  ['COOKIE_KEYS', ['secrets', 'cookieKeys'], 'string'],
+  ['DATA_ENCRYPTION_KEY', ['secrets', 'dataEncryptionKeys'], 'string'],
+  ['DATA_ENCRYPTION_KEYS', ['secrets', 'dataEncryptionKeys'], 'string'],
+];
+
+function parseEnvValue(name: string, raw: string, kind: 'string' | 'int' | 'bool' | 'list', problems: string[]): unknown {
+  if (kind === 'string') return raw;
+  if (kind === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (kind === 'bool') {
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    problems.push(`${name}: expected true or false, got "${raw}"`);
+    return undefined;
+  }
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim());
+  problems.push(`${name}: expected a whole number, got "${raw}"`);
+  return undefined;
+}
+
+function setPath(target: Json, keys: string[], value: unknown): void {
+  let node = target;
+  for (const k of keys.slice(0, -1)) {
+    const next = node[k];
+    node = isObject(next) ? next : (node[k] = {});
+  }
+  const last = keys[keys.length - 1];
+  if (last !== undefined) node[last] = value;
+}
+
+/** Returns the validated config, or throws IdpError('config_invalid') listing every problem. */
+export function loadConfig(env: Env = process.env, configDir = CONFIG_DIR): Config {
+  const problems: string[] = [];
+  const nodeEnv = env.NODE_ENV?.trim() || 'development';
+  let raw: Json = readJson(path.join(configDir, 'default.json'), problems);
+  for (const extra of [`${nodeEnv}.json`, 'local.json']) {
+    const file = path.join(configDir, extra);
+    if (existsSync(file)) raw = deepMerge(raw, readJson(file, problems));
+  }
+  raw.nodeEnv = nodeEnv;
+  for (const [name, keys, kind] of ENV_MAP) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const parsed = parseEnvValue(name, value, kind, problems);
+    if (parsed !== undefined) setPath(raw, keys, parsed);
+  }
+  if (raw.issuer === undefined && typeof raw.port === 'number') raw.issuer = `http://localhost:${raw.port}`;
+  if (!isObject(raw.secrets)) raw.secrets = {};
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !result.success) {
+    throw new IdpError('config_invalid', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { expose: true });
+  }
+  return { ...result.data, dataDir: path.resolve(result.data.dataDir) };
+}
+
+export function isProduction(config: Config): boolean {
+  return config.nodeEnv === 'production';
+}

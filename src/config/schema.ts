@@ -1,0 +1,44 @@
+// The configuration schema: one typed object, validated once at start-up (STYLE habit 1).
+import { z } from 'zod';
+import { ROLES } from '../accounts/types.ts';
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const issuerUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://login.example.com' })
+  .refine((u) => !u.includes('?') && !u.includes('#'), 'must not contain a query or a fragment (OIDC Core 3.1.2.1 / Discovery 4)')
+  .refine((u) => !u.endsWith('/'), 'must not end with a slash');
+
+export const configSchema = z.object({
+  nodeEnv: z.string(),
+  port: z.number().int().min(0).max(65535),
+  issuer: issuerUrl,
+  dataDir: z.string().min(1),
+  databaseUrl: z.string().regex(/^(postgres|postgresql):\/\//, 'must start with postgres:// or postgresql:// (leave it unset for SQLite)').optional(),
+  logLevel: z.enum(LOG_LEVELS),
+  /** Trust X-Forwarded-* from a TLS-terminating proxy in front of us. */
+  trustProxy: z.boolean(),
+  migrateOnStart: z.boolean(),
+  branding: z.object({
+    /** Shown on every page and as the account's issuer in the authenticator app. */
+    displayName: z.string().trim().min(1).max(64),
+  }),
+  mfa: z.object({
+    /** Roles that must enrol TOTP and can never skip it. */
+    requiredRoles: z.array(z.enum(ROLES)),
+  }),
+  sessions: z.object({
+    sessionTtlSeconds: z.number().int().min(60).max(30 * 86400),
+    interactionTtlSeconds: z.number().int().min(60).max(86400),
+  }),
+  secrets: z.object({
+    /** JSON Web Key Set with private signing keys (JWKS env var). */
+    jwks: z.string().optional(),
+    /** Comma-separated cookie signing keys, newest first (COOKIE_KEYS). */
+    cookieKeys: z.string().optional(),
+    /** Base64 of 32 random bytes, newest first, comma-separated for rotation (DATA_ENCRYPTION_KEYS). */
+    dataEncryptionKeys: z.string().optional(),
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,106 @@
+// Signing keys, cookie keys and the data-encryption key. In production they must come from the
+// environment; elsewhere they are generated once and kept in DATA_DIR/secrets.json (mode 0600).
+import { generateKeyPairSync, randomBytes, createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { JWK } from 'oidc-provider';
+import { IdpError } from '../errors.ts';
+import { isProduction } from './load.ts';
+import type { Config } from './schema.ts';
+
+export interface Secrets {
+  jwks: { keys: JWK[] };
+  /** Newest first: the first signs, all verify (rotation). */
+  cookieKeys: string[];
+  /** 32-byte AES keys, newest first: the first encrypts, all decrypt. */
+  dataEncryptionKeys: Buffer[];
+  /** Where they came from, for the start-up log. */
+  source: 'environment' | 'generated' | 'data-dir';
+}
+
+interface StoredSecrets { jwks: { keys: JWK[] }; cookieKeys: string[]; dataEncryptionKeys: string[] }
+
+function kidFor(jwk: JWK): string {
+  return createHash('sha256').update(String(jwk.n ?? jwk.x)).digest('base64url').slice(0, 16);
+}
+
+export function generateSigningKeys(): { keys: JWK[] } {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as JWK;
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as JWK;
+  // RS256 first: it is the default ID token algorithm every relying party supports (OIDC Core 15.1).
+  return { keys: [{ ...rsa, kid: kidFor(rsa), use: 'sig', alg: 'RS256' }, { ...ec, kid: kidFor(ec), use: 'sig', alg: 'ES256' }] };
+}
+
+function generateStored(): StoredSecrets {
+  return {
+    jwks: generateSigningKeys(),
+    cookieKeys: [randomBytes(32).toString('base64url')],
+    dataEncryptionKeys: [randomBytes(32).toString('base64')],
+  };
+}
+
+function parseJwks(raw: string, problems: string[]): { keys: JWK[] } | undefined {
+  try {
+    const parsed = JSON.parse(raw) as { keys?: unknown };
+    if (!Array.isArray(parsed.keys) || parsed.keys.length === 0) throw new Error('expected {"keys":[…]} with at least one key');
+    const keys = parsed.keys as JWK[];
+    if (!keys.every((k) => typeof k === 'object' && k !== null && typeof k.d === 'string')) throw new Error('every key must be a private key (with "d")');
+    if (!keys.some((k) => k.kty === 'RSA')) throw new Error('include an RSA key: RS256 is the default ID token algorithm');
+    return { keys };
+  } catch (err) {
+    problems.push(`JWKS: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+function parseDataKeys(list: string[], problems: string[], name: string): Buffer[] {
+  return list.map((b64, i) => {
+    const key = Buffer.from(b64, 'base64');
+    if (key.length !== 32) problems.push(`${name}: key ${i + 1} must be base64 of exactly 32 bytes (make one with: openssl rand -base64 32)`);
+    return key;
+  });
+}
+
+function splitList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Resolves every secret or throws IdpError('config_invalid') naming exactly what to set. */
+export function resolveSecrets(config: Config): Secrets {
+  const problems: string[] = [];
+  const env = config.secrets;
+  const prod = isProduction(config);
+  const file = path.join(config.dataDir, 'secrets.json');
+  let stored: StoredSecrets | undefined;
+  let source: Secrets['source'] = 'environment';
+  const missing = [env.jwks, env.cookieKeys, env.dataEncryptionKeys].some((v) => v === undefined);
+  if (missing && prod) {
+    if (env.jwks === undefined) problems.push('JWKS is not set: set it to a JSON Web Key Set of private signing keys ({"keys":[…]} with an RSA key)');
+    if (env.cookieKeys === undefined) problems.push('COOKIE_KEYS is not set: set it to one or more long random strings, comma-separated, newest first');
+    if (env.dataEncryptionKeys === undefined) problems.push('DATA_ENCRYPTION_KEYS is not set: set it to base64 of 32 random bytes (openssl rand -base64 32)');
+  } else if (missing) {
+    if (existsSync(file)) {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as StoredSecrets;
+      source = 'data-dir';
+    } else {
+      stored = generateStored();
+      mkdirSync(config.dataDir, { recursive: true });
+      writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+      chmodSync(file, 0o600);
+      source = 'generated';
+    }
+  }
+  const jwks = env.jwks !== undefined ? parseJwks(env.jwks, problems) : stored?.jwks;
+  const cookieKeys = env.cookieKeys !== undefined ? splitList(env.cookieKeys) : (stored?.cookieKeys ?? []);
+  if (env.cookieKeys !== undefined && cookieKeys.some((k) => k.length < 32)) problems.push('COOKIE_KEYS: each key must be at least 32 characters');
+  const dataKeys = env.dataEncryptionKeys !== undefined
+    ? parseDataKeys(splitList(env.dataEncryptionKeys), problems, 'DATA_ENCRYPTION_KEYS')
+    : parseDataKeys(stored?.dataEncryptionKeys ?? [], problems, `${file} dataEncryptionKeys`);
+  if (prod && !/^https:/.test(config.issuer) && !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(config.issuer)) {
+    problems.push(`ISSUER is ${config.issuer}: in production it must be https (cookies and tokens travel over it)`);
+  }
+  if (problems.length > 0 || jwks === undefined) {
+    throw new IdpError('config_invalid', `Cannot start with these secrets (NODE_ENV=${config.nodeEnv}):\n  - ${problems.join('\n  - ')}`, { expose: true });
+  }
+  return { jwks, cookieKeys, dataEncryptionKeys: dataKeys, source };
+}

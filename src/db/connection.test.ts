@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { isIdpError } from '../errors.ts';
+import { describeDatabase, openDatabase, SQLITE_FILE_NAME } from './connection.ts';
+
+test('without a URL it creates the data dir and a SQLite file with the PRAGMAs set', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'jullix-idp-conn-'));
+  const dataDir = path.join(root, 'nested', 'data');
+  const db = await openDatabase({ dataDir });
+  try {
+    assert.ok((await stat(path.join(dataDir, SQLITE_FILE_NAME))).isFile());
+    const pragma = async (name: string): Promise<unknown> => {
+      const rows: unknown = await db.raw(`PRAGMA ${name}`);
+      assert.ok(Array.isArray(rows));
+      const first: unknown = rows[0];
+      assert.ok(typeof first === 'object' && first !== null);
+      return Object.values(first)[0];
+    };
+    assert.equal(await pragma('journal_mode'), 'wal');
+    assert.equal(await pragma('foreign_keys'), 1);
+    assert.equal(await pragma('busy_timeout'), 5000);
+    assert.equal(await pragma('synchronous'), 1); // NORMAL
+  } finally {
+    await db.destroy();
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('an unsupported scheme is a config error that does not echo the URL', async () => {
+  await assert.rejects(openDatabase({ databaseUrl: 'mysql://root:hunter2@db/idp', dataDir: os.tmpdir() }), (err) => {
+    assert.ok(isIdpError(err, 'config_invalid'));
+    assert.match(err.message, /postgres:\/\//);
+    assert.match(err.message, /mysql:/);
+    assert.doesNotMatch(err.message, /hunter2/);
+    return true;
+  });
+});
+
+test('an unreachable PostgreSQL server is database_unavailable, naming host and db but not the password', async () => {
+  // Port 1 on loopback refuses at once.
+  const url = 'postgres://idp:s3cr3t-pw@127.0.0.1:1/idpdb';
+  await assert.rejects(openDatabase({ databaseUrl: url, dataDir: os.tmpdir() }), (err) => {
+    assert.ok(isIdpError(err, 'database_unavailable'));
+    assert.match(err.message, /127\.0\.0\.1:1\/idpdb/);
+    assert.doesNotMatch(err.message, /s3cr3t-pw/);
+    assert.doesNotMatch(JSON.stringify(err.detail), /s3cr3t-pw/);
+    return true;
+  });
+});
+
+test('describeDatabase masks the password and drops the query string', () => {
+  assert.equal(describeDatabase('postgres://idp:pw@db.example:5432/idp?password=pw2'), 'postgres://idp:***@db.example:5432/idp');
+  assert.equal(describeDatabase('postgresql://idp@db.example/idp'), 'postgresql://idp@db.example/idp');
+  assert.equal(describeDatabase('not a url :pw'), 'an unparseable database URL');
+  assert.equal(describeDatabase(undefined, '/var/lib/idp'), `SQLite ${path.join('/var/lib/idp', SQLITE_FILE_NAME)}`);
+  assert.match(describeDatabase(), /SQLite/);
+});

@@ -1,0 +1,77 @@
+// Runs the knex migrations in migrations/. knex's own file loader require()s the files, which
+// cannot load our .ts sources under Node's type stripping, so this source import()s them instead.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Knex } from 'knex';
+import { IdpError } from '../errors.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+// YYYYMMDDHHMMSS_what.ts; the pattern also keeps *.test.ts and stray files out of the list.
+const MIGRATION_FILE = /^\d{14}_[a-z0-9_]+\.ts$/;
+
+interface MigrationModule {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+function isMigrationModule(value: unknown): value is MigrationModule {
+  if (typeof value !== 'object' || value === null) return false;
+  const mod = value as Record<string, unknown>;
+  return typeof mod['up'] === 'function' && typeof mod['down'] === 'function';
+}
+
+/** A knex migration source over one directory; each migration is named by its file name. */
+export function fileMigrationSource(directory: string = MIGRATIONS_DIR): Knex.MigrationSource<string> {
+  return {
+    async getMigrations() {
+      const files = await readdir(directory);
+      return files.filter((f) => MIGRATION_FILE.test(f)).sort();
+    },
+    getMigrationName: (file) => file,
+    async getMigration(file) {
+      const mod: unknown = await import(pathToFileURL(path.join(directory, file)).href);
+      if (!isMigrationModule(mod)) {
+        throw new IdpError('internal', `migration ${file} must export async functions up(knex) and down(knex)`);
+      }
+      return { up: mod.up, down: mod.down };
+    },
+  };
+}
+
+function config(directory: string | undefined): Knex.MigratorConfig {
+  return { migrationSource: fileMigrationSource(directory) };
+}
+
+/** Applies every pending migration in one batch; returns the names applied, oldest first. */
+export async function migrateLatest(db: Knex, directory?: string): Promise<string[]> {
+  const result: unknown = await db.migrate.latest(config(directory));
+  return namesFromBatch(result);
+}
+
+/** Undoes every applied migration, newest first; returns the names rolled back. */
+export async function migrateRollbackAll(db: Knex, directory?: string): Promise<string[]> {
+  const result: unknown = await db.migrate.rollback(config(directory), true);
+  return namesFromBatch(result);
+}
+
+/** Names of migrations present in the directory but not yet applied, oldest first. */
+export async function pendingMigrations(db: Knex, directory?: string): Promise<string[]> {
+  const result: unknown = await db.migrate.list(config(directory));
+  // knex answers [completed, pending]; pending holds our source's specs, i.e. file names.
+  const pending: unknown = Array.isArray(result) ? result[1] : undefined;
+  return stringArray(pending, 'list');
+}
+
+// knex answers latest/rollback with [batchNumber, namesRun].
+function namesFromBatch(result: unknown): string[] {
+  return stringArray(Array.isArray(result) ? result[1] : undefined, 'batch');
+}
+
+function stringArray(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
+    throw new IdpError('internal', `unexpected answer from knex migrator (${what})`);
+  }
+  return value;
+}

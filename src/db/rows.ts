@@ -1,0 +1,18 @@
+// Column conversions shared by the stores: the two databases hand back the same columns in
+// different JavaScript types.
+
+/** A bigint column: node-postgres returns int8 as a string (it may exceed 2^53), SQLite a number. */
+export function toMillis(value: number | string): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isSafeInteger(n)) throw new TypeError(`not a millisecond timestamp: ${String(value)}`);
+  return n;
+}
+
+export function toMillisOrNull(value: number | string | null): number | null {
+  return value === null ? null : toMillis(value);
+}
+
+/** A boolean column: PostgreSQL returns true/false, SQLite 1/0. */
+export function toBoolean(value: boolean | number): boolean {
+  return value === true || value === 1;
+}

@@ -1,0 +1,32 @@
+// `npm start`: run the IdP until SIGINT/SIGTERM. Refuses to start, with a clear message, on bad config.
+import { isIdpError } from './errors.ts';
+import { startIdp } from './server.ts';
+
+async function main(): Promise<void> {
+  const idp = await startIdp();
+  const { config } = idp;
+  const users = await idp.app.accounts.list();
+  console.error(`\n${config.branding.displayName} identity provider listening on ${idp.url}`);
+  console.error(`  issuer:    ${config.issuer}`);
+  console.error(`  discovery: ${config.issuer}/.well-known/openid-configuration`);
+  if (users.length === 0) {
+    console.error('\nNo users yet. Add the first one and a relying app:');
+    console.error('  printf "%s" "a-long-password" | npx jullix-idp user add alice --email alice@example.com --name "Alice" --role customer --password-stdin');
+    console.error('  npx jullix-idp client add --name "My app" --redirect-uri http://localhost:8080/callback --first-party\n');
+  }
+  const shutdown = (signal: string) => {
+    console.error(`${signal}: shutting down`);
+    idp.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (isIdpError(err) && err.expose) {
+    console.error(`jullix-idp cannot start.\n${err.message}`);
+  } else {
+    console.error('jullix-idp cannot start:', err instanceof Error ? err.message : err);
+  }
+  process.exit(1);
+});

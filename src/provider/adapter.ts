@@ -1,0 +1,132 @@
+// oidc-provider's storage: every model (Session, Grant, AccessToken, Client, ...) lives in one
+// table, oidc_models, keyed by (model, id), with the payload as JSON and the columns the
+// provider looks rows up by copied out of it. Contract: notes/oidc-provider.md §6.
+import type { Knex } from 'knex';
+import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
+import { toMillisOrNull } from '../db/rows.ts';
+import { IdpError } from '../errors.ts';
+import type { Clock } from '../security/clock.ts';
+
+interface OidcModelRow {
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  expires_at: number | string | null;
+  consumed_at: number | string | null;
+}
+
+type LookupColumn = 'id' | 'uid' | 'user_code';
+
+/** A class for oidc-provider's `adapter` option; the provider constructs one per model name. */
+export function createAdapterClass(db: Knex, clock: Clock): AdapterConstructor {
+  const table = () => db<OidcModelRow>('oidc_models');
+
+  return class KnexAdapter implements Adapter {
+    readonly model: string;
+
+    constructor(name: string) {
+      this.model = name;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      // consumed_at is left out of the merge so that re-saving a consumed model never revives it.
+      await table()
+        .insert({
+          model: this.model,
+          id,
+          payload: JSON.stringify(payload),
+          grant_id: payload.grantId ?? null,
+          uid: payload.uid ?? null,
+          user_code: payload.userCode ?? null,
+          // undefined means no expiry (DCR clients, initial access tokens without expiresIn).
+          expires_at: expiresIn === undefined ? null : clock.now() + expiresIn * 1000,
+        })
+        .onConflict(['model', 'id'])
+        .merge();
+    }
+
+    find(id: string): Promise<AdapterPayload | undefined> {
+      return this.findBy('id', id);
+    }
+
+    findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return this.findBy('uid', uid);
+    }
+
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return this.findBy('user_code', userCode);
+    }
+
+    async consume(id: string): Promise<void> {
+      await table().where({ model: this.model, id }).update({ consumed_at: clock.now() });
+    }
+
+    async destroy(id: string): Promise<void> {
+      await table().where({ model: this.model, id }).delete();
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await table().where({ model: this.model, grant_id: grantId }).delete();
+    }
+
+    private async findBy(column: LookupColumn, value: string): Promise<AdapterPayload | undefined> {
+      const row = await table()
+        .where('model', this.model)
+        .andWhere(column, value)
+        .first('payload', 'expires_at', 'consumed_at');
+      if (row === undefined) return undefined;
+      // Expired rows stay until the sweep; to the provider they are already gone.
+      const expiresAt = toMillisOrNull(row.expires_at);
+      if (expiresAt !== null && expiresAt <= clock.now()) return undefined;
+      const payload = parsePayload(row.payload, this.model);
+      const consumedAt = toMillisOrNull(row.consumed_at);
+      // The provider only tests truthiness; it stores seconds itself, so give seconds.
+      if (consumedAt !== null) payload.consumed = Math.floor(consumedAt / 1000);
+      return payload;
+    }
+  };
+}
+
+function parsePayload(json: string, model: string): AdapterPayload {
+  const value: unknown = JSON.parse(json);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new IdpError('internal', `stored ${model} payload is not a JSON object`);
+  }
+  return value as AdapterPayload;
+}
+
+// Throttle rows are kept for a day after the last failure: long enough for any lockout window,
+// short enough that the table does not grow with every address that ever mistyped a password.
+export const THROTTLE_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** Deletes expired provider models, finished login state and stale throttle rows; returns how many. */
+export async function deleteExpiredRows(db: Knex, nowMs: number): Promise<number> {
+  const models = await db('oidc_models').whereNotNull('expires_at').andWhere('expires_at', '<=', nowMs).delete();
+  const states = await db('interaction_state').where('expires_at', '<=', nowMs).delete();
+  const throttles = await db('throttle').where('last_failure_at', '<', nowMs - THROTTLE_RETENTION_MS).delete();
+  return models + states + throttles;
+}
+
+/** Sweeps expired rows every `intervalMs` without keeping the process alive; returns a stop function. */
+export function startExpiryCleanup(
+  db: Knex,
+  clock: Clock,
+  intervalMs: number,
+  onError: (err: unknown) => void = (err) => console.error('expired-row cleanup failed', err),
+): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return; // a slow sweep must not pile up behind itself
+    running = true;
+    deleteExpiredRows(db, clock.now())
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

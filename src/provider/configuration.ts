@@ -1,0 +1,94 @@
+// oidc-provider's configuration: what the protocol side of the IdP does. Everything here is from
+// oidc-provider's documented options; we only choose values (see ../shared/notes/oidc-provider.md).
+import type { Configuration, ErrorOut, KoaContextWithOIDC, errors } from 'oidc-provider';
+import type { Config } from '../config/schema.ts';
+import type { Secrets } from '../config/secrets.ts';
+
+/** Pages the provider renders itself; supplied by interactions/ through the composition root. */
+export interface ProviderPages {
+  renderError(ctx: KoaContextWithOIDC, out: ErrorOut, error: errors.OIDCProviderError | Error): void | Promise<void>;
+  logoutSource(ctx: KoaContextWithOIDC, form: string): void | Promise<void>;
+  postLogoutSuccessSource(ctx: KoaContextWithOIDC): void | Promise<void>;
+}
+
+export interface ProviderConfigDeps {
+  config: Config;
+  secrets: Secrets;
+  adapter: NonNullable<Configuration['adapter']>;
+  findAccount: NonNullable<Configuration['findAccount']>;
+  pages: ProviderPages;
+}
+
+export const ACR_VALUES = ['aal1', 'aal2'] as const;
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'roles'];
+/** Custom client metadata: set only by operators (CLI), never self-asserted at registration. */
+export const FIRST_PARTY = 'jullix_first_party';
+
+function interactionsBase(issuer: string): string {
+  const p = new URL(issuer).pathname.replace(/\/$/, '');
+  return `${p}/interaction`;
+}
+
+export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
+  const { config, secrets, pages } = deps;
+  const base = interactionsBase(config.issuer);
+  return {
+    adapter: deps.adapter,
+    findAccount: deps.findAccount,
+    jwks: secrets.jwks,
+    cookies: { keys: secrets.cookieKeys, long: { httpOnly: true, sameSite: 'lax' }, short: { httpOnly: true, sameSite: 'lax' } },
+    acrValues: [...ACR_VALUES],
+    // amr/acr/auth_time on the openid scope puts them in every ID token (notes §2).
+    claims: {
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+      roles: ['roles'],
+    },
+    scopes: SCOPES,
+    responseTypes: ['code'],
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    extraClientMetadata: { properties: [FIRST_PARTY] },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // The default lets any confidential client introspect any token: only the token's own client may.
+        allowedPolicy: (_ctx, client, token) => 'clientId' in token && token.clientId === client.clientId,
+      },
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => 'clientId' in token && token.clientId === client.clientId },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
+    },
+    interactions: { url: (_ctx, interaction) => `${base}/${interaction.uid}` },
+    // First-party apps (set by an operator) get no consent screen: their grant is made or widened here.
+    async loadExistingGrant(ctx) {
+      const { client, session, provider } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const existingId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      const existing = existingId ? await provider.Grant.find(existingId) : undefined;
+      if (client.metadata()[FIRST_PARTY] !== true) return existing;
+      const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope([...(ctx.oidc.requestParamOIDCScopes ?? ['openid'])].join(' '));
+      const claims = [...(ctx.oidc.requestParamClaims ?? [])];
+      if (claims.length > 0) grant.addOIDCClaims(claims);
+      await grant.save();
+      return grant;
+    },
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((u) => new URL(u).origin === origin) ?? false,
+    renderError: pages.renderError,
+    ttl: {
+      AccessToken: 3600,
+      AuthorizationCode: 60,
+      ClientCredentials: 600,
+      IdToken: 3600,
+      Interaction: config.sessions.interactionTtlSeconds,
+      Session: config.sessions.sessionTtlSeconds,
+      Grant: 14 * 86400,
+      RefreshToken: 14 * 86400,
+    },
+    rotateRefreshToken: true,
+  };
+}

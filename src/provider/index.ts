@@ -1,0 +1,32 @@
+// Builds the oidc-provider instance from the validated config and injected dependencies.
+import Provider from 'oidc-provider';
+import type { Knex } from 'knex';
+import type { AccountStore } from '../accounts/store.ts';
+import type { Config } from '../config/schema.ts';
+import type { Secrets } from '../config/secrets.ts';
+import type { Clock } from '../security/clock.ts';
+import { createAdapterClass } from './adapter.ts';
+import { providerConfiguration, type ProviderPages } from './configuration.ts';
+import { createFindAccount } from './find-account.ts';
+
+export interface ProviderDeps {
+  config: Config;
+  secrets: Secrets;
+  db: Knex;
+  clock: Clock;
+  accounts: AccountStore;
+  pages: ProviderPages;
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const provider = new Provider(deps.config.issuer, providerConfiguration({
+    config: deps.config,
+    secrets: deps.secrets,
+    adapter: createAdapterClass(deps.db, deps.clock),
+    findAccount: createFindAccount((id) => deps.accounts.findById(id)),
+    pages: deps.pages,
+  }));
+  // Behind a TLS-terminating proxy, endpoint URLs and Secure cookies follow X-Forwarded-Proto.
+  provider.proxy = deps.config.trustProxy;
+  return provider;
+}

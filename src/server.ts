@@ -1,0 +1,74 @@
+// Starts a whole IdP: config -> secrets -> database -> migrations -> app -> listen. Used by
+// main.ts and by integration tests (each with its own env, data folder and clock).
+import type { Server } from 'node:http';
+import type { Knex } from 'knex';
+import { createApp } from './app.ts';
+import { loadConfig, type Env } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import { resolveSecrets } from './config/secrets.ts';
+import { openDatabase } from './db/connection.ts';
+import { migrateLatest, pendingMigrations } from './db/migrations.ts';
+import { IdpError } from './errors.ts';
+import { createLogger, type Logger } from './log.ts';
+import { startExpiryCleanup } from './provider/adapter.ts';
+import { systemClock, type Clock } from './security/clock.ts';
+import type { PasswordHasher } from './security/password-hashing.ts';
+
+export interface RunningIdp {
+  config: Config;
+  url: string;
+  db: Knex;
+  server: Server;
+  app: ReturnType<typeof createApp>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Env;
+  clock?: Clock;
+  logger?: Logger;
+  hasher?: PasswordHasher;
+  configDir?: string;
+}
+
+export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
+  const config = loadConfig(opts.env ?? process.env, opts.configDir);
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
+  const secrets = resolveSecrets(config);
+  if (secrets.source === 'generated') logger.info('generated development keys', { file: `${config.dataDir}/secrets.json` });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    if (config.migrateOnStart) {
+      const applied = await migrateLatest(db);
+      if (applied.length > 0) logger.info('database migrated', { applied });
+    } else {
+      const pending = await pendingMigrations(db);
+      if (pending.length > 0) throw new IdpError('migrations_pending', `The database needs migrations (${pending.join(', ')}): run "npx jullix-idp migrate" or set MIGRATE_ON_START=true`, { expose: true });
+    }
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const app = createApp({ config, secrets, db, clock, logger, ...(opts.hasher ? { hasher: opts.hasher } : {}) });
+  const stopCleanup = startExpiryCleanup(db, clock, 10 * 60 * 1000);
+  const server = app.app.listen(config.port);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      void db.destroy();
+      reject(err.code === 'EADDRINUSE' ? new IdpError('config_invalid', `Port ${config.port} is already in use: stop the other process or set PORT`, { expose: true }) : err);
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    config, db, server, app, url: `http://localhost:${port}`,
+    async close() {
+      stopCleanup();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.destroy();
+    },
+  };
+}
