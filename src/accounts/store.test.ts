@@ -21,14 +21,14 @@ const newUser = (username: string, overrides: Partial<NewUser> = {}): NewUser =>
 for (const backend of await withTestDatabases()) {
   describe(`account store on ${backend.name}`, () => {
     let db: Knex;
-    let cleanup: () => Promise<void>;
+    let cleanup: (() => Promise<void>) | undefined;
     let store: AccountStore;
     const clock = manualClock(T0);
     before(async () => {
       ({ db, cleanup } = await backend.open({ migrate: true }));
       store = createAccountStore(db, clock);
     });
-    after(() => cleanup());
+    after(() => cleanup?.());
 
     test('create returns the user and findById reads it back with its types intact', async () => {
       const alice = await store.create(newUser('Alice', { role: 'admin' }));

@@ -111,15 +111,17 @@ async function assertLoginsFree(db: Knex, user: NewUser, usernameLower: string, 
   }
 }
 
-// SQLite: SQLITE_CONSTRAINT "UNIQUE constraint failed: users.email_lower";
-// PostgreSQL: code 23505 on constraint users_email_lower_unique.
+// Which unique key a failed insert hit. PostgreSQL: code 23505 and the constraint's name
+// (users_email_lower_unique). SQLite: only the message, "UNIQUE constraint failed: users.email_lower",
+// which knex prefixes with the SQL text (naming every column), so match after the marker.
 function uniqueViolationToConflict(err: unknown, user: NewUser): unknown {
   if (!(err instanceof Error)) return err;
-  const code = (err as Error & { code?: unknown }).code;
-  const unique = code === '23505' || (code === 'SQLITE_CONSTRAINT' && err.message.includes('UNIQUE'));
-  if (!unique) return err;
-  const onEmail = err.message.includes('email_lower');
-  const message = onEmail
+  const { code, constraint } = err as Error & { code?: unknown; constraint?: unknown };
+  let key: string | undefined;
+  if (code === '23505') key = typeof constraint === 'string' ? constraint : '';
+  else if (code === 'SQLITE_CONSTRAINT') key = /UNIQUE constraint failed: (.*)$/.exec(err.message)?.[1];
+  if (key === undefined) return err;
+  const message = key.includes('email_lower')
     ? `the email address "${user.email}" is already in use`
     : `the username "${user.username}" is already taken`;
   return new IdpError('conflict', message, { cause: err });

@@ -21,9 +21,9 @@ const user = (id: string, role = 'customer') => ({
 for (const backend of await withTestDatabases()) {
   describe(`migrations on ${backend.name}`, () => {
     let db: Knex;
-    let cleanup: () => Promise<void>;
+    let cleanup: (() => Promise<void>) | undefined;
     before(async () => ({ db, cleanup } = await backend.open()));
-    after(() => cleanup());
+    after(() => cleanup?.());
 
     test('up, down, up', async () => {
       assert.deepEqual(await pendingMigrations(db), ALL);

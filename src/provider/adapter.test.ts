@@ -11,14 +11,14 @@ const T0 = Date.UTC(2026, 10, 25, 12);
 for (const backend of await withTestDatabases()) {
   describe(`knex adapter on ${backend.name}`, () => {
     let db: Knex;
-    let cleanup: () => Promise<void>;
+    let cleanup: (() => Promise<void>) | undefined;
     let Adapter: AdapterConstructor;
     const clock = manualClock(T0);
     before(async () => {
       ({ db, cleanup } = await backend.open({ migrate: true }));
       Adapter = createAdapterClass(db, clock);
     });
-    after(() => cleanup());
+    after(() => cleanup?.());
 
     test('upsert then find returns the payload; a second upsert replaces it', async () => {
       const grants = new Adapter('Grant');

@@ -1,0 +1,123 @@
+// Integration: a real IdP on a random port, driven by openid-client as the relying app, on SQLite
+// and (when TEST_DATABASE_URL is set) on a fresh PostgreSQL database.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestBrowser, findForm } from './testing/browser.ts';
+import { backends, startTestIdp, type TestIdp } from './testing/harness.ts';
+import { discover, openSignInPage, passwordSignIn, redeem, startSignIn, submit, type RpOptions } from './testing/relying-party.ts';
+import * as oidc from 'openid-client';
+
+const REDIRECT = 'http://127.0.0.1:8765/callback';
+
+for (const backend of backends()) {
+  describe(`sign-in with password (${backend.name})`, () => {
+    let idp: TestIdp;
+    let rp: RpOptions;
+    before(async () => {
+      idp = await startTestIdp({ backend });
+      await idp.addUser({ username: 'Carol', password: 'correct horse battery', email: 'carol@example.test', name: 'Carol Peeters' });
+      await idp.addUser({ username: 'dora', password: 'dora-password-1', disabled: true });
+      await idp.addClient({ client_id: 'portal', client_name: 'Jullix portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], jullix_first_party: true });
+      await idp.addClient({ client_id: 'thirdparty', client_secret: 'a'.repeat(40), client_name: 'Energy Insights', redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] });
+      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
+    });
+    after(() => idp.stop());
+
+    test('discovery advertises amr, acr, auth_time and the two assurance levels', async () => {
+      const res = await fetch(`${idp.url}/.well-known/openid-configuration`);
+      const doc = await res.json() as { claims_supported: string[]; acr_values_supported: string[] };
+      for (const c of ['amr', 'acr', 'auth_time', 'sub']) assert.ok(doc.claims_supported.includes(c), c);
+      assert.deepEqual(doc.acr_values_supported, ['aal1', 'aal2']);
+    });
+
+    test('a password sign-in by username (any case) gives amr ["pwd"] and acr aal1', async () => {
+      const config = await discover(rp);
+      const tokens = await passwordSignIn(new TestBrowser(), config, rp, 'CAROL', 'correct horse battery');
+      const claims = tokens.claims();
+      assert.ok(claims);
+      assert.deepEqual(claims.amr, ['pwd']);
+      assert.equal(claims.acr, 'aal1');
+      assert.equal(typeof claims.auth_time, 'number');
+      const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+      assert.equal(info.preferred_username, 'Carol');
+      assert.equal(info.email, 'carol@example.test');
+      assert.deepEqual(info.roles, ['customer']);
+    });
+
+    test('sign-in by e-mail address works too', async () => {
+      const tokens = await passwordSignIn(new TestBrowser(), await discover(rp), rp, 'carol@EXAMPLE.test', 'correct horse battery');
+      assert.deepEqual(tokens.claims()?.amr, ['pwd']);
+    });
+
+    test('wrong password, unknown user and disabled user get the same answer', async () => {
+      const config = await discover(rp);
+      const answers: string[] = [];
+      for (const [user, pw] of [['carol', 'wrong password!'], ['nobody', 'whatever-123'], ['dora', 'dora-password-1']] as const) {
+        const browser = new TestBrowser();
+        const started = await startSignIn(config, rp);
+        const page = await openSignInPage(browser, started, REDIRECT);
+        const res = await submit(browser, page.url, page.html, '/login', { username: user, password: pw }, REDIRECT);
+        assert.equal(res.status, 401);
+        const alert = /role="alert"[^>]*>([^<]*)</.exec(res.html)?.[1];
+        answers.push(`${res.status} ${alert}`);
+      }
+      assert.equal(new Set(answers).size, 1, answers.join(' | '));
+      assert.match(answers[0] ?? '', /onjuist|incorrect/);
+    });
+
+    test('a third-party app shows the consent page; allow gives tokens, deny gives access_denied', async () => {
+      const third = { ...rp, clientId: 'thirdparty', clientSecret: 'a'.repeat(40) };
+      const config = await discover(third);
+      const browser = new TestBrowser({ 'accept-language': 'en' });
+      const started = await startSignIn(config, third);
+      const page = await openSignInPage(browser, started, REDIRECT);
+      const consent = await submit(browser, page.url, page.html, '/login', { username: 'carol', password: 'correct horse battery' }, REDIRECT);
+      assert.match(consent.html, /Energy Insights/);
+      assert.match(consent.html, /your email address/);
+      const done = await submit(browser, consent.url, consent.html, '/consent', {}, REDIRECT);
+      const tokens = await redeem(config, done.url, started);
+      assert.equal(tokens.claims()?.acr, 'aal1');
+
+      const second = await startSignIn(config, third, { prompt: 'consent' });
+      const again = await openSignInPage(browser, second, REDIRECT);
+      const denied = await submit(browser, again.url, again.html, '/abort', {}, REDIRECT);
+      assert.equal(new URL(denied.url).searchParams.get('error'), 'access_denied');
+    });
+
+    test('cancel on the sign-in page sends the app access_denied', async () => {
+      const config = await discover(rp);
+      const browser = new TestBrowser();
+      const started = await startSignIn(config, rp);
+      const page = await openSignInPage(browser, started, REDIRECT);
+      const res = await submit(browser, page.url, page.html, '/abort', {}, REDIRECT);
+      const cb = new URL(res.url);
+      assert.equal(cb.searchParams.get('error'), 'access_denied');
+      assert.equal(cb.searchParams.get('state'), started.state);
+    });
+
+    test('a POST without the form token is refused with 403 and signs nobody in', async () => {
+      const browser = new TestBrowser();
+      const page = await openSignInPage(browser, await startSignIn(await discover(rp), rp), REDIRECT);
+      const form = findForm(page.html, '/login', page.url);
+      const res = await browser.postForm(form.action, { username: 'carol', password: 'correct horse battery' });
+      assert.equal(res.status, 403);
+      assert.equal(res.headers.get('location'), null);
+    });
+
+    test('an unregistered redirect_uri gets an error page, never a redirect', async () => {
+      const res = await fetch(`${idp.url}/auth?client_id=portal&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://evil.example/cb')}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`, { redirect: 'manual' });
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get('location'), null);
+      const body = await res.text();
+      assert.match(body, /role="alert"/);
+      assert.ok(!body.includes('evil.example'), 'the page does not echo the attacker URL as a link');
+      assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    });
+
+    test('a service client gets a token by client_credentials', async () => {
+      const config = await discover({ ...rp, clientId: 'thirdparty', clientSecret: 'a'.repeat(40) });
+      const tokens = await oidc.clientCredentialsGrant(config);
+      assert.ok(tokens.access_token.length > 20);
+    });
+  });
+}
