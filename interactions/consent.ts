@@ -3,9 +3,8 @@ import type { Context } from 'koa';
 import { csrfToken } from './csrf.ts';
 import type { InteractionDeps } from './deps.ts';
 import { readForm, pageContext, sendHtml } from './http.ts';
-import { clientName, loadInteraction, type InteractionDetails } from './interaction.ts';
+import { clientName, loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
 import { requireCsrf } from './guards.ts';
-import { uiLocales } from './login.ts';
 import { consentPage } from './views/consent.ts';
 
 export async function showConsent(ctx: Context, deps: InteractionDeps, details: InteractionDetails): Promise<void> {

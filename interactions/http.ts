@@ -41,3 +41,10 @@ export function pageContext(ctx: Context, brand: string, basePath: string, uiLoc
   const locale = pickLocale(uiLocales, ctx.get('Accept-Language') || undefined);
   return { t: translator(locale), locale, brand, basePath };
 }
+
+/** Sets Retry-After for a throttled answer and returns the wait in whole seconds (at least 1). */
+export function throttledSeconds(ctx: Context, waitMs: number): number {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  ctx.set('Retry-After', String(seconds));
+  return seconds;
+}

@@ -26,3 +26,8 @@ export async function clientName(provider: Provider, clientId: unknown): Promise
   const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
   return { name: client?.clientName ?? (typeof clientId === 'string' ? clientId : '?'), uri: client?.clientUri };
 }
+
+export function uiLocales(details: InteractionDetails): string | undefined {
+  const v = details.params.ui_locales;
+  return typeof v === 'string' ? v : undefined;
+}

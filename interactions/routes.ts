@@ -4,23 +4,40 @@ import type { Context, Middleware, Next } from 'koa';
 import { isIdpError } from '../src/errors.ts';
 import { showConsent, submitAbort, submitConsent } from './consent.ts';
 import type { InteractionDeps } from './deps.ts';
+import { showEnrol, submitEnrol } from './enrol.ts';
+import { signInProgress, stepFor } from './finish.ts';
 import { pageContext, sendHtml } from './http.ts';
-import { loadInteraction } from './interaction.ts';
+import { loadInteraction, uiLocales } from './interaction.ts';
 import { showLogin, submitLogin } from './login.ts';
+import { showTotp, submitContinue, submitTotp } from './second-factor.ts';
+import { csrfToken } from './csrf.ts';
 import { errorPage } from './views/messages.ts';
+import { continuePage } from './views/second-factor.ts';
 import type { MessageKey } from './i18n/index.ts';
 
 type Handler = (ctx: Context, deps: InteractionDeps, uid: string) => Promise<void>;
 
+/** GET /interaction/:uid renders whatever step this sign-in is really at. */
 async function showCurrentStep(ctx: Context, deps: InteractionDeps, uid: string): Promise<void> {
   const details = await loadInteraction(ctx, deps.provider, uid);
   if (details.prompt.name === 'consent') return showConsent(ctx, deps, details);
+  const { state, user } = await signInProgress(deps, uid);
+  const step = await stepFor(deps, state, user);
+  if (step === 'totp') return showTotp(ctx, deps, details);
+  if (step === 'enrol' && user) return showEnrol(ctx, deps, details, user, state?.pendingTotpSecret ?? null);
+  if (step === 'finish') {
+    const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
+    return sendHtml(ctx, 200, continuePage(page, { action: `${deps.basePath}/interaction/${uid}/continue`, csrf: csrfToken(deps.cookieKeys, uid) }));
+  }
   return showLogin(ctx, deps, details);
 }
 
 const ROUTES: Array<{ method: 'GET' | 'POST'; step: string; handler: Handler }> = [
   { method: 'GET', step: '', handler: showCurrentStep },
   { method: 'POST', step: 'login', handler: submitLogin },
+  { method: 'POST', step: 'totp', handler: submitTotp },
+  { method: 'POST', step: 'enrol', handler: submitEnrol },
+  { method: 'POST', step: 'continue', handler: submitContinue },
   { method: 'POST', step: 'consent', handler: submitConsent },
   { method: 'POST', step: 'abort', handler: submitAbort },
 ];

@@ -11,6 +11,10 @@ import { createAuditLog } from './audit/log.ts';
 import type { Config } from './config/schema.ts';
 import type { Secrets } from './config/secrets.ts';
 import { createPasswordFactor } from './factors/password.ts';
+import { createRecoveryCodeStore } from './factors/recovery-code-store.ts';
+import { createTotpCredentialStore } from './factors/totp-credentials.ts';
+import { createSignInStateStore } from './sign-in/state.ts';
+import { createThrottle } from './security/throttle.ts';
 import type { Logger } from './log.ts';
 import { createProvider } from './provider/index.ts';
 import type { Clock } from './security/clock.ts';
@@ -61,6 +65,9 @@ export function createApp(deps: AppDeps) {
   const accounts = createAccountStore(db, clock);
   const audit = createAuditLog(db, clock);
   const hasher = deps.hasher ?? createArgon2Hasher();
+  const keys = secrets.dataEncryptionKeys;
+  const totp = createTotpCredentialStore(db, clock, keys);
+  const recoveryCodes = createRecoveryCodeStore(db, clock, keys);
   const provider = createProvider({
     config, secrets, db, clock, accounts,
     pages: providerPages(config.branding.displayName, basePath, logger),
@@ -82,9 +89,12 @@ export function createApp(deps: AppDeps) {
   });
   app.use(interactionRoutes({
     provider, brand: config.branding.displayName, basePath, cookieKeys: secrets.cookieKeys,
+    requiredRoles: config.mfa.requiredRoles, clock,
     password: createPasswordFactor({ findByLogin: (l) => accounts.findByLogin(l), hasher }),
-    hasher, accounts, audit, logger,
+    hasher, accounts, totp, recoveryCodes, audit, logger,
+    signInState: createSignInStateStore(db, clock, keys),
+    throttle: createThrottle(db, clock),
   }));
   app.use(basePath ? mount(basePath, provider) : mount(provider));
-  return { app, provider, accounts, audit, hasher };
+  return { app, provider, accounts, audit, hasher, totp, recoveryCodes };
 }

@@ -1,0 +1,67 @@
+// TOTP enrolment inside a sign-in: forced for required roles. The pending secret stays server-side
+// (encrypted, in the sign-in state) and becomes a credential only after a valid code; reloading
+// the page shows the same secret until it expires.
+import type { Context } from 'koa';
+import QRCode from 'qrcode';
+import type { User } from '../src/accounts/types.ts';
+import { IdpError } from '../src/errors.ts';
+import { formatSecretForHumans, generateTotpSecret, keyUri, matchTotp } from '../src/factors/totp.ts';
+import { mustHaveTotp } from '../src/sign-in/policy.ts';
+import { secondFactorBuckets } from '../src/sign-in/throttle-buckets.ts';
+import { csrfToken } from './csrf.ts';
+import type { InteractionDeps } from './deps.ts';
+import { signInProgress, stepFor } from './finish.ts';
+import { requireCsrf } from './guards.ts';
+import { field, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
+import { loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
+import { continuePage, enrolPage } from './views/second-factor.ts';
+
+/** The secret offered in this sign-in: the pending one, or a new one saved as pending. */
+async function pendingSecret(deps: InteractionDeps, uid: string, user: User, existing: string | null): Promise<string> {
+  if (existing) return existing;
+  const secret = generateTotpSecret();
+  await deps.signInState.setPendingTotp(uid, user.id, secret);
+  return secret;
+}
+
+export async function showEnrol(ctx: Context, deps: InteractionDeps, details: InteractionDetails, user: User, pending: string | null, opts: { status?: number; error?: string } = {}): Promise<void> {
+  const secret = await pendingSecret(deps, details.uid, user, pending);
+  const uri = keyUri({ issuer: deps.brand, accountName: user.username, secretBase32: secret });
+  const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
+  sendHtml(ctx, opts.status ?? 200, enrolPage(page, {
+    action: `${deps.basePath}/interaction/${details.uid}/enrol`, csrf: csrfToken(deps.cookieKeys, details.uid),
+    qrDataUrl: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 220 }),
+    secretForHumans: formatSecretForHumans(secret), required: mustHaveTotp(user.role, deps.requiredRoles), error: opts.error,
+  }));
+}
+
+export async function submitEnrol(ctx: Context, deps: InteractionDeps, uid: string): Promise<void> {
+  const details = await loadInteraction(ctx, deps.provider, uid, 'login');
+  const form = await readForm(ctx);
+  requireCsrf(deps, uid, form);
+  const { state, user } = await signInProgress(deps, uid);
+  if (!state || !user || (await stepFor(deps, state, user)) !== 'enrol') throw new IdpError('wrong_step', 'no enrolment pending');
+  // An expired pending secret: show a fresh one rather than checking against nothing.
+  if (!state.pendingTotpSecret) throw new IdpError('wrong_step', 'enrolment secret expired');
+  const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
+  const clientId = String(details.params.client_id ?? '');
+  const buckets = secondFactorBuckets(user.id, ctx.ip);
+  const waitMs = await deps.throttle.retryAfter(buckets);
+  if (waitMs > 0) {
+    await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { step: 'enrol', retryAfterMs: waitMs } });
+    return showEnrol(ctx, deps, details, user, state.pendingTotpSecret, { status: 429, error: page.t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) });
+  }
+  const match = await matchTotp(state.pendingTotpSecret, field(form, 'code', 64), deps.clock.now());
+  if (!match.ok) {
+    await deps.throttle.fail(buckets);
+    await deps.audit.record({ event: 'totp.failure', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { reason: 'enrol_mismatch' } });
+    return showEnrol(ctx, deps, details, user, state.pendingTotpSecret, { status: 401, error: page.t('totp.error.invalid') });
+  }
+  // The proving code's step is stored as used, so the same code cannot sign in again.
+  await deps.totp.enrol(user.id, state.pendingTotpSecret, match.step);
+  const codes = await deps.recoveryCodes.regenerate(user.id);
+  await deps.signInState.clearPendingTotp(uid);
+  await deps.signInState.addFactor(uid, 'otp');
+  await deps.audit.record({ event: 'totp.enrolled', userId: user.id, username: user.username, ip: ctx.ip, clientId });
+  sendHtml(ctx, 200, continuePage(page, { action: `${deps.basePath}/interaction/${uid}/continue`, csrf: csrfToken(deps.cookieKeys, uid), recoveryCodes: codes }));
+}

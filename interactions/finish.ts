@@ -1,0 +1,45 @@
+// After each completed factor: work out the next step, and finish the login exactly once, when
+// every required factor is done, with amr/acr saying how the person signed in (STYLE habit 5).
+import type { Context } from 'koa';
+import type { User } from '../src/accounts/types.ts';
+import { loginLevel, nextStep, type Step } from '../src/sign-in/policy.ts';
+import type { SignInState } from '../src/sign-in/state.ts';
+import type { InteractionDeps } from './deps.ts';
+import { rememberDevice } from './device-cookie.ts';
+import type { InteractionDetails } from './interaction.ts';
+
+export async function stepFor(deps: InteractionDeps, state: SignInState | undefined, user: User | undefined): Promise<Step> {
+  if (!state?.accountId || !user || user.disabled || user.id !== state.accountId) return 'password';
+  return nextStep({
+    passwordDone: state.factors.includes('pwd'),
+    hasTotp: await deps.totp.has(user.id),
+    role: user.role,
+    requiredRoles: deps.requiredRoles,
+    secondFactorDone: state.factors.includes('otp') || state.factors.includes('recovery'),
+  });
+}
+
+/** Loads this interaction's sign-in state and its account (both undefined before the password step). */
+export async function signInProgress(deps: InteractionDeps, uid: string): Promise<{ state: SignInState | undefined; user: User | undefined }> {
+  const state = await deps.signInState.get(uid);
+  const user = state?.accountId ? await deps.accounts.findById(state.accountId) : undefined;
+  return { state, user };
+}
+
+/** Finishes the login when nothing is left to do; otherwise sends the browser to the next step's page. */
+export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: InteractionDetails): Promise<void> {
+  const { state, user } = await signInProgress(deps, details.uid);
+  const step = await stepFor(deps, state, user);
+  if (step !== 'finish' || !state || !user) {
+    ctx.status = 303;
+    return ctx.redirect(`${deps.basePath}/interaction/${details.uid}`);
+  }
+  const level = loginLevel(state.factors);
+  await deps.audit.record({ event: 'login.success', userId: user.id, username: user.username, ip: ctx.ip, clientId: String(details.params.client_id ?? ''), detail: { acr: level.acr, amr: level.amr.join(' ') } });
+  rememberDevice(ctx, user.id, deps.basePath);
+  await deps.signInState.remove(details.uid);
+  await deps.provider.interactionFinished(ctx.req, ctx.res, {
+    login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
+  }, { mergeWithLastSubmission: false });
+  ctx.respond = false;
+}

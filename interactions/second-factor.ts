@@ -1,0 +1,73 @@
+// The TOTP step for people who have it: a code from the app, or one of their recovery codes.
+import type { Context } from 'koa';
+import { matchTotp } from '../src/factors/totp.ts';
+import { looksLikeRecoveryCode } from '../src/factors/recovery-codes.ts';
+import { IdpError } from '../src/errors.ts';
+import { keysResetOnSuccess, secondFactorBuckets } from '../src/sign-in/throttle-buckets.ts';
+import type { User } from '../src/accounts/types.ts';
+import { csrfToken } from './csrf.ts';
+import type { InteractionDeps } from './deps.ts';
+import { continueSignIn, signInProgress, stepFor } from './finish.ts';
+import { requireCsrf } from './guards.ts';
+import { field, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
+import { loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
+import { continuePage, totpPage } from './views/second-factor.ts';
+
+export function showTotp(ctx: Context, deps: InteractionDeps, details: InteractionDetails, opts: { status?: number; error?: string } = {}): void {
+  const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
+  sendHtml(ctx, opts.status ?? 200, totpPage(page, { action: `${deps.basePath}/interaction/${details.uid}/totp`, csrf: csrfToken(deps.cookieKeys, details.uid), error: opts.error }));
+}
+
+type Outcome = { ok: true; factor: 'otp' | 'recovery' } | { ok: false; reason: 'invalid' | 'reused' };
+
+/** Checks a submitted code against the user's TOTP credential, or their unused recovery codes. */
+async function checkSecondFactor(deps: InteractionDeps, user: User, input: string): Promise<Outcome> {
+  if (looksLikeRecoveryCode(input)) {
+    return (await deps.recoveryCodes.consume(user.id, input)) ? { ok: true, factor: 'recovery' } : { ok: false, reason: 'invalid' };
+  }
+  const credential = await deps.totp.find(user.id);
+  if (!credential) return { ok: false, reason: 'invalid' };
+  const match = await matchTotp(credential.secret, input, deps.clock.now());
+  if (!match.ok) return { ok: false, reason: 'invalid' };
+  // The atomic step update is the replay check: of two racing submissions only one advances it.
+  return (await deps.totp.acceptStep(credential.id, match.step)) ? { ok: true, factor: 'otp' } : { ok: false, reason: 'reused' };
+}
+
+export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: string): Promise<void> {
+  const details = await loadInteraction(ctx, deps.provider, uid, 'login');
+  const form = await readForm(ctx);
+  requireCsrf(deps, uid, form);
+  const { state, user } = await signInProgress(deps, uid);
+  if (!state || !user || (await stepFor(deps, state, user)) !== 'totp') throw new IdpError('wrong_step', 'no TOTP step pending');
+  const { t } = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
+  const clientId = String(details.params.client_id ?? '');
+  const buckets = secondFactorBuckets(user.id, ctx.ip);
+  const waitMs = await deps.throttle.retryAfter(buckets);
+  if (waitMs > 0) {
+    await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { step: 'totp', retryAfterMs: waitMs } });
+    return showTotp(ctx, deps, details, { status: 429, error: t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) });
+  }
+  const outcome = await checkSecondFactor(deps, user, field(form, 'code', 64));
+  if (!outcome.ok) {
+    await deps.throttle.fail(buckets);
+    await deps.audit.record({ event: 'totp.failure', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { reason: outcome.reason } });
+    return showTotp(ctx, deps, details, { status: 401, error: t(outcome.reason === 'reused' ? 'totp.error.reused' : 'totp.error.invalid') });
+  }
+  await deps.throttle.reset(keysResetOnSuccess(buckets));
+  await deps.signInState.addFactor(uid, outcome.factor);
+  if (outcome.factor === 'otp') {
+    await deps.audit.record({ event: 'totp.success', userId: user.id, username: user.username, ip: ctx.ip, clientId });
+    return continueSignIn(ctx, deps, details);
+  }
+  const remaining = await deps.recoveryCodes.remaining(user.id);
+  await deps.audit.record({ event: 'recovery_code.used', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { remaining } });
+  const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
+  sendHtml(ctx, 200, continuePage(page, { action: `${deps.basePath}/interaction/${uid}/continue`, csrf: csrfToken(deps.cookieKeys, uid), notice: t('totp.recovery.remaining', { count: remaining }) }));
+}
+
+/** The "continue" button after the recovery-codes page or the recovery-code notice. */
+export async function submitContinue(ctx: Context, deps: InteractionDeps, uid: string): Promise<void> {
+  const details = await loadInteraction(ctx, deps.provider, uid, 'login');
+  requireCsrf(deps, uid, await readForm(ctx));
+  return continueSignIn(ctx, deps, details);
+}

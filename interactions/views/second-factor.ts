@@ -1,0 +1,64 @@
+// The second-factor screens: the code prompt, enrolment (QR + manual key), recovery codes, continue.
+import { alertBox, layout, noticeBox, type PageContext } from './layout.ts';
+import { html, type SafeHtml } from './html.ts';
+
+function codeField(page: PageContext, error: string | undefined): SafeHtml {
+  return html`<label for="code">${page.t('totp.code')}</label>
+  <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32" required autofocus aria-describedby="${error ? 'form-error' : 'code-hint'}">`;
+}
+
+export interface TotpView { action: string; csrf: string; error?: string | undefined }
+
+export function totpPage(page: PageContext, v: TotpView): string {
+  const { t } = page;
+  return layout(page, t('totp.title'), html`
+<p>${t('totp.intro', { brand: page.brand })}</p>
+${alertBox(v.error)}
+<form method="post" action="${v.action}" class="stack" novalidate>
+  <input type="hidden" name="csrf" value="${v.csrf}">
+  ${codeField(page, v.error)}
+  <p class="muted" id="code-hint">${t('totp.recovery.hint')}</p>
+  <button type="submit" class="primary">${t('totp.submit')}</button>
+</form>`);
+}
+
+export interface EnrolView { action: string; csrf: string; qrDataUrl: string; secretForHumans: string; required: boolean; error?: string | undefined }
+
+export function enrolPage(page: PageContext, v: EnrolView): string {
+  const { t } = page;
+  return layout(page, t('enrol.title'), html`
+${v.required ? html`<p>${t('enrol.required')}</p>` : ''}
+${alertBox(v.error)}
+<ol class="steps">
+  <li>${t('enrol.apps')}</li>
+  <li>${t('enrol.scan', { brand: page.brand })}
+    <img class="qr" data-testid="totp-qr" src="${v.qrDataUrl}" width="220" height="220" alt="${t('enrol.qr.alt', { brand: page.brand })}">
+    <p>${t('enrol.manual')}</p>
+    <p class="secret" data-testid="totp-secret">${v.secretForHumans}</p>
+  </li>
+  <li>${t('enrol.confirm')}</li>
+</ol>
+<p class="muted" id="code-hint">${t('enrol.clock')}</p>
+<form method="post" action="${v.action}" class="stack" novalidate>
+  <input type="hidden" name="csrf" value="${v.csrf}">
+  ${codeField(page, v.error)}
+  <button type="submit" class="primary">${t('enrol.submit')}</button>
+</form>`);
+}
+
+export interface ContinueView { action: string; csrf: string; recoveryCodes?: string[]; notice?: string | undefined }
+
+/** Shown after enrolment (with the new recovery codes, once) or after a recovery code was used. */
+export function continuePage(page: PageContext, v: ContinueView): string {
+  const { t } = page;
+  const codes = v.recoveryCodes;
+  return layout(page, codes ? t('recovery.title') : t('totp.title'), html`
+${noticeBox(v.notice)}
+${codes ? html`<p>${t('recovery.intro')}</p>
+<pre class="codes" data-testid="recovery-codes">${codes.join('\n')}</pre>
+<p class="muted">${t('recovery.print')}</p>` : ''}
+<form method="post" action="${v.action}" class="stack">
+  <input type="hidden" name="csrf" value="${v.csrf}">
+  <button type="submit" class="primary">${codes ? t('recovery.continue') : t('common.continue')}</button>
+</form>`);
+}

@@ -1,0 +1,49 @@
+// The sign-in limiter: failure counters in the database (so they survive restarts and are shared
+// by every instance), with the arithmetic in throttle-policy.ts. Failures are counted with one
+// atomic upsert, so parallel guesses on several instances all count.
+import type { Knex } from 'knex';
+import { toMillis } from '../db/rows.ts';
+import type { Clock } from './clock.ts';
+import { isHardLocked, retryAfterMs, type ThrottlePolicy } from './throttle-policy.ts';
+
+export interface ThrottleBucket { key: string; policy: ThrottlePolicy }
+
+export interface Throttle {
+  /** Milliseconds until every bucket allows an attempt (0 = go ahead). */
+  retryAfter(buckets: ThrottleBucket[]): Promise<number>;
+  /** Counts one failure in every bucket; returns the buckets that reached their hard limit. */
+  fail(buckets: ThrottleBucket[]): Promise<string[]>;
+  reset(keys: string[]): Promise<void>;
+}
+
+interface Row { key: string; failures: number | string; last_failure_at: number | string }
+
+export function createThrottle(db: Knex, clock: Clock): Throttle {
+  async function load(keys: string[]): Promise<Map<string, { failures: number; lastFailureAt: number }>> {
+    const rows = keys.length === 0 ? [] : await db<Row>('throttle').whereIn('key', keys);
+    return new Map(rows.map((r) => [r.key, { failures: Number(r.failures), lastFailureAt: toMillis(r.last_failure_at) }]));
+  }
+  return {
+    async retryAfter(buckets) {
+      const states = await load(buckets.map((b) => b.key));
+      const now = clock.now();
+      return Math.max(0, ...buckets.map((b) => retryAfterMs(states.get(b.key) ?? null, now, b.policy)));
+    },
+    async fail(buckets) {
+      const now = clock.now();
+      for (const b of buckets) {
+        // A counter quiet for longer than the reset window starts again at one.
+        const forgetBefore = now - b.policy.resetAfterMs;
+        await db('throttle').insert({ key: b.key, failures: 1, last_failure_at: now }).onConflict('key').merge({
+          failures: db.raw('CASE WHEN throttle.last_failure_at <= ? THEN 1 ELSE throttle.failures + 1 END', [forgetBefore]),
+          last_failure_at: now,
+        });
+      }
+      const states = await load(buckets.map((b) => b.key));
+      return buckets.filter((b) => isHardLocked(states.get(b.key) ?? null, now, b.policy)).map((b) => b.key);
+    },
+    async reset(keys) {
+      if (keys.length > 0) await db('throttle').whereIn('key', keys).delete();
+    },
+  };
+}

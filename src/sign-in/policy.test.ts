@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loginLevel, nextStep, type StepInput } from './policy.ts';
+
+const base: StepInput = { passwordDone: true, hasTotp: false, role: 'customer', requiredRoles: ['installer'], secondFactorDone: false };
+
+test('an installer without TOTP must enrol; with TOTP gives a code; never finishes on the password alone', () => {
+  assert.equal(nextStep({ ...base, role: 'installer' }), 'enrol');
+  assert.equal(nextStep({ ...base, role: 'installer', hasTotp: true }), 'totp');
+  assert.equal(nextStep({ ...base, role: 'installer', passwordDone: false }), 'password');
+  assert.equal(nextStep({ ...base, role: 'installer', secondFactorDone: true, hasTotp: true }), 'finish');
+});
+
+test('a customer without TOTP finishes after the password; with TOTP must give a code', () => {
+  assert.equal(nextStep(base), 'finish');
+  assert.equal(nextStep({ ...base, hasTotp: true }), 'totp');
+  assert.equal(nextStep({ ...base, requiredRoles: ['installer', 'customer'] }), 'enrol');
+});
+
+test('amr and acr follow RFC 8176 and the assurance levels', () => {
+  assert.deepEqual(loginLevel(['pwd']), { acr: 'aal1', amr: ['pwd'] });
+  assert.deepEqual(loginLevel(['pwd', 'otp']), { acr: 'aal2', amr: ['pwd', 'otp', 'mfa'] });
+  assert.deepEqual(loginLevel(['pwd', 'recovery']), { acr: 'aal2', amr: ['pwd', 'mfa'] });
+  assert.throws(() => loginLevel(['otp']));
+});

@@ -1,0 +1,42 @@
+// The sign-in rules as small pure functions: which step comes next, and what the finished login
+// says about how the person signed in (RFC 8176 amr values; acr aal1/aal2 as in NIST SP 800-63B).
+import type { Role } from '../accounts/types.ts';
+
+/** Factors a person can complete in one sign-in. `recovery` is a recovery code used instead of TOTP. */
+export type Factor = 'pwd' | 'otp' | 'recovery';
+export type Step = 'password' | 'totp' | 'enrol' | 'finish';
+
+export interface StepInput {
+  passwordDone: boolean;
+  hasTotp: boolean;
+  role: Role;
+  requiredRoles: readonly Role[];
+  secondFactorDone: boolean;
+}
+
+export function mustHaveTotp(role: Role, requiredRoles: readonly Role[]): boolean {
+  return requiredRoles.includes(role);
+}
+
+/** The next step; a user who has TOTP always gives a code, a required role without TOTP must enrol. */
+export function nextStep(s: StepInput): Step {
+  if (!s.passwordDone) return 'password';
+  if (s.secondFactorDone) return 'finish';
+  if (s.hasTotp) return 'totp';
+  if (mustHaveTotp(s.role, s.requiredRoles)) return 'enrol';
+  return 'finish';
+}
+
+export interface LoginLevel { acr: 'aal1' | 'aal2'; amr: string[] }
+
+/**
+ * RFC 8176: `pwd` password, `otp` one-time password, `mfa` more than one factor. A recovery code is
+ * a second factor (mfa) but not an OTP from the device, so it is not reported as `otp`.
+ */
+export function loginLevel(factors: readonly Factor[]): LoginLevel {
+  const has = (f: Factor) => factors.includes(f);
+  if (has('pwd') && has('otp')) return { acr: 'aal2', amr: ['pwd', 'otp', 'mfa'] };
+  if (has('pwd') && has('recovery')) return { acr: 'aal2', amr: ['pwd', 'mfa'] };
+  if (has('pwd')) return { acr: 'aal1', amr: ['pwd'] };
+  throw new Error('a login needs the password factor');
+}

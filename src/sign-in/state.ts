@@ -1,0 +1,74 @@
+// Server-side progress of one sign-in, keyed by the oidc-provider interaction uid (notes §3: the
+// provider's own Interaction cannot be trusted to carry it). A pending enrolment secret is kept
+// here, encrypted, and becomes a credential only after a valid code.
+import type { Knex } from 'knex';
+import { toMillis, toMillisOrNull } from '../db/rows.ts';
+import type { Clock } from '../security/clock.ts';
+import { decryptSecret, encryptSecret } from '../security/encryption.ts';
+import type { Factor } from './policy.ts';
+
+/** How long an enrolment secret stays offered before a reload shows a new one. */
+export const PENDING_TOTP_TTL_MS = 15 * 60 * 1000;
+
+export interface SignInState {
+  uid: string;
+  accountId: string | null;
+  passwordAt: number | null;
+  factors: Factor[];
+  pendingTotpSecret: string | null;
+}
+
+interface Row { uid: string; account_id: string | null; password_at: number | string | null; pending_totp_secret: string | null; pending_totp_created_at: number | string | null; factors: string | null; expires_at: number | string }
+
+export interface SignInStateStore {
+  get(uid: string): Promise<SignInState | undefined>;
+  /** The password step succeeded: the sign-in now belongs to this account (earlier progress is dropped). */
+  passwordDone(uid: string, accountId: string, expiresAtMs: number): Promise<void>;
+  addFactor(uid: string, factor: Factor): Promise<void>;
+  setPendingTotp(uid: string, accountId: string, secret: string): Promise<void>;
+  clearPendingTotp(uid: string): Promise<void>;
+  remove(uid: string): Promise<void>;
+}
+
+const binding = (uid: string, accountId: string) => ({ userId: accountId, credentialId: `pending:${uid}` });
+
+export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[]): SignInStateStore {
+  const table = () => db<Row>('interaction_state');
+  const key = dataKeys[0];
+  if (!key) throw new Error('no data-encryption key configured');
+  return {
+    async get(uid) {
+      const row = await table().where('uid', uid).first();
+      const now = clock.now();
+      if (!row || toMillis(row.expires_at) <= now) return undefined;
+      const pendingAt = toMillisOrNull(row.pending_totp_created_at);
+      const pendingFresh = row.pending_totp_secret !== null && row.account_id !== null && pendingAt !== null && now - pendingAt < PENDING_TOTP_TTL_MS;
+      return {
+        uid: row.uid,
+        accountId: row.account_id,
+        passwordAt: toMillisOrNull(row.password_at),
+        factors: row.factors ? (JSON.parse(row.factors) as Factor[]) : [],
+        pendingTotpSecret: pendingFresh && row.pending_totp_secret && row.account_id ? decryptSecret(dataKeys, row.pending_totp_secret, binding(uid, row.account_id)) : null,
+      };
+    },
+    async passwordDone(uid, accountId, expiresAtMs) {
+      const now = clock.now();
+      const fresh = { account_id: accountId, password_at: now, factors: JSON.stringify(['pwd']), pending_totp_secret: null, pending_totp_created_at: null, expires_at: expiresAtMs };
+      await table().insert({ uid, ...fresh }).onConflict('uid').merge(fresh);
+    },
+    async addFactor(uid, factor) {
+      const state = await this.get(uid);
+      if (!state) throw new Error('sign-in state vanished');
+      await table().where('uid', uid).update({ factors: JSON.stringify([...new Set([...state.factors, factor])]) });
+    },
+    async setPendingTotp(uid, accountId, secret) {
+      await table().where({ uid, account_id: accountId }).update({ pending_totp_secret: encryptSecret(key, secret, binding(uid, accountId)), pending_totp_created_at: clock.now() });
+    },
+    async clearPendingTotp(uid) {
+      await table().where('uid', uid).update({ pending_totp_secret: null, pending_totp_created_at: null });
+    },
+    async remove(uid) {
+      await table().where('uid', uid).delete();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// Which failure counters an attempt touches. Accounts get NIST's limit (at most 100 consecutive
+// failures); addresses get a looser budget, since many people can share one NAT address.
+// A browser that already completed a sign-in for the account (device cookie) has its own budget,
+// so an attacker guessing from many addresses cannot lock the real person out (OWASP "device cookies").
+import { createHash } from 'node:crypto';
+import type { ThrottleBucket } from '../security/throttle.ts';
+import { DEFAULT_THROTTLE_POLICY, throttleKey, type ThrottlePolicy } from '../security/throttle-policy.ts';
+
+export const ACCOUNT_POLICY: ThrottlePolicy = DEFAULT_THROTTLE_POLICY;
+export const ADDRESS_POLICY: ThrottlePolicy = { freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 15 * 60_000, hardLimit: 1000, resetAfterMs: 60 * 60_000 };
+
+/**
+ * The account part of the key: the user id when the account exists, else a hash of the typed
+ * name. Both behave the same from outside, so throttling does not reveal which names exist.
+ */
+export function accountSubject(userId: string | undefined, typedLogin: string): string {
+  return userId ?? `name-${createHash('sha256').update(typedLogin.trim().toLowerCase()).digest('base64url').slice(0, 22)}`;
+}
+
+export function passwordBuckets(subject: string, ip: string, trustedDeviceId?: string): ThrottleBucket[] {
+  const account = trustedDeviceId ? `pwd:device:${trustedDeviceId}` : throttleKey('pwd', 'acct', subject);
+  return [{ key: account, policy: ACCOUNT_POLICY }, { key: throttleKey('pwd', 'ip', ip), policy: ADDRESS_POLICY }];
+}
+
+export function secondFactorBuckets(userId: string, ip: string): ThrottleBucket[] {
+  return [{ key: throttleKey('otp', 'acct', userId), policy: ACCOUNT_POLICY }, { key: throttleKey('otp', 'ip', ip), policy: ADDRESS_POLICY }];
+}
+
+/** Keys a successful sign-in clears: the account's, never the address's (or one valid account would reset it). */
+export function keysResetOnSuccess(buckets: ThrottleBucket[]): string[] {
+  return buckets.map((b) => b.key).filter((k) => !k.includes(':ip:'));
+}
