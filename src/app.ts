@@ -44,9 +44,11 @@ function securityHeaders(config: Config): Koa.Middleware {
   };
 }
 
+/** One log line per request (path only: query strings can carry codes) and no stack trace to the browser. */
 function errorBoundary(logger: Logger): Koa.Middleware {
   return async (ctx, next) => {
     const requestId = randomUUID();
+    const started = performance.now();
     ctx.set('X-Request-Id', requestId);
     try {
       await next();
@@ -55,6 +57,9 @@ function errorBoundary(logger: Logger): Koa.Middleware {
       ctx.status = 500;
       ctx.type = 'text/plain; charset=utf-8';
       ctx.body = `Internal error (request ${requestId}).`;
+    } finally {
+      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      logger.info('request', { requestId, method: ctx.method, path: ctx.path, status, ms: Math.round(performance.now() - started), ip: ctx.ip });
     }
   };
 }

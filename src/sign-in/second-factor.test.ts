@@ -76,6 +76,12 @@ for (const backend of backends()) {
       assert.deepEqual(claims?.amr, ['pwd', 'otp', 'mfa']);
     });
 
+    test('the logs hold neither the secret, nor codes, nor the password', () => {
+      const all = idp.logs.join('\n');
+      assert.ok(idp.logs.length > 5, 'the IdP logged something');
+      for (const s of [secret, 'installer-password-1', ...recovery]) assert.ok(!all.includes(s), `log leaks ${s.slice(0, 3)}…`);
+    });
+
     test('the TOTP secret is not stored in clear', async () => {
       if (backend.name !== 'sqlite') return;
       const file = path.join(idp.dataDir, 'jullix-idp.sqlite');

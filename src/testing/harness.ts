@@ -9,6 +9,7 @@ import { openDatabase } from '../db/connection.ts';
 import type { Role, User } from '../accounts/types.ts';
 import { startIdp, type RunningIdp } from '../server.ts';
 import type { Clock } from '../security/clock.ts';
+import { createLogger } from '../log.ts';
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -51,6 +52,8 @@ export function backends(): Backend[] {
 
 export interface TestIdp extends RunningIdp {
   dataDir: string;
+  /** Every log line the IdP wrote (level debug), for tests that check nothing secret is logged. */
+  logs: string[];
   addUser(u: { username: string; password: string; role?: Role; email?: string; name?: string; disabled?: boolean }): Promise<User>;
   addClient(metadata: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
@@ -65,11 +68,14 @@ export async function startTestIdp(opts: { backend?: Backend; env?: Record<strin
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...opts.env,
   };
-  const idp = await startIdp({ env, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const logs: string[] = [];
+  const logger = createLogger('debug', {}, (line) => { logs.push(line); if (process.env['TEST_LOG_LEVEL']) console.error(line); });
+  const idp = await startIdp({ env, logger, ...(opts.clock ? { clock: opts.clock } : {}) });
   const { accounts, hasher } = idp.app;
   return {
     ...idp,
     dataDir,
+    logs,
     async addUser(u) {
       const user = await accounts.create({
         username: u.username, email: u.email ?? `${u.username}@example.test`, name: u.name ?? u.username,
