@@ -40,7 +40,7 @@ export async function submitEnrol(ctx: Context, deps: InteractionDeps, uid: stri
   const form = await readForm(ctx);
   requireCsrf(deps, uid, form);
   const { state, user } = await signInProgress(deps, uid);
-  if (!state || !user || (await stepFor(deps, state, user)) !== 'enrol') throw new IdpError('wrong_step', 'no enrolment pending');
+  if (!state || !user || (await stepFor(deps, details, state, user)) !== 'enrol') throw new IdpError('wrong_step', 'no enrolment pending');
   // An expired pending secret: show a fresh one rather than checking against nothing.
   if (!state.pendingTotpSecret) throw new IdpError('wrong_step', 'enrolment secret expired');
   const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));

@@ -8,7 +8,13 @@ import type { InteractionDeps } from './deps.ts';
 import { rememberDevice } from './device-cookie.ts';
 import type { InteractionDetails } from './interaction.ts';
 
-export async function stepFor(deps: InteractionDeps, state: SignInState | undefined, user: User | undefined): Promise<Step> {
+/** The level this interaction must reach, as worked out by the provider's step-up check. */
+export function requiredAcrOf(details: InteractionDetails): 'aal1' | 'aal2' | undefined {
+  const v = (details.prompt.details as { requested_acr?: unknown }).requested_acr;
+  return v === 'aal1' || v === 'aal2' ? v : undefined;
+}
+
+export async function stepFor(deps: InteractionDeps, details: InteractionDetails, state: SignInState | undefined, user: User | undefined): Promise<Step> {
   if (!state?.accountId || !user || user.disabled || user.id !== state.accountId) return 'password';
   return nextStep({
     passwordDone: state.factors.includes('pwd'),
@@ -16,6 +22,7 @@ export async function stepFor(deps: InteractionDeps, state: SignInState | undefi
     role: user.role,
     requiredRoles: deps.requiredRoles,
     secondFactorDone: state.factors.includes('otp') || state.factors.includes('recovery'),
+    requiredAcr: requiredAcrOf(details),
   });
 }
 
@@ -29,7 +36,7 @@ export async function signInProgress(deps: InteractionDeps, uid: string): Promis
 /** Finishes the login when nothing is left to do; otherwise sends the browser to the next step's page. */
 export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: InteractionDetails): Promise<void> {
   const { state, user } = await signInProgress(deps, details.uid);
-  const step = await stepFor(deps, state, user);
+  const step = await stepFor(deps, details, state, user);
   if (step !== 'finish' || !state || !user) {
     ctx.status = 303;
     return ctx.redirect(`${deps.basePath}/interaction/${details.uid}`);

@@ -31,3 +31,9 @@ export function uiLocales(details: InteractionDetails): string | undefined {
   const v = details.params.ui_locales;
   return typeof v === 'string' ? v : undefined;
 }
+
+/** When our sign-in state for this interaction should expire: with the interaction, on our clock. */
+export function stateExpiry(nowMs: number, details: InteractionDetails): number {
+  const lifetimeSeconds = Math.max(0, details.exp - (details.iat ?? details.exp));
+  return nowMs + lifetimeSeconds * 1000;
+}

@@ -8,7 +8,7 @@ import { trustedDeviceFor } from './device-cookie.ts';
 import { continueSignIn } from './finish.ts';
 import { requireCsrf } from './guards.ts';
 import { field, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
-import { clientName, loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
+import { clientName, loadInteraction, stateExpiry, uiLocales, type InteractionDetails } from './interaction.ts';
 import { loginPage } from './views/login.ts';
 
 export async function showLogin(ctx: Context, deps: InteractionDeps, details: InteractionDetails, opts: { status?: number; error?: string | undefined; username?: string } = {}): Promise<void> {
@@ -51,6 +51,6 @@ export async function submitLogin(ctx: Context, deps: InteractionDeps, uid: stri
   await deps.throttle.reset(keysResetOnSuccess(buckets));
   if (result.needsRehash) await deps.accounts.setPasswordHash(user.id, await deps.hasher.hash(password));
   await deps.audit.record({ event: 'login.password.success', userId: user.id, username: user.username, ip: ctx.ip, clientId });
-  await deps.signInState.passwordDone(uid, user.id, details.exp * 1000);
+  await deps.signInState.passwordDone(uid, user.id, stateExpiry(deps.clock.now(), details));
   return continueSignIn(ctx, deps, details);
 }

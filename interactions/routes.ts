@@ -7,11 +7,12 @@ import type { InteractionDeps } from './deps.ts';
 import { showEnrol, submitEnrol } from './enrol.ts';
 import { signInProgress, stepFor } from './finish.ts';
 import { pageContext, sendHtml } from './http.ts';
-import { loadInteraction, uiLocales } from './interaction.ts';
+import { loadInteraction, stateExpiry, uiLocales } from './interaction.ts';
 import { showLogin, submitLogin } from './login.ts';
 import { showTotp, submitContinue, submitTotp } from './second-factor.ts';
 import { csrfToken } from './csrf.ts';
 import { errorPage } from './views/messages.ts';
+import { isStepUpOnly } from '../src/sign-in/policy.ts';
 import { continuePage } from './views/second-factor.ts';
 import type { MessageKey } from './i18n/index.ts';
 
@@ -21,8 +22,13 @@ type Handler = (ctx: Context, deps: InteractionDeps, uid: string) => Promise<voi
 async function showCurrentStep(ctx: Context, deps: InteractionDeps, uid: string): Promise<void> {
   const details = await loadInteraction(ctx, deps.provider, uid);
   if (details.prompt.name === 'consent') return showConsent(ctx, deps, details);
+  // A pure step-up keeps the session's password and asks only for the second factor.
+  const sessionAccount = details.session?.accountId;
+  if (isStepUpOnly(details.prompt.reasons, sessionAccount) && sessionAccount && !(await deps.signInState.get(uid))) {
+    await deps.signInState.passwordDone(uid, sessionAccount, stateExpiry(deps.clock.now(), details));
+  }
   const { state, user } = await signInProgress(deps, uid);
-  const step = await stepFor(deps, state, user);
+  const step = await stepFor(deps, details, state, user);
   if (step === 'totp') return showTotp(ctx, deps, details);
   if (step === 'enrol' && user) return showEnrol(ctx, deps, details, user, state?.pendingTotpSecret ?? null);
   if (step === 'finish') {

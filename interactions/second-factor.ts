@@ -38,7 +38,7 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
   const form = await readForm(ctx);
   requireCsrf(deps, uid, form);
   const { state, user } = await signInProgress(deps, uid);
-  if (!state || !user || (await stepFor(deps, state, user)) !== 'totp') throw new IdpError('wrong_step', 'no TOTP step pending');
+  if (!state || !user || (await stepFor(deps, details, state, user)) !== 'totp') throw new IdpError('wrong_step', 'no TOTP step pending');
   const { t } = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
   const clientId = String(details.params.client_id ?? '');
   const buckets = secondFactorBuckets(user.id, ctx.ip);

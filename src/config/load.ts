@@ -46,6 +46,7 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['MIGRATE_ON_START', ['migrateOnStart'], 'bool'],
   ['DISPLAY_NAME', ['branding', 'displayName'], 'string'],
   ['MFA_REQUIRED_ROLES', ['mfa', 'requiredRoles'], 'list'],
+  ['AAL2_MAX_AGE_SECONDS', ['mfa', 'aal2MaxAgeSeconds'], 'int'],
   ['SESSION_TTL_SECONDS', ['sessions', 'sessionTtlSeconds'], 'int'],
   ['JWKS', ['secrets', 'jwks'], 'string'],
   ['COOKIE_KEYS', ['secrets', 'cookieKeys'], 'string'],

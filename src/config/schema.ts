@@ -26,6 +26,8 @@ export const configSchema = z.object({
   mfa: z.object({
     /** Roles that must enrol TOTP and can never skip it. */
     requiredRoles: z.array(z.enum(ROLES)),
+    /** How long a sign-in with the second factor keeps a session at aal2; after that, step-up asks again. */
+    aal2MaxAgeSeconds: z.number().int().min(1).max(30 * 86400),
   }),
   sessions: z.object({
     sessionTtlSeconds: z.number().int().min(60).max(30 * 86400),

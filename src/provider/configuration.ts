@@ -3,6 +3,7 @@
 import type { Configuration, ErrorOut, KoaContextWithOIDC, errors } from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import type { Secrets } from '../config/secrets.ts';
+import { interactionPolicyWithStepUp } from './step-up.ts';
 
 /** Pages the provider renders itself; supplied by interactions/ through the composition root. */
 export interface ProviderPages {
@@ -62,7 +63,7 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
     },
-    interactions: { url: (_ctx, interaction) => `${base}/${interaction.uid}` },
+    interactions: { policy: interactionPolicyWithStepUp(config.mfa.aal2MaxAgeSeconds), url: (_ctx, interaction) => `${base}/${interaction.uid}` },
     // First-party apps (set by an operator) get no consent screen: their grant is made or widened here.
     async loadExistingGrant(ctx) {
       const { client, session, provider } = ctx.oidc;

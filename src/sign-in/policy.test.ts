@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loginLevel, nextStep, type StepInput } from './policy.ts';
+import { isStepUpOnly, loginLevel, nextStep, type StepInput } from './policy.ts';
 
 const base: StepInput = { passwordDone: true, hasTotp: false, role: 'customer', requiredRoles: ['installer'], secondFactorDone: false };
 
@@ -22,4 +22,19 @@ test('amr and acr follow RFC 8176 and the assurance levels', () => {
   assert.deepEqual(loginLevel(['pwd', 'otp']), { acr: 'aal2', amr: ['pwd', 'otp', 'mfa'] });
   assert.deepEqual(loginLevel(['pwd', 'recovery']), { acr: 'aal2', amr: ['pwd', 'mfa'] });
   assert.throws(() => loginLevel(['otp']));
+});
+
+test('an aal2 request takes a customer without TOTP through enrolment, and one with TOTP to the code', () => {
+  assert.equal(nextStep({ ...base, requiredAcr: 'aal2' }), 'enrol');
+  assert.equal(nextStep({ ...base, requiredAcr: 'aal2', hasTotp: true }), 'totp');
+  assert.equal(nextStep({ ...base, requiredAcr: 'aal1' }), 'finish');
+});
+
+test('only a live session missing nothing but the level skips the password', () => {
+  assert.equal(isStepUpOnly(['acr_step_up'], 'u1'), true);
+  assert.equal(isStepUpOnly(['acr_step_up'], undefined), false);
+  assert.equal(isStepUpOnly(['acr_step_up', 'login_prompt'], 'u1'), false);
+  assert.equal(isStepUpOnly(['max_age', 'acr_step_up'], 'u1'), false);
+  assert.equal(isStepUpOnly(['no_session'], 'u1'), false);
+  assert.equal(isStepUpOnly([], 'u1'), false);
 });

@@ -12,6 +12,8 @@ export interface StepInput {
   role: Role;
   requiredRoles: readonly Role[];
   secondFactorDone: boolean;
+  /** The level the request needs (step-up, or a client that requires MFA). */
+  requiredAcr?: 'aal1' | 'aal2' | undefined;
 }
 
 export function mustHaveTotp(role: Role, requiredRoles: readonly Role[]): boolean {
@@ -23,7 +25,8 @@ export function nextStep(s: StepInput): Step {
   if (!s.passwordDone) return 'password';
   if (s.secondFactorDone) return 'finish';
   if (s.hasTotp) return 'totp';
-  if (mustHaveTotp(s.role, s.requiredRoles)) return 'enrol';
+  // Without TOTP, a required role or an aal2 request goes through enrolment first.
+  if (mustHaveTotp(s.role, s.requiredRoles) || s.requiredAcr === 'aal2') return 'enrol';
   return 'finish';
 }
 
@@ -39,4 +42,16 @@ export function loginLevel(factors: readonly Factor[]): LoginLevel {
   if (has('pwd') && has('recovery')) return { acr: 'aal2', amr: ['pwd', 'mfa'] };
   if (has('pwd')) return { acr: 'aal1', amr: ['pwd'] };
   throw new Error('a login needs the password factor');
+}
+
+/** Reasons (from oidc-provider's login prompt) that only ask to raise the level of a live session. */
+const STEP_UP_ONLY = new Set(['acr_step_up']);
+
+/**
+ * True when the sign-in is a pure step-up: a session exists and nothing but the level is missing,
+ * so the password from that session still counts and only the second factor is asked.
+ * prompt=login, max_age, no session or a different requested subject all mean a full sign-in.
+ */
+export function isStepUpOnly(reasons: readonly string[], sessionAccountId: string | undefined): boolean {
+  return sessionAccountId !== undefined && reasons.length > 0 && reasons.every((r) => STEP_UP_ONLY.has(r));
 }

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { effectiveAcr, requiredAcr, satisfies } from './assurance.ts';
+
+test('any listed value is acceptable, so the lowest known one is required; the client floor raises it', () => {
+  assert.equal(requiredAcr({ values: ['aal2'], clientFloor: [] }), 'aal2');
+  assert.equal(requiredAcr({ values: ['aal1', 'aal2'], clientFloor: [] }), 'aal1');
+  assert.equal(requiredAcr({ values: ['gold', 'aal2'], clientFloor: [] }), 'aal2');
+  assert.equal(requiredAcr({ values: ['gold'], clientFloor: [] }), undefined);
+  assert.equal(requiredAcr({ values: [], clientFloor: ['aal2'] }), 'aal2');
+  assert.equal(requiredAcr({ values: ['aal1'], clientFloor: ['aal2'] }), 'aal2', 'an RP cannot lower its registered floor');
+  assert.equal(requiredAcr({ values: [42, null], clientFloor: [] }), undefined);
+});
+
+test('aal2 lasts aal2MaxAge after the sign-in, then counts as aal1', () => {
+  assert.equal(effectiveAcr('aal2', 1000, 1000 + 3600, 3600), 'aal2');
+  assert.equal(effectiveAcr('aal2', 1000, 1000 + 3601, 3600), 'aal1');
+  assert.equal(effectiveAcr('aal1', 1000, 99999, 3600), 'aal1');
+  assert.equal(effectiveAcr('weird', 1000, 1000, 3600), undefined);
+});
+
+test('higher satisfies lower; nothing satisfies a requirement without a level', () => {
+  assert.equal(satisfies('aal2', 'aal1'), true);
+  assert.equal(satisfies('aal1', 'aal2'), false);
+  assert.equal(satisfies(undefined, 'aal1'), false);
+  assert.equal(satisfies(undefined, undefined), true);
+});

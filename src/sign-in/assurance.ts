@@ -1,0 +1,46 @@
+// Authentication assurance levels (NIST SP 800-63B): what a request asks for, what a session has,
+// and whether a step-up is needed. Higher satisfies lower: a session at aal2 satisfies aal1.
+
+export const ACR_LEVELS = ['aal1', 'aal2'] as const;
+export type Acr = (typeof ACR_LEVELS)[number];
+
+const RANK: Record<Acr, number> = { aal1: 1, aal2: 2 };
+
+function isAcr(v: unknown): v is Acr {
+  return typeof v === 'string' && (ACR_LEVELS as readonly string[]).includes(v);
+}
+
+export interface AcrRequest {
+  /** Values the request lists (acr_values, or the claims parameter's id_token.acr value/values). */
+  values: readonly unknown[];
+  /** The client's own floor (default_acr_values registered for the client), which a request cannot lower. */
+  clientFloor: readonly unknown[];
+}
+
+/**
+ * The lowest level that satisfies the request: any one of the listed values is acceptable (OIDC
+ * Core 3.1.2.1), so the easiest known one counts; unknown values are ignored. The client floor
+ * then raises it. undefined = no requirement.
+ */
+export function requiredAcr(r: AcrRequest): Acr | undefined {
+  const requested = r.values.filter(isAcr).sort((a, b) => RANK[a] - RANK[b])[0];
+  const floor = r.clientFloor.filter(isAcr).sort((a, b) => RANK[a] - RANK[b])[0];
+  if (!requested) return floor;
+  if (!floor) return requested;
+  return RANK[floor] > RANK[requested] ? floor : requested;
+}
+
+/**
+ * The level a session still has: aal2 only while its last full sign-in (auth_time) is within
+ * `aal2MaxAgeSeconds`; after that it counts as aal1 and a step-up asks again.
+ */
+export function effectiveAcr(sessionAcr: unknown, authTimeSeconds: number | undefined, nowSeconds: number, aal2MaxAgeSeconds: number): Acr | undefined {
+  if (!isAcr(sessionAcr) || authTimeSeconds === undefined) return undefined;
+  if (sessionAcr === 'aal2' && nowSeconds - authTimeSeconds > aal2MaxAgeSeconds) return 'aal1';
+  return sessionAcr;
+}
+
+export function satisfies(have: Acr | undefined, need: Acr | undefined): boolean {
+  if (!need) return true;
+  return have !== undefined && RANK[have] >= RANK[need];
+}
