@@ -1,0 +1,46 @@
+// The fixtures every spec uses: one IdP child process and one demo relying app per worker (with its
+// client registered through the CLI), a fresh customer per test, and the page objects.
+import type { NewUser } from './cli.ts';
+import { test as idpTest } from './idp.ts';
+import { freePort } from './ports.ts';
+import { startDemoRp, type DemoRp } from '../demo-rp/server.ts';
+import { LogoutPage } from '../pages/logout-page.ts';
+import { RpHomePage } from '../pages/rp-home-page.ts';
+import { SignInPage } from '../pages/sign-in-page.ts';
+
+interface WorkerFixtures { demoRp: DemoRp }
+interface TestFixtures { customer: NewUser; rpHome: RpHomePage; signInPage: SignInPage; logoutPage: LogoutPage; idpLogOnFailure: void }
+
+export const test = idpTest.extend<TestFixtures, WorkerFixtures>({
+  demoRp: [async ({ idp }, use) => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const client = await idp.createClient({
+      name: 'Jullix demo app', redirectUri: `${base}/callback`, postLogoutRedirectUri: `${base}/`, firstParty: true,
+    });
+    const rp = await startDemoRp({ issuer: idp.issuer, port, ...client });
+    await use(rp);
+    await rp.close();
+  }, { scope: 'worker' }],
+
+  // A failing test gets the IdP's recent output attached to its report.
+  idpLogOnFailure: [async ({ idp }, use, testInfo) => {
+    await use();
+    if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('idp-output.txt', { body: idp.output(), contentType: 'text/plain' });
+  }, { auto: true }],
+
+  customer: async ({ idp }, use) => {
+    await use(await idp.createUser({ role: 'customer' }));
+  },
+  rpHome: async ({ page, demoRp }, use) => {
+    await use(new RpHomePage(page, demoRp.url));
+  },
+  signInPage: async ({ page }, use) => {
+    await use(new SignInPage(page));
+  },
+  logoutPage: async ({ page }, use) => {
+    await use(new LogoutPage(page));
+  },
+});
+
+export { expect } from '@playwright/test';

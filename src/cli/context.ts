@@ -1,0 +1,42 @@
+// What a command works with once its arguments are valid: the server's config, the database
+// (migrated first, so a fresh DATA_DIR works) and the same stores the server uses.
+import type { Knex } from 'knex';
+import type { AccountStore } from '../accounts/store.ts';
+import type { AuditDetail, AuditLog } from '../audit/log.ts';
+import type { Config } from '../config/schema.ts';
+import type { ClientRegistry } from '../provider/clients.ts';
+import type { Clock } from '../security/clock.ts';
+import type { PasswordHasher } from '../security/password-hashing.ts';
+import type { CliIo } from './command.ts';
+
+export interface CliContext {
+  config: Config;
+  db: Knex;
+  clock: Clock;
+  accounts: AccountStore;
+  audit: AuditLog;
+  hasher: PasswordHasher;
+  /** Loaded on first use: it brings in oidc-provider, which user commands do not need. */
+  clients(): Promise<ClientRegistry>;
+  /** Migrations this run applied, oldest first. */
+  migrated: string[];
+  /** Who acted, for every audit record the CLI writes. */
+  actor: AuditDetail;
+}
+
+export interface ContextOptions {
+  /** Print applied migrations on stderr (the migrate command reports them itself). */
+  announceMigrations?: boolean;
+}
+
+/** Opens everything, runs `work`, and always closes the database. */
+export async function withContext<T>(io: CliIo, work: (ctx: CliContext) => Promise<T>, opts: ContextOptions = {}): Promise<T> {
+  // Imported here, not at the top: --help and usage errors never pay for knex and argon2.
+  const { openContext } = await import('./services.ts');
+  const { ctx, close } = await openContext(io, opts);
+  try {
+    return await work(ctx);
+  } finally {
+    await close();
+  }
+}

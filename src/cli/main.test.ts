@@ -1,0 +1,73 @@
+// The jullix-idp tool as a whole: help, exit statuses, migrate, and failures without stack traces.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { hasNoStackTrace, jsonOf, runCli, tempDataDir } from './test-support.ts';
+
+describe('jullix-idp', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  before(async () => ({ dir, cleanup } = await tempDataDir()));
+  after(() => cleanup());
+
+  test('--help for the tool, a group and a command exits 0 without touching the data folder', async () => {
+    const fresh = path.join(dir, 'untouched');
+    const [tool, group, command] = await Promise.all([
+      runCli(fresh, ['--help']),
+      runCli(fresh, ['user', '--help']),
+      runCli(fresh, ['client', 'add', '--help']),
+    ]);
+    for (const r of [tool, group, command]) assert.equal(r.code, 0, r.stderr);
+    assert.match(tool.stdout, /^Usage: jullix-idp <command>/);
+    assert.match(tool.stdout, /migrate\s+Apply pending/);
+    assert.match(group.stdout, /set-password\s+Replace/);
+    assert.match(command.stdout, /--redirect-uri <uri>/);
+    assert.equal(existsSync(fresh), false);
+  });
+
+  test('unknown commands and options exit 2 with a pointer to --help', async () => {
+    const [unknown, none, sub, option, extra] = await Promise.all([
+      runCli(dir, ['frobnicate']),
+      runCli(dir, []),
+      runCli(dir, ['user', 'frobnicate']),
+      runCli(dir, ['user', 'list', '--colour']),
+      runCli(dir, ['user', 'show', 'alice', 'bob']),
+    ]);
+    for (const r of [unknown, none, sub, option, extra]) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(hasNoStackTrace(r), r.stderr);
+    }
+    assert.match(unknown.stderr, /unknown command "frobnicate"; one of: migrate, user, client/);
+    assert.match(none.stderr, /^Usage: jullix-idp/);
+    assert.match(sub.stderr, /unknown command "user frobnicate"/);
+    assert.match(option.stderr, /Unknown option '--colour'[\s\S]*jullix-idp user list --help/);
+    assert.match(extra.stderr, /unexpected argument: bob/);
+  });
+
+  test('migrate applies the migrations to a fresh folder, then says the database is up to date', async () => {
+    const first = await runCli(dir, ['migrate']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^Applied \d+ migrations? to SQLite/);
+    assert.match(first.stdout, /_initial\.ts/);
+    const second = await runCli(dir, ['migrate', '--json']);
+    assert.deepEqual(jsonOf<{ applied: string[] }>(second).applied, []);
+  });
+
+  test('a database failure is one line and exit 1, with the password scrubbed', async () => {
+    // Port 1 on loopback refuses at once; nothing listens there.
+    const result = await runCli(dir, ['user', 'list'], { env: { DATABASE_URL: 'postgres://admin:s3cret@127.0.0.1:1/idp' } });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^jullix-idp: cannot connect to the database/);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+    assert.ok(!result.stderr.includes('s3cret'));
+    assert.ok(hasNoStackTrace(result));
+  });
+
+  test('bad configuration is reported, not thrown', async () => {
+    const result = await runCli(dir, ['user', 'list'], { env: { LOG_LEVEL: 'loud' } });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Invalid configuration:[\s\S]*logLevel/);
+    assert.ok(hasNoStackTrace(result));
+  });
+});

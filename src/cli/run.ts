@@ -1,0 +1,66 @@
+// The jullix-idp dispatcher and its one error boundary: usage errors exit 2, failures exit 1, and
+// no stack trace ever reaches the operator's terminal.
+import { isIdpError } from '../errors.ts';
+import { UsageError } from './args.ts';
+import type { CliIo, Command } from './command.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+// Loaded on demand: `client` brings in oidc-provider, and `user` has no use for it.
+const COMMANDS: Record<string, { summary: string; load(): Promise<Command> }> = {
+  migrate: { summary: 'Apply pending database migrations', load: async () => (await import('./migrate.ts')).migrateCommand },
+  user: { summary: 'Manage user accounts', load: async () => (await import('./user.ts')).userCommands },
+  client: { summary: 'Manage the apps (OAuth clients) that sign users in here', load: async () => (await import('./client.ts')).clientCommands },
+};
+
+const HELP = `Usage: jullix-idp <command> [options]
+
+Administer the Jullix identity provider: users, client apps, database migrations.
+Configuration comes from the same place as the server's: config/*.json and the
+environment (DATA_DIR, DATABASE_URL, NODE_ENV, ...). Pending migrations are applied first.
+
+Commands:
+${Object.entries(COMMANDS).map(([name, cmd]) => `  ${name.padEnd(10)}${cmd.summary}`).join('\n')}
+
+Run "jullix-idp <command> --help" for a command's options. Every command takes --json.
+Exit status: 0 success, 1 failure, 2 invalid usage.`;
+
+/** Runs one command line; returns the exit status. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const [name, ...rest] = argv;
+    if (name === '--help' || name === '-h' || name === 'help') {
+      io.out(HELP);
+      return EXIT_OK;
+    }
+    if (name === undefined) {
+      io.err(HELP);
+      return EXIT_USAGE;
+    }
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (command === undefined) throw new UsageError(`unknown command "${name}"; one of: ${Object.keys(COMMANDS).join(', ')}`, '');
+    await (await command.load()).run(rest, io);
+    return EXIT_OK;
+  } catch (err) {
+    return report(err, io);
+  }
+}
+
+function report(err: unknown, io: CliIo): number {
+  if (err instanceof UsageError) {
+    for (const line of err.message.split('\n')) io.err(`jullix-idp: ${line}`);
+    io.err(`Run "jullix-idp ${err.command === '' ? '' : `${err.command} `}--help" for usage.`);
+    return EXIT_USAGE;
+  }
+  if (isIdpError(err)) {
+    // The operator is the administrator, so every IdpError message is shown; they never hold a
+    // secret (database errors are scrubbed of passwords where they are made).
+    io.err(`jullix-idp: ${err.message}`);
+    return err.code === 'bad_request' ? EXIT_USAGE : EXIT_FAILURE;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.err(`jullix-idp: unexpected error: ${message.split('\n')[0] ?? ''}`);
+  return EXIT_FAILURE;
+}

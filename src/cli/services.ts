@@ -1,0 +1,70 @@
+// Builds a CliContext: config (loadConfig, as the server), database, migrations, stores. Kept
+// apart from context.ts so that only commands that reach the database load knex and argon2.
+import os from 'node:os';
+import type { Knex } from 'knex';
+import type { AccountStore } from '../accounts/store.ts';
+import { createAccountStore } from '../accounts/store.ts';
+import { createAuditLog } from '../audit/log.ts';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { resolveSecrets } from '../config/secrets.ts';
+import { openDatabase } from '../db/connection.ts';
+import { migrateLatest } from '../db/migrations.ts';
+import type { ClientRegistry } from '../provider/clients.ts';
+import type { ProviderPages } from '../provider/configuration.ts';
+import { systemClock, type Clock } from '../security/clock.ts';
+import { createArgon2Hasher } from '../security/password-hashing.ts';
+import type { CliIo } from './command.ts';
+import type { CliContext, ContextOptions } from './context.ts';
+
+export async function openContext(io: CliIo, opts: ContextOptions): Promise<{ ctx: CliContext; close(): Promise<void> }> {
+  const config = loadConfig(io.env);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const migrated = await migrateLatest(db);
+    if (migrated.length > 0 && opts.announceMigrations !== false) io.err(`Applied database migrations: ${migrated.join(', ')}`);
+    const clock = systemClock;
+    const accounts = createAccountStore(db, clock);
+    let clients: Promise<ClientRegistry> | undefined;
+    const ctx: CliContext = {
+      config, db, clock, accounts, migrated,
+      audit: createAuditLog(db, clock),
+      hasher: createArgon2Hasher(),
+      clients: () => (clients ??= clientRegistry(config, db, clock, accounts)),
+      actor: { via: 'cli', osUser: osUserName() },
+    };
+    return { ctx, close: () => db.destroy() };
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+}
+
+// The provider never serves a request here: it only runs its client schema over new metadata.
+const NO_PAGES: ProviderPages = {
+  renderError: () => undefined,
+  logoutSource: () => undefined,
+  postLogoutSuccessSource: () => undefined,
+};
+
+/**
+ * The registry, validating new clients with a Provider built from the server's real
+ * configuration and keys (resolveSecrets, as the server), constructed only when a client is added.
+ */
+async function clientRegistry(config: Config, db: Knex, clock: Clock, accounts: AccountStore): Promise<ClientRegistry> {
+  const { createClientRegistry, providerValidator } = await import('../provider/clients.ts');
+  return createClientRegistry(db, clock, async (metadata) => {
+    const { createProvider } = await import('../provider/index.ts');
+    const provider = createProvider({ config, secrets: resolveSecrets(config), db, clock, accounts, pages: NO_PAGES });
+    await providerValidator(provider)(metadata);
+  });
+}
+
+function osUserName(): string | null {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // A container user with no passwd entry has no name.
+    return null;
+  }
+}

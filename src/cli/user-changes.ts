@@ -1,0 +1,96 @@
+// `jullix-idp user set-password | disable | enable | set-role`: changes to an existing account.
+// A change that would do nothing says so and writes no audit record.
+import { z } from 'zod';
+import { ROLES } from '../accounts/types.ts';
+import type { User } from '../accounts/types.ts';
+import type { CliIo } from './command.ts';
+import { defineCommand } from './command.ts';
+import { withContext } from './context.ts';
+import { printJson, userView } from './output.ts';
+import { passwordStdinFlag, readPassword, requireUser, roleSchema, usernameSchema } from './user-fields.ts';
+
+function report(io: CliIo, json: boolean, user: User, message: string): void {
+  if (json) printJson(io, userView(user));
+  else io.out(message);
+}
+
+export const setPassword = defineCommand({
+  name: 'user set-password',
+  summary: 'Replace a user\'s password; read from standard input',
+  help: `
+Usage: printf '%s' "$PASSWORD" | jullix-idp user set-password <username> --password-stdin [--json]
+
+Options:
+  --password-stdin   read the new password from standard input (8-1024 characters;
+                     one trailing newline is removed)
+  --json             print the user as JSON`,
+  options: { 'password-stdin': { type: 'boolean' } },
+  positionals: ['username'],
+  schema: z.object({ username: usernameSchema, 'password-stdin': passwordStdinFlag }),
+  async run(args, { json, io }) {
+    const password = await readPassword(io, 'user set-password');
+    await withContext(io, async (ctx) => {
+      const user = await requireUser(ctx, args.username);
+      await ctx.accounts.setPasswordHash(user.id, await ctx.hasher.hash(password));
+      await ctx.audit.record({ event: 'user.password_set', userId: user.id, username: user.username, detail: ctx.actor });
+      report(io, json, user, `Password set for ${user.username}.`);
+    });
+  },
+});
+
+function disabledCommand(disable: boolean) {
+  const verb = disable ? 'disable' : 'enable';
+  return defineCommand({
+    name: `user ${verb}`,
+    summary: disable ? 'Stop a user from signing in (their tokens stop working too)' : 'Allow a disabled user to sign in again',
+    help: `
+Usage: jullix-idp user ${verb} <username> [--json]
+
+${disable ? 'A disabled user cannot sign in, and their refresh tokens and userinfo calls fail.' : 'Re-enable a disabled user.'}
+
+Options:
+  --json   print the user as JSON`,
+    options: {},
+    positionals: ['username'],
+    schema: z.object({ username: usernameSchema }),
+    async run(args, { json, io }) {
+      await withContext(io, async (ctx) => {
+        const user = await requireUser(ctx, args.username);
+        if (user.disabled === disable) return report(io, json, user, `${user.username} is already ${verb}d.`);
+        await ctx.accounts.setDisabled(user.id, disable);
+        await ctx.audit.record({ event: disable ? 'user.disabled' : 'user.enabled', userId: user.id, username: user.username, detail: ctx.actor });
+        report(io, json, { ...user, disabled: disable }, `${user.username} is now ${verb}d.`);
+      });
+    },
+  });
+}
+
+export const disableUser = disabledCommand(true);
+export const enableUser = disabledCommand(false);
+
+export const setRole = defineCommand({
+  name: 'user set-role',
+  summary: 'Change a user\'s role',
+  help: `
+Usage: jullix-idp user set-role <username> <role> [--json]
+
+Roles: ${ROLES.join(' | ')}
+
+Options:
+  --json   print the user as JSON`,
+  options: {},
+  positionals: ['username', 'role'],
+  schema: z.object({ username: usernameSchema, role: roleSchema }),
+  async run(args, { json, io }) {
+    await withContext(io, async (ctx) => {
+      const user = await requireUser(ctx, args.username);
+      if (user.role === args.role) return report(io, json, user, `${user.username} already has the role ${args.role}.`);
+      await ctx.accounts.setRole(user.id, args.role);
+      await ctx.audit.record({
+        event: 'user.updated', userId: user.id, username: user.username,
+        detail: { ...ctx.actor, field: 'role', from: user.role, to: args.role },
+      });
+      report(io, json, { ...user, role: args.role }, `${user.username} now has the role ${args.role} (was ${user.role}).`);
+    });
+  },
+});
