@@ -18,10 +18,10 @@ export function showTotp(ctx: Context, deps: InteractionDeps, details: Interacti
   sendHtml(ctx, opts.status ?? 200, totpPage(page, { action: `${deps.basePath}/interaction/${details.uid}/totp`, csrf: csrfToken(deps.cookieKeys, details.uid), error: opts.error }));
 }
 
-type Outcome = { ok: true; factor: 'otp' | 'recovery' } | { ok: false; reason: 'invalid' | 'reused' };
+export type Outcome = { ok: true; factor: 'otp' | 'recovery' } | { ok: false; reason: 'invalid' | 'reused' };
 
 /** Checks a submitted code against the user's TOTP credential, or their unused recovery codes. */
-async function checkSecondFactor(deps: InteractionDeps, user: User, input: string): Promise<Outcome> {
+export async function checkSecondFactor(deps: InteractionDeps, user: User, input: string): Promise<Outcome> {
   if (looksLikeRecoveryCode(input)) {
     return (await deps.recoveryCodes.consume(user.id, input)) ? { ok: true, factor: 'recovery' } : { ok: false, reason: 'invalid' };
   }

@@ -5,6 +5,9 @@ import Koa from 'koa';
 import mount from 'koa-mount';
 import type { Knex } from 'knex';
 import { interactionRoutes } from '../interactions/routes.ts';
+import { accountRoutes } from '../interactions/account/routes.ts';
+import { createAccountPageStateStore } from './self-service/state.ts';
+import { endOtherSessions } from './self-service/sessions.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
 import { createAuditLog } from './audit/log.ts';
@@ -92,13 +95,19 @@ export function createApp(deps: AppDeps) {
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = await readFile(STYLESHEET);
   });
-  app.use(interactionRoutes({
+  const interactionDeps = {
     provider, brand: config.branding.displayName, basePath, cookieKeys: secrets.cookieKeys,
     requiredRoles: config.mfa.requiredRoles, clock,
-    password: createPasswordFactor({ findByLogin: (l) => accounts.findByLogin(l), hasher }),
+    password: createPasswordFactor({ findByLogin: (l: string) => accounts.findByLogin(l), hasher }),
     hasher, accounts, totp, recoveryCodes, audit, logger,
     signInState: createSignInStateStore(db, clock, keys),
     throttle: createThrottle(db, clock),
+  };
+  app.use(interactionRoutes(interactionDeps));
+  app.use(accountRoutes({
+    ...interactionDeps, issuer: config.issuer,
+    accountPage: createAccountPageStateStore(db, clock, keys),
+    endOtherSessions: (accountId, keep) => endOtherSessions(db, accountId, keep),
   }));
   app.use(basePath ? mount(basePath, provider) : mount(provider));
   return { app, provider, accounts, audit, hasher, totp, recoveryCodes };

@@ -106,8 +106,9 @@ export const THROTTLE_RETENTION_MS = 24 * 60 * 60 * 1000;
 export async function deleteExpiredRows(db: Knex, nowMs: number): Promise<number> {
   const models = await db('oidc_models').whereNotNull('expires_at').andWhere('expires_at', '<=', nowMs).delete();
   const states = await db('interaction_state').where('expires_at', '<=', nowMs).delete();
+  const accountStates = await db('account_page_state').where('expires_at', '<=', nowMs).delete();
   const throttles = await db('throttle').where('last_failure_at', '<', nowMs - THROTTLE_RETENTION_MS).delete();
-  return models + states + throttles;
+  return models + states + accountStates + throttles;
 }
 
 /** Sweeps expired rows every `intervalMs` without keeping the process alive; returns a stop function. */

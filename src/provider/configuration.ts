@@ -3,7 +3,9 @@
 import type { Configuration, ErrorOut, KoaContextWithOIDC, errors } from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import type { Secrets } from '../config/secrets.ts';
+import { FIRST_PARTY } from './client-metadata.ts';
 import { interactionPolicyWithStepUp } from './step-up.ts';
+import { accountClient } from './account-client.ts';
 
 /** Pages the provider renders itself; supplied by interactions/ through the composition root. */
 export interface ProviderPages {
@@ -22,8 +24,7 @@ export interface ProviderConfigDeps {
 
 export const ACR_VALUES = ['aal1', 'aal2'] as const;
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'roles'];
-/** Custom client metadata: set only by operators (CLI), never self-asserted at registration. */
-export const FIRST_PARTY = 'jullix_first_party';
+export { FIRST_PARTY } from './client-metadata.ts';
 
 function interactionsBase(issuer: string): string {
   const p = new URL(issuer).pathname.replace(/\/$/, '');
@@ -37,6 +38,7 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
     adapter: deps.adapter,
     findAccount: deps.findAccount,
     jwks: secrets.jwks,
+    clients: [accountClient(config.issuer)],
     cookies: { keys: secrets.cookieKeys, long: { httpOnly: true, sameSite: 'lax' }, short: { httpOnly: true, sameSite: 'lax' } },
     acrValues: [...ACR_VALUES],
     // amr/acr/auth_time on the openid scope puts them in every ID token (notes §2).

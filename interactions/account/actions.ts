@@ -1,0 +1,90 @@
+// The account page's changes: turn TOTP on (enrolment) or off, new recovery codes, new password.
+// Each reloads the account, checks CSRF (done by the router) and asks for a fresh confirmation.
+import QRCode from 'qrcode';
+import { formatSecretForHumans, generateTotpSecret, keyUri, matchTotp } from '../../src/factors/totp.ts';
+import { checkNewPassword, mayDisableTotp } from '../../src/self-service/policy.ts';
+import { field, sendHtml } from '../http.ts';
+import { enrolPage } from '../views/second-factor.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { ensureConfirmed, verifyFactors, type ConfirmArgs } from './confirm.ts';
+import { accountMessagePage } from './views.ts';
+
+export type ActionArgs = Omit<ConfirmArgs, 'action' | 'offerEndOthers'> & { base: string };
+
+function done(a: ActionArgs, notice: string): void {
+  a.ctx.status = 303;
+  a.ctx.redirect(`${a.base}?notice=${notice}`);
+}
+
+async function maybeEndOthers(a: ActionArgs): Promise<number> {
+  if (a.form.get('end_other_sessions') !== 'yes') return 0;
+  const n = await a.deps.endOtherSessions(a.user.id, a.session.id);
+  await a.deps.audit.record({ event: 'sessions.ended', userId: a.user.id, username: a.user.username, ip: a.ctx.ip, detail: { count: n } });
+  return n;
+}
+
+async function showEnrolment(a: ActionArgs, secret: string, status = 200, error?: string): Promise<void> {
+  const uri = keyUri({ issuer: a.deps.brand, accountName: a.user.username, secretBase32: secret });
+  sendHtml(a.ctx, status, enrolPage(a.page, {
+    action: `${a.base}/2fa/enrol`, csrf: a.csrf, qrDataUrl: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 220 }),
+    secretForHumans: formatSecretForHumans(secret), required: false, error,
+  }));
+}
+
+export async function enableTotp(a: ActionArgs): Promise<void> {
+  if (await a.deps.totp.has(a.user.id)) return done(a, 'none');
+  if (!(await ensureConfirmed({ ...a, action: `${a.base}/2fa/enable`, offerEndOthers: false }))) return;
+  const state = await a.deps.accountPage.get(a.session.id, a.user.id);
+  const secret = state.pendingTotpSecret ?? generateTotpSecret();
+  if (!state.pendingTotpSecret) await a.deps.accountPage.setPendingTotp(a.session.id, a.user.id, secret, a.session.expiresAtMs);
+  return showEnrolment(a, secret);
+}
+
+export async function confirmEnrolment(a: ActionArgs): Promise<void> {
+  const state = await a.deps.accountPage.get(a.session.id, a.user.id);
+  if (!state.pendingTotpSecret || (await a.deps.totp.has(a.user.id))) return done(a, 'none');
+  const match = await matchTotp(state.pendingTotpSecret, field(a.form, 'code', 64), a.deps.clock.now());
+  if (!match.ok) return showEnrolment(a, state.pendingTotpSecret, 401, a.page.t('totp.error.invalid'));
+  await a.deps.totp.enrol(a.user.id, state.pendingTotpSecret, match.step);
+  const codes = await a.deps.recoveryCodes.regenerate(a.user.id);
+  await a.deps.accountPage.clearPendingTotp(a.session.id);
+  await a.deps.audit.record({ event: 'totp.enrolled', userId: a.user.id, username: a.user.username, ip: a.ctx.ip, detail: { via: 'account' } });
+  sendHtml(a.ctx, 200, accountMessagePage(a.page, a.page.t('recovery.title'), { base: a.base, notice: a.page.t('account.2fa.enabled'), codes }));
+}
+
+export async function disableTotp(a: ActionArgs): Promise<void> {
+  if (!mayDisableTotp(a.user.role, a.deps.requiredRoles)) {
+    return sendHtml(a.ctx, 403, accountMessagePage(a.page, a.page.t('account.2fa.title'), { base: a.base, error: a.page.t('account.2fa.required') }));
+  }
+  if (!(await a.deps.totp.has(a.user.id))) return done(a, 'none');
+  if (!(await ensureConfirmed({ ...a, action: `${a.base}/2fa/disable`, offerEndOthers: true }))) return;
+  await a.deps.totp.remove(a.user.id);
+  await a.deps.recoveryCodes.removeAll(a.user.id);
+  await a.deps.audit.record({ event: 'totp.disabled', userId: a.user.id, username: a.user.username, ip: a.ctx.ip });
+  await maybeEndOthers(a);
+  return done(a, '2fa-disabled');
+}
+
+export async function regenerateRecoveryCodes(a: ActionArgs): Promise<void> {
+  if (!(await a.deps.totp.has(a.user.id))) return done(a, 'none');
+  if (!(await ensureConfirmed({ ...a, action: `${a.base}/recovery-codes`, offerEndOthers: false }))) return;
+  const codes = await a.deps.recoveryCodes.regenerate(a.user.id);
+  await a.deps.audit.record({ event: 'recovery_codes.regenerated', userId: a.user.id, username: a.user.username, ip: a.ctx.ip });
+  sendHtml(a.ctx, 200, accountMessagePage(a.page, a.page.t('recovery.title'), { base: a.base, codes }));
+}
+
+/** Always checks the current password (and code) in the same form: the change itself is the confirmation. */
+export async function changePassword(a: ActionArgs): Promise<void> {
+  const hasTotp = await a.deps.totp.has(a.user.id);
+  const next = field(a.form, 'new_password', 2048);
+  const problem = checkNewPassword(next, field(a.form, 'new_password_repeat', 2048), field(a.form, 'password', 1024));
+  const fail = (status: number, message: string) => sendHtml(a.ctx, status, accountMessagePage(a.page, a.page.t('account.password.title'), { base: a.base, error: message }));
+  const verified = await verifyFactors({ ...a, action: `${a.base}/password`, offerEndOthers: true }, hasTotp);
+  if (verified === 'throttled') return;
+  if (!verified) return fail(401, a.page.t('account.confirm.error'));
+  if (problem) return fail(400, a.page.t(`account.password.${problem}` as MessageKey));
+  await a.deps.accounts.setPasswordHash(a.user.id, await a.deps.hasher.hash(next));
+  await a.deps.audit.record({ event: 'password.changed', userId: a.user.id, username: a.user.username, ip: a.ctx.ip, detail: { via: 'account' } });
+  const ended = await maybeEndOthers(a);
+  return done(a, ended > 0 ? 'password-changed-others-ended' : 'password-changed');
+}

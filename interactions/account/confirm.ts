@@ -1,0 +1,54 @@
+// Re-confirmation before a sensitive change (ASVS 7.5.1): the password, and a second-factor code
+// when the account has TOTP. Throttled like sign-in, so a stolen session cannot guess the password.
+import type { Context } from 'koa';
+import type { User } from '../../src/accounts/types.ts';
+import { isFreshlyConfirmed } from '../../src/self-service/policy.ts';
+import { keysResetOnSuccess, passwordBuckets, secondFactorBuckets } from '../../src/sign-in/throttle-buckets.ts';
+import { checkSecondFactor } from '../second-factor.ts';
+import { field, sendHtml, throttledSeconds } from '../http.ts';
+import type { PageContext } from '../views/layout.ts';
+import type { AccountDeps } from './deps.ts';
+import type { AccountSession } from './session.ts';
+import { confirmPage } from './views.ts';
+
+export interface ConfirmArgs { ctx: Context; deps: AccountDeps; page: PageContext; session: AccountSession; user: User; form: URLSearchParams; action: string; csrf: string; offerEndOthers: boolean }
+
+/** True when the person is freshly confirmed (now or within the window); otherwise it has answered with the confirm page. */
+export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
+  const { ctx, deps, page, session, user, form } = a;
+  const state = await deps.accountPage.get(session.id, user.id);
+  if (isFreshlyConfirmed(state.confirmedAt, deps.clock.now())) return true;
+  const hasTotp = await deps.totp.has(user.id);
+  const show = (status: number, error?: string) => {
+    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, error }));
+    return false;
+  };
+  if (!form.has('password')) return show(200);
+  const ok = await verifyFactors(a, hasTotp);
+  if (ok === 'throttled') return false;
+  if (!ok) return show(401, page.t('account.confirm.error'));
+  await deps.accountPage.confirm(session.id, user.id, session.expiresAtMs);
+  await deps.audit.record({ event: 'account.confirmed', userId: user.id, username: user.username, ip: ctx.ip });
+  return true;
+}
+
+/** Checks the password (and code) in the form; answers 429 itself when throttled. */
+export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page' | 'user' | 'form' | 'action' | 'csrf' | 'offerEndOthers'>, hasTotp: boolean): Promise<boolean | 'throttled'> {
+  const { ctx, deps, user, form, page } = a;
+  const buckets = [...passwordBuckets(user.id, ctx.ip), ...(hasTotp ? secondFactorBuckets(user.id, ctx.ip) : [])];
+  const waitMs = await deps.throttle.retryAfter(buckets);
+  if (waitMs > 0) {
+    await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, detail: { step: 'account-confirm', retryAfterMs: waitMs } });
+    sendHtml(ctx, 429, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, error: page.t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) }));
+    return 'throttled';
+  }
+  const passwordOk = await deps.hasher.verify(user.passwordHash, field(form, 'password', 1024));
+  const codeOk = !hasTotp || (passwordOk && (await checkSecondFactor(deps, user, field(form, 'code', 64))).ok);
+  if (passwordOk && codeOk) {
+    await deps.throttle.reset(keysResetOnSuccess(buckets));
+    return true;
+  }
+  await deps.throttle.fail(buckets);
+  await deps.audit.record({ event: 'account.confirm_failed', userId: user.id, username: user.username, ip: ctx.ip });
+  return false;
+}

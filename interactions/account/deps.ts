@@ -1,0 +1,10 @@
+// What the account page needs on top of the interaction pages' dependencies.
+import type { AccountPageStateStore } from '../../src/self-service/state.ts';
+import type { InteractionDeps } from '../deps.ts';
+
+export interface AccountDeps extends InteractionDeps {
+  issuer: string;
+  accountPage: AccountPageStateStore;
+  /** Ends every provider session of the account except `keepSessionId`; returns how many. */
+  endOtherSessions(accountId: string, keepSessionId: string): Promise<number>;
+}

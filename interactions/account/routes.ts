@@ -1,0 +1,88 @@
+// Routes of the self-service account page at /account. Every POST needs a provider session and a
+// CSRF token bound to it; every change also needs a fresh confirmation (see actions.ts).
+import type { Context, Middleware, Next } from 'koa';
+import { ACCOUNT_PATH } from '../../src/provider/account-client.ts';
+import { mayDisableTotp } from '../../src/self-service/policy.ts';
+import { isIdpError } from '../../src/errors.ts';
+import { csrfToken } from '../csrf.ts';
+import { requireCsrf } from '../guards.ts';
+import { pageContext, readForm, sendHtml } from '../http.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import { errorPage } from '../views/messages.ts';
+import { changePassword, confirmEnrolment, disableTotp, enableTotp, regenerateRecoveryCodes, type ActionArgs } from './actions.ts';
+import type { AccountDeps } from './deps.ts';
+import { callbackMatches, currentSession, signInRedirect } from './session.ts';
+import { accountMessagePage, overviewPage } from './views.ts';
+
+const ACTIONS: Record<string, (a: ActionArgs) => Promise<void>> = {
+  '/2fa/enable': enableTotp,
+  '/2fa/enrol': confirmEnrolment,
+  '/2fa/disable': disableTotp,
+  '/recovery-codes': regenerateRecoveryCodes,
+  '/password': changePassword,
+};
+
+const NOTICES: Record<string, MessageKey> = {
+  '2fa-disabled': 'account.2fa.disabled',
+  'password-changed': 'account.password.changed',
+  'password-changed-others-ended': 'account.password.changedOthersEnded',
+};
+
+const csrfBinding = (sessionId: string) => `account:${sessionId}`;
+
+async function overview(ctx: Context, deps: AccountDeps, base: string): Promise<void> {
+  const session = await currentSession(ctx, deps.provider);
+  const user = session ? await deps.accounts.findById(session.accountId) : undefined;
+  const ui = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
+  if (!session || !user || user.disabled) return signInRedirect(ctx, deps.issuer, base, ui);
+  const page = pageContext(ctx, deps.brand, deps.basePath);
+  const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+  const totp = await deps.totp.has(user.id);
+  sendHtml(ctx, 200, overviewPage(page, {
+    user, totp, recoveryCodesLeft: totp ? await deps.recoveryCodes.remaining(user.id) : 0, mayDisable: mayDisableTotp(user.role, deps.requiredRoles),
+    csrf: csrfToken(deps.cookieKeys, csrfBinding(session.id)), base, signOutUrl: `${deps.issuer}/session/end`, notice: notice ? page.t(notice) : undefined,
+  }));
+}
+
+async function callback(ctx: Context, deps: AccountDeps, base: string): Promise<void> {
+  if (callbackMatches(ctx, base)) {
+    ctx.status = 303;
+    return ctx.redirect(base);
+  }
+  const page = pageContext(ctx, deps.brand, deps.basePath);
+  sendHtml(ctx, 400, accountMessagePage(page, page.t('account.title'), { base, error: page.t('account.signin.failed') }));
+}
+
+async function action(ctx: Context, deps: AccountDeps, base: string, run: (a: ActionArgs) => Promise<void>): Promise<void> {
+  const session = await currentSession(ctx, deps.provider);
+  const user = session ? await deps.accounts.findById(session.accountId) : undefined;
+  if (!session || !user || user.disabled) {
+    ctx.status = 303;
+    return ctx.redirect(base);
+  }
+  const form = await readForm(ctx);
+  requireCsrf(deps, csrfBinding(session.id), form);
+  const page = pageContext(ctx, deps.brand, deps.basePath);
+  await run({ ctx, deps, page, session, user, form, csrf: csrfToken(deps.cookieKeys, csrfBinding(session.id)), base });
+}
+
+export function accountRoutes(deps: AccountDeps): Middleware {
+  const base = `${deps.basePath}${ACCOUNT_PATH}`;
+  return async (ctx: Context, next: Next) => {
+    if (ctx.path !== base && !ctx.path.startsWith(`${base}/`)) return next();
+    const sub = ctx.path.slice(base.length);
+    try {
+      if (ctx.method === 'GET' && (sub === '' || sub === '/')) return await overview(ctx, deps, base);
+      if (ctx.method === 'GET' && sub === '/callback') return await callback(ctx, deps, base);
+      const run = ACTIONS[sub];
+      if (ctx.method === 'POST' && run) return await action(ctx, deps, base, run);
+      const page = pageContext(ctx, deps.brand, deps.basePath);
+      return sendHtml(ctx, run ? 405 : 404, errorPage(page, page.t('error.notfound')));
+    } catch (err) {
+      if (!isIdpError(err) || !err.expose) throw err;
+      const page = pageContext(ctx, deps.brand, deps.basePath);
+      deps.logger.info('account request refused', { errorCode: err.code, path: ctx.path, ip: ctx.ip });
+      sendHtml(ctx, ctx.status === 413 ? 413 : err.status, errorPage(page, page.t(err.code === 'csrf_failed' ? 'error.csrf' : 'error.body')));
+    }
+  };
+}

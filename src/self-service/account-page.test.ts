@@ -1,0 +1,143 @@
+// Integration: the self-service account page, signed in through the provider's own flow.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findForm, TestBrowser } from '../testing/browser.ts';
+import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
+import { manualClock } from '../security/clock.ts';
+import { timeStepAt, totpAt } from '../factors/totp.ts';
+
+const alertText = (html: string) => /role="alert"[^>]*>([^<]*)</.exec(html)?.[1] ?? '';
+
+for (const backend of backends()) {
+  describe(`account page (${backend.name})`, () => {
+    let idp: TestIdp;
+    const clock = manualClock(Date.now());
+    before(async () => {
+      idp = await startTestIdp({ backend, clock });
+      await idp.addUser({ username: 'cora', password: 'cora-password-1', name: 'Cora <b>Claes</b>' });
+      await idp.addUser({ username: 'ingo', password: 'ingo-password-1', role: 'installer' });
+    });
+    after(() => idp.stop());
+
+    /** Opens /account, signs in with the password (and a code when asked), returns the overview HTML. */
+    async function signIn(browser: TestBrowser, username: string, password: string, secret?: string) {
+      const first = await browser.follow(`${idp.url}/account`);
+      let html = await first.res.text();
+      let url = first.url;
+      const steps: Array<[string, Record<string, string>]> = [['/login', { username, password }]];
+      if (secret) steps.push(['/totp', { code: await totpAt(secret, timeStepAt(clock.now())) }]);
+      for (const [action, values] of steps) {
+        const form = findForm(html, action, url);
+        const res = await browser.postForm(form.action, { ...form.fields, ...values });
+        const landed = await browser.follow(new URL(res.headers.get('location') ?? form.action, form.action).href);
+        html = await landed.res.text();
+        url = landed.url;
+      }
+      return { url, html };
+    }
+
+    async function post(browser: TestBrowser, page: { url: string; html: string }, action: string, values: Record<string, string> = {}) {
+      const form = findForm(page.html, action, page.url);
+      const res = await browser.postForm(form.action, { ...form.fields, ...values });
+      if (res.status === 303) {
+        const landed = await browser.follow(new URL(res.headers.get('location') ?? '', form.action).href);
+        return { url: landed.url, status: landed.res.status, html: await landed.res.text() };
+      }
+      return { url: form.action, status: res.status, html: await res.text() };
+    }
+
+    let secret = '';
+
+    test('without a session /account goes through the provider sign-in and back', async () => {
+      const browser = new TestBrowser();
+      const res = await browser.request(`${idp.url}/account`);
+      assert.equal(res.status, 302);
+      assert.match(res.headers.get('location') ?? '', /\/auth\?client_id=jullix-account/);
+      const page = await signIn(browser, 'cora', 'cora-password-1');
+      assert.equal(page.url, `${idp.url}/account`);
+      assert.match(page.html, /data-testid="account-username">cora</);
+      assert.match(page.html, /Cora &lt;b&gt;Claes&lt;\/b&gt;/);
+      assert.match(page.html, /data-testid="enable-2fa"/);
+    });
+
+    test('a customer turns 2FA on after confirming the password; the next sign-in asks for the code', async () => {
+      const browser = new TestBrowser();
+      const overview = await signIn(browser, 'cora', 'cora-password-1');
+      const confirm = await post(browser, overview, '/2fa/enable');
+      assert.match(confirm.html, /name="password"/);
+      const wrong = await post(browser, confirm, '/2fa/enable', { password: 'not-her-password' });
+      assert.equal(wrong.status, 401);
+      const enrol = await post(browser, wrong, '/2fa/enable', { password: 'cora-password-1' });
+      assert.match(enrol.html, /data-testid="totp-qr"/);
+      secret = (/data-testid="totp-secret">([^<]*)</.exec(enrol.html)?.[1] ?? '').replace(/\s/g, '');
+      const codes = await post(browser, enrol, '/2fa/enrol', { code: await totpAt(secret, timeStepAt(clock.now())) });
+      assert.equal((/data-testid="recovery-codes">([^<]*)</.exec(codes.html)?.[1] ?? '').split(/\s+/).filter(Boolean).length, 10);
+      const back = await browser.follow(`${idp.url}/account`);
+      assert.match(await back.res.text(), /data-enabled="true"/);
+
+      clock.advance(30_000);
+      const fresh = new TestBrowser();
+      const login = await fresh.follow(`${idp.url}/account`);
+      const form = findForm(await login.res.text(), '/login', login.url);
+      const afterPassword = await fresh.postForm(form.action, { ...form.fields, username: 'cora', password: 'cora-password-1' });
+      const next = await fresh.follow(new URL(afterPassword.headers.get('location') ?? '', form.action).href);
+      assert.match(await next.res.text(), /autocomplete="one-time-code"/);
+    });
+
+    test('turning 2FA off needs a fresh confirmation with password and code', async () => {
+      clock.advance(60_000);
+      const browser = new TestBrowser();
+      const overview = await signIn(browser, 'cora', 'cora-password-1', secret);
+      clock.advance(6 * 60_000);
+      const confirm = await post(browser, overview, '/2fa/disable');
+      assert.match(confirm.html, /name="code"/);
+      const done = await post(browser, confirm, '/2fa/disable', { password: 'cora-password-1', code: await totpAt(secret, timeStepAt(clock.now())) });
+      assert.equal(done.url, `${idp.url}/account?notice=2fa-disabled`);
+      assert.match(done.html, /data-enabled="false"/);
+    });
+
+    test('an installer cannot turn 2FA off and is told why', async () => {
+      const browser = new TestBrowser();
+      const first = await browser.follow(`${idp.url}/account`);
+      const form = findForm(await first.res.text(), '/login', first.url);
+      const res = await browser.postForm(form.action, { ...form.fields, username: 'ingo', password: 'ingo-password-1' });
+      const enrol = await browser.follow(new URL(res.headers.get('location') ?? '', form.action).href);
+      const enrolHtml = await enrol.res.text();
+      const s = (/data-testid="totp-secret">([^<]*)</.exec(enrolHtml)?.[1] ?? '').replace(/\s/g, '');
+      const codes = await post(browser, { url: enrol.url, html: enrolHtml }, '/enrol', { code: await totpAt(s, timeStepAt(clock.now())) });
+      const overview = await post(browser, codes, '/continue');
+      assert.match(overview.html, /data-testid="2fa-required"/);
+      assert.doesNotMatch(overview.html, /data-testid="disable-2fa"/);
+      const csrf = findForm(overview.html, '/recovery-codes', overview.url).fields.csrf ?? '';
+      const forced = await browser.postForm(`${idp.url}/account/2fa/disable`, { csrf, password: 'ingo-password-1' });
+      assert.equal(forced.status, 403);
+      assert.match(alertText(await forced.text()), /verplicht|requires/);
+    });
+
+    test('a POST without the CSRF token is refused', async () => {
+      const browser = new TestBrowser();
+      await signIn(browser, 'cora', 'cora-password-1');
+      const res = await browser.postForm(`${idp.url}/account/2fa/enable`, { password: 'cora-password-1' });
+      assert.equal(res.status, 403);
+    });
+
+    test('changing the password can sign out the other sessions', async () => {
+      const other = new TestBrowser();
+      await signIn(other, 'cora', 'cora-password-1');
+      const browser = new TestBrowser();
+      const overview = await signIn(browser, 'cora', 'cora-password-1');
+      const short = await post(browser, overview, '/password', { password: 'cora-password-1', new_password: 'short', new_password_repeat: 'short' });
+      assert.equal(short.status, 400);
+      assert.match(alertText(short.html), /minstens 8|at least 8/);
+      const changed = await post(browser, overview, '/password', { password: 'cora-password-1', new_password: 'cora-password-2', new_password_repeat: 'cora-password-2', end_other_sessions: 'yes' });
+      assert.equal(changed.url, `${idp.url}/account?notice=password-changed-others-ended`);
+      assert.match(changed.html, /afgemeld op je andere toestellen/);
+      const otherNow = await other.request(`${idp.url}/account`);
+      assert.equal(otherNow.status, 302, 'the other browser was signed out');
+      const still = await browser.request(`${idp.url}/account`);
+      assert.equal(still.status, 200, 'this browser stays signed in');
+      const withNew = await signIn(new TestBrowser(), 'cora', 'cora-password-2');
+      assert.equal(withNew.url, `${idp.url}/account`);
+    });
+  });
+}

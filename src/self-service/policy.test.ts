@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkNewPassword, isFreshlyConfirmed, mayDisableTotp } from './policy.ts';
+
+test('a confirmation lasts five minutes and never counts from the future', () => {
+  assert.equal(isFreshlyConfirmed(null, 1000), false);
+  assert.equal(isFreshlyConfirmed(1000, 1000 + 5 * 60_000), true);
+  assert.equal(isFreshlyConfirmed(1000, 1000 + 5 * 60_000 + 1), false);
+  assert.equal(isFreshlyConfirmed(5000, 1000), false);
+});
+
+test('installers cannot turn TOTP off; customers can', () => {
+  assert.equal(mayDisableTotp('installer', ['installer']), false);
+  assert.equal(mayDisableTotp('customer', ['installer']), true);
+});
+
+test('new passwords: 8 characters at least, repeated the same, not the current one', () => {
+  assert.equal(checkNewPassword('short', 'short', 'x'), 'too_short');
+  assert.equal(checkNewPassword('long enough', 'long enougH', 'x'), 'mismatch');
+  assert.equal(checkNewPassword('same-as-now', 'same-as-now', 'same-as-now'), 'same_as_current');
+  assert.equal(checkNewPassword('x'.repeat(1025), 'x'.repeat(1025), 'y'), 'too_long');
+  assert.equal(checkNewPassword('ëëëëëëëë', 'ëëëëëëëë', 'x'), undefined);
+});
