@@ -1,7 +1,7 @@
 // How a registered client is shown by `client add`, `client show` and `client list`: its
 // metadata, never its secret (only `client add` prints that, once).
 import type { RegisteredClient } from '../provider/clients.ts';
-import { FIRST_PARTY } from '../provider/configuration.ts';
+import { FIRST_PARTY } from '../provider/client-metadata.ts';
 import type { CliIo } from './command.ts';
 import { printFields } from './output.ts';
 

@@ -1,27 +1,47 @@
 // `jullix-idp client ...` end to end: the real command in a child process against a fresh DATA_DIR.
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { openDatabase } from '../db/connection.ts';
-import { FIRST_PARTY } from '../provider/configuration.ts';
+import { FIRST_PARTY } from '../provider/client-metadata.ts';
 import type { ClientView } from './client-view.ts';
 import { hasNoStackTrace, jsonOf, runCli, tempDataDir, type CliResult } from './test-support.ts';
 
 type AddedClient = ClientView & { client_secret?: string };
 
+// Preloaded into the child (NODE_OPTIONS=--import): says so on stderr when oidc-provider is loaded.
+const TRACE_HOOK = `import { registerHooks } from 'node:module';
+registerHooks({ resolve(specifier, context, next) {
+  if (/^oidc-provider(\\/|$)/.test(specifier)) process.stderr.write('trace: loaded oidc-provider\\n');
+  return next(specifier, context);
+} });
+`;
+
 describe('jullix-idp client', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   const cli = (args: string[]): Promise<CliResult> => runCli(dir, args);
+  let traceOptions: string;
+  /** Runs the command reporting whether it loaded oidc-provider (only validating a new client should). */
+  const traced = (args: string[]): Promise<CliResult> => runCli(dir, args, { env: { NODE_OPTIONS: traceOptions } });
   let confidential: AddedClient;
   let spa: AddedClient;
 
-  before(async () => ({ dir, cleanup } = await tempDataDir()));
+  before(async () => {
+    ({ dir, cleanup } = await tempDataDir());
+    const hook = path.join(dir, 'trace-hook.mjs');
+    await writeFile(hook, TRACE_HOOK);
+    traceOptions = `--import=${pathToFileURL(hook).href}`;
+  });
   after(() => cleanup());
 
   test('add --json prints the client with its secret; the row is what oidc-provider reads', async () => {
-    const result = await cli(['client', 'add', '--name', 'Portal', '--redirect-uri', 'https://portal.example.com/cb',
+    const result = await traced(['client', 'add', '--name', 'Portal', '--redirect-uri', 'https://portal.example.com/cb',
       '--redirect-uri', 'http://localhost:8080/cb', '--post-logout-redirect-uri', 'https://portal.example.com/', '--first-party', '--json']);
     assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /trace: loaded oidc-provider/, 'add validates with the real provider');
     confidential = jsonOf<AddedClient>(result);
     assert.match(confidential.client_id, /^[A-Za-z0-9_-]{22}$/, '16 random bytes, base64url');
     assert.match(confidential.client_secret ?? '', /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
@@ -74,12 +94,14 @@ describe('jullix-idp client', () => {
     assert.match(missing.stderr, /--redirect-uri: is required/);
   });
 
-  test('list and show never print a secret', async () => {
-    const list = await cli(['client', 'list', '--json']);
+  test('list and show never print a secret, nor load oidc-provider', async () => {
+    const list = await traced(['client', 'list', '--json']);
+    assert.doesNotMatch(list.stderr, /trace: loaded oidc-provider/);
     const clients = jsonOf<ClientView[]>(list);
     assert.deepEqual(clients.map((c) => c.client_name), ['Portal', 'SPA']);
     assert.ok(!list.stdout.includes(String(confidential.client_secret)) && !list.stdout.includes('"client_secret"'));
-    const show = await cli(['client', 'show', confidential.client_id]);
+    const show = await traced(['client', 'show', confidential.client_id]);
+    assert.doesNotMatch(show.stderr, /trace: loaded oidc-provider/);
     assert.match(show.stdout, /First party:\s+yes/);
     assert.match(show.stdout, /Post-logout URIs:\s+https:\/\/portal\.example\.com\//);
     assert.ok(!show.stdout.includes(String(confidential.client_secret)) && !show.stdout.includes('Client secret'));

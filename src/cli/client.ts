@@ -1,8 +1,8 @@
 // `jullix-idp client ...`: register, list, show and remove relying-party apps. The redirect URI
 // rules are checked while parsing (exit 2), then oidc-provider's own schema before saving.
 import { z } from 'zod';
-import { validateRedirectUri } from '../provider/clients.ts';
 import { IdpError } from '../errors.ts';
+import { validateRedirectUri } from '../provider/redirect-uris.ts';
 import { clientView, printClient } from './client-view.ts';
 import { commandGroup, defineCommand } from './command.ts';
 import { withContext } from './context.ts';

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { AccountStore } from '../accounts/store.ts';
 import type { AuditDetail, AuditLog } from '../audit/log.ts';
 import type { Config } from '../config/schema.ts';
+import type { Secrets } from '../config/secrets.ts';
 import type { ClientRegistry } from '../provider/clients.ts';
 import type { Clock } from '../security/clock.ts';
 import type { PasswordHasher } from '../security/password-hashing.ts';
@@ -16,6 +17,12 @@ export interface CliContext {
   accounts: AccountStore;
   audit: AuditLog;
   hasher: PasswordHasher;
+  /**
+   * The server's keys, resolved on first use exactly as the server does: from the environment in
+   * production, else DATA_DIR/secrets.json (created when missing). Only commands that decrypt or
+   * delete a second factor, or validate a client, ask: reading users needs no keys.
+   */
+  secrets(): Secrets;
   /** Loaded on first use: it brings in oidc-provider, which user commands do not need. */
   clients(): Promise<ClientRegistry>;
   /** Migrations this run applied, oldest first. */

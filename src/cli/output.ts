@@ -2,6 +2,7 @@
 // account may leave the process: never the password hash.
 import type { User } from '../accounts/types.ts';
 import type { CliIo } from './command.ts';
+import type { TwoStepStatus } from './two-step.ts';
 
 export interface UserView {
   id: string;
@@ -23,6 +24,13 @@ export function userView(user: User): UserView {
     disabled: user.disabled,
     createdAt: user.createdAt.toISOString(),
   };
+}
+
+/** A user as `user show`, `user list` and `user reset-2fa` print it: with their second factors. */
+export type UserWithTwoStep = UserView & TwoStepStatus;
+
+export function userWithTwoStep(user: User, twoStep: TwoStepStatus): UserWithTwoStep {
+  return { ...userView(user), totp: twoStep.totp, recoveryCodesLeft: twoStep.recoveryCodesLeft };
 }
 
 export function printJson(io: CliIo, value: unknown): void {

@@ -1,18 +1,15 @@
 // Builds a CliContext: config (loadConfig, as the server), database, migrations, stores. Kept
 // apart from context.ts so that only commands that reach the database load knex and argon2.
 import os from 'node:os';
-import type { Knex } from 'knex';
-import type { AccountStore } from '../accounts/store.ts';
 import { createAccountStore } from '../accounts/store.ts';
 import { createAuditLog } from '../audit/log.ts';
 import { loadConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
-import { resolveSecrets } from '../config/secrets.ts';
+import { resolveSecrets, type Secrets } from '../config/secrets.ts';
 import { openDatabase } from '../db/connection.ts';
 import { migrateLatest } from '../db/migrations.ts';
 import type { ClientRegistry } from '../provider/clients.ts';
 import type { ProviderPages } from '../provider/configuration.ts';
-import { systemClock, type Clock } from '../security/clock.ts';
+import { systemClock } from '../security/clock.ts';
 import { createArgon2Hasher } from '../security/password-hashing.ts';
 import type { CliIo } from './command.ts';
 import type { CliContext, ContextOptions } from './context.ts';
@@ -26,11 +23,13 @@ export async function openContext(io: CliIo, opts: ContextOptions): Promise<{ ct
     const clock = systemClock;
     const accounts = createAccountStore(db, clock);
     let clients: Promise<ClientRegistry> | undefined;
+    let secrets: Secrets | undefined;
     const ctx: CliContext = {
       config, db, clock, accounts, migrated,
       audit: createAuditLog(db, clock),
       hasher: createArgon2Hasher(),
-      clients: () => (clients ??= clientRegistry(config, db, clock, accounts)),
+      secrets: () => (secrets ??= resolveSecrets(config)),
+      clients: () => (clients ??= clientRegistry(ctx)),
       actor: { via: 'cli', osUser: osUserName() },
     };
     return { ctx, close: () => db.destroy() };
@@ -49,13 +48,14 @@ const NO_PAGES: ProviderPages = {
 
 /**
  * The registry, validating new clients with a Provider built from the server's real
- * configuration and keys (resolveSecrets, as the server), constructed only when a client is added.
+ * configuration and keys (ctx.secrets(), as the server), constructed only when a client is added.
  */
-async function clientRegistry(config: Config, db: Knex, clock: Clock, accounts: AccountStore): Promise<ClientRegistry> {
+async function clientRegistry(ctx: CliContext): Promise<ClientRegistry> {
+  const { config, db, clock, accounts } = ctx;
   const { createClientRegistry, providerValidator } = await import('../provider/clients.ts');
   return createClientRegistry(db, clock, async (metadata) => {
     const { createProvider } = await import('../provider/index.ts');
-    const provider = createProvider({ config, secrets: resolveSecrets(config), db, clock, accounts, pages: NO_PAGES });
+    const provider = createProvider({ config, secrets: ctx.secrets(), db, clock, accounts, pages: NO_PAGES });
     await providerValidator(provider)(metadata);
   });
 }

@@ -1,12 +1,14 @@
-// `jullix-idp user set-password | disable | enable | set-role`: changes to an existing account.
-// A change that would do nothing says so and writes no audit record.
+// `jullix-idp user set-password | disable | enable | set-role | reset-2fa`: changes to an existing
+// account. A change that would do nothing says so and writes no audit record.
 import { z } from 'zod';
 import { ROLES } from '../accounts/types.ts';
 import type { User } from '../accounts/types.ts';
 import type { CliIo } from './command.ts';
 import { defineCommand } from './command.ts';
 import { withContext } from './context.ts';
-import { printJson, userView } from './output.ts';
+import { mustHaveTotp } from '../sign-in/policy.ts';
+import { printJson, userView, userWithTwoStep } from './output.ts';
+import { resetTwoStep } from './two-step.ts';
 import { passwordStdinFlag, readPassword, requireUser, roleSchema, usernameSchema } from './user-fields.ts';
 
 function report(io: CliIo, json: boolean, user: User, message: string): void {
@@ -91,6 +93,38 @@ Options:
         detail: { ...ctx.actor, field: 'role', from: user.role, to: args.role },
       });
       report(io, json, { ...user, role: args.role }, `${user.username} now has the role ${args.role} (was ${user.role}).`);
+    });
+  },
+});
+
+export const resetTwoStepCommand = defineCommand({
+  name: 'user reset-2fa',
+  summary: 'Remove a user\'s authenticator app and recovery codes (a lost phone)',
+  help: `
+Usage: jullix-idp user reset-2fa <username> [--json]
+
+Remove the user's two-step verification: their authenticator app (TOTP) and all their
+recovery codes. Users whose role requires it (MFA_REQUIRED_ROLES) set up a new app at their
+next sign-in; so can anyone who knows the password: confirm who is asking before you reset.
+Uses the server's data-encryption keys: DATA_ENCRYPTION_KEYS (and the other key variables)
+in production, DATA_DIR/secrets.json otherwise.
+
+Options:
+  --json   print the user as JSON, as "user show --json" does after the reset`,
+  options: {},
+  positionals: ['username'],
+  schema: z.object({ username: usernameSchema }),
+  async run(args, { json, io }) {
+    await withContext(io, async (ctx) => {
+      const user = await requireUser(ctx, args.username);
+      const removed = await resetTwoStep(ctx, user);
+      if (json) return printJson(io, userWithTwoStep(user, { totp: false, recoveryCodesLeft: 0 }));
+      if (removed === undefined) return io.out(`${user.username} has no two-step verification set up; nothing to reset.`);
+      const codes = `${removed.recoveryCodesLeft} unused recovery code${removed.recoveryCodesLeft === 1 ? '' : 's'}`;
+      io.out(`Reset two-step verification for ${user.username}: removed ${removed.totp ? `the authenticator app (TOTP) and ${codes}` : codes}.`);
+      io.out(mustHaveTotp(user.role, ctx.config.mfa.requiredRoles)
+        ? `${user.username} (role ${user.role}) must set up a new authenticator app at the next sign-in.`
+        : `${user.username} signs in with the password alone until they set up a new authenticator app (or an app requires one).`);
     });
   },
 });

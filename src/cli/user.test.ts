@@ -2,12 +2,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
+import { createAccountStore } from '../accounts/store.ts';
+import { loadConfig } from '../config/load.ts';
+import { resolveSecrets } from '../config/secrets.ts';
 import { openDatabase } from '../db/connection.ts';
+import { createRecoveryCodeStore } from '../factors/recovery-code-store.ts';
+import { RECOVERY_CODE_COUNT } from '../factors/recovery-codes.ts';
+import { createTotpCredentialStore } from '../factors/totp-credentials.ts';
+import { generateTotpSecret, timeStepAt } from '../factors/totp.ts';
+import { systemClock } from '../security/clock.ts';
 import { createArgon2Hasher } from '../security/password-hashing.ts';
+import type { AuditEntryView } from './audit.ts';
+import type { UserWithTwoStep } from './output.ts';
 import { hasNoStackTrace, jsonOf, runCli, tempDataDir, type CliResult } from './test-support.ts';
-import type { UserView } from './output.ts';
+
+type UserView = UserWithTwoStep;
 
 const PASSWORD = 'correct horse battery';
+/** Alice gets a full set of recovery codes and uses one. */
+const CODES_LEFT = RECOVERY_CODE_COUNT - 1;
 
 describe('jullix-idp user', () => {
   let dir: string;
@@ -34,7 +47,9 @@ describe('jullix-idp user', () => {
     assert.equal(added.code, 0, added.stderr);
     assert.match(added.stderr, /Applied database migrations/, 'a fresh DATA_DIR is migrated first');
     const alice = await show('alice');
-    assert.deepEqual(Object.keys(alice).sort(), ['createdAt', 'disabled', 'email', 'id', 'name', 'role', 'username']);
+    assert.deepEqual(Object.keys(alice).sort(), ['createdAt', 'disabled', 'email', 'id', 'name', 'recoveryCodesLeft', 'role', 'totp', 'username']);
+    assert.equal(alice.totp, false);
+    assert.equal(alice.recoveryCodesLeft, 0);
     assert.equal(alice.username, 'Alice');
     assert.equal(alice.email, 'alice@example.com');
     assert.equal(alice.role, 'installer');
@@ -108,5 +123,95 @@ describe('jullix-idp user', () => {
     const everything = JSON.stringify(audit);
     assert.ok(!everything.includes(PASSWORD) && !everything.includes('brand new'), 'no password in the audit trail');
     assert.equal(JSON.parse(String(audit[4]?.detail)).to, 'customer');
+  });
+
+  test('list and show report two-step verification; --without-2fa lists who has none', async () => {
+    // Enrol Alice as the server would: the stores, with the keys the CLI resolves from this DATA_DIR.
+    const keys = resolveSecrets(loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' })).dataEncryptionKeys;
+    await withDb(async (db) => {
+      const alice = await createAccountStore(db, systemClock).findByUsername('alice');
+      assert.ok(alice);
+      await createTotpCredentialStore(db, systemClock, keys).enrol(alice.id, generateTotpSecret(), timeStepAt(Date.now()));
+      const store = createRecoveryCodeStore(db, systemClock, keys);
+      const codes = await store.regenerate(alice.id);
+      assert.equal(await store.consume(alice.id, codes[0] ?? ''), true);
+    });
+    const [shown, all, without, installersWithout, text] = await Promise.all([
+      show('alice'),
+      cli(['user', 'list', '--json']),
+      cli(['user', 'list', '--without-2fa', '--json']),
+      cli(['user', 'list', '--role', 'installer', '--without-2fa']),
+      cli(['user', 'show', 'alice']),
+    ]);
+    assert.equal(shown.totp, true);
+    assert.equal(shown.recoveryCodesLeft, CODES_LEFT);
+    assert.deepEqual(jsonOf<UserView[]>(all).map((u) => [u.username, u.totp, u.recoveryCodesLeft]), [['Alice', true, CODES_LEFT], ['carol', false, 0]]);
+    assert.deepEqual(jsonOf<UserView[]>(without).map((u) => u.username), ['carol']);
+    assert.equal(installersWithout.stdout.trim(), 'No users with role installer without two-step verification.');
+    assert.match(text.stdout, new RegExp(`Authenticator app:\\s+yes \\(TOTP\\)\\nRecovery codes:\\s+${CODES_LEFT} unused`));
+  });
+
+  test('reset-2fa removes the TOTP credential and every recovery code, audited once', async () => {
+    const reset = await cli(['user', 'reset-2fa', 'ALICE']);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.ok(reset.stdout.startsWith(`Reset two-step verification for Alice: removed the authenticator app (TOTP) and ${CODES_LEFT} unused recovery codes.\n`), reset.stdout);
+    assert.match(reset.stdout, /Alice \(role installer\) must set up a new authenticator app at the next sign-in/);
+    const [alice, again, installersWithout, none] = await Promise.all([
+      show('alice'),
+      cli(['user', 'reset-2fa', 'alice', '--json']),
+      cli(['user', 'list', '--role', 'installer', '--without-2fa', '--json']),
+      cli(['user', 'reset-2fa', 'carol']),
+    ]);
+    assert.equal(alice.totp, false);
+    assert.equal(alice.recoveryCodesLeft, 0);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(jsonOf<UserView>(again), alice);
+    assert.deepEqual(jsonOf<UserView[]>(installersWithout).map((u) => u.username), ['Alice']);
+    assert.equal(none.stdout.trim(), 'carol has no two-step verification set up; nothing to reset.');
+    const left = await withDb(async (db) => ({
+      totp: await db('totp_credentials').where('user_id', alice.id).count({ n: '*' }).first(),
+      codes: await db('recovery_codes').where('user_id', alice.id).count({ n: '*' }).first(),
+      audit: await db('audit_log').where('event', 'totp.reset').select('username', 'user_id', 'detail'),
+    }));
+    assert.equal(Number(left.totp?.n), 0);
+    assert.equal(Number(left.codes?.n), 0, 'the used code is gone too');
+    assert.equal(left.audit.length, 1, 'a reset that did nothing is not audited');
+    assert.equal(left.audit[0]?.username, 'Alice');
+    assert.equal(left.audit[0]?.user_id, alice.id);
+    const detail = JSON.parse(String(left.audit[0]?.detail));
+    assert.deepEqual([detail.via, detail.totpRemoved, detail.recoveryCodesLeft], ['cli', true, CODES_LEFT]);
+  });
+
+  test('audit prints entries newest first, filtered by --user, as JSON or a table', async () => {
+    // What a visitor typed at sign-in can reach the log: it must not reach the terminal raw.
+    await withDb((db) => db('audit_log').insert({
+      at: Date.now(), event: 'login.password.failure', username: 'x\u001b[31mred', ip: '203.0.113.9', detail: JSON.stringify({ reason: 'no such user', n: 1 }),
+    }));
+    const [alice, table, unknown, ...badLimits] = await Promise.all([
+      cli(['audit', '--user', 'alice', '--json']),
+      cli(['audit', '--limit', '2']),
+      cli(['audit', '--user', 'nobody']),
+      cli(['audit', '--limit', '0']),
+      cli(['audit', '--limit', '1001']),
+      cli(['audit', '--limit', 'ten']),
+    ]);
+    const entries = jsonOf<AuditEntryView[]>(alice);
+    assert.deepEqual(entries.map((e) => e.event), ['totp.reset', 'user.created']);
+    assert.deepEqual(Object.keys(entries[0] ?? {}).sort(), ['at', 'clientId', 'detail', 'event', 'id', 'ip', 'userId', 'username']);
+    assert.equal(entries[0]?.username, 'Alice');
+    assert.equal(entries[0]?.detail?.['via'], 'cli');
+    assert.equal(new Date(entries[0]?.at ?? '').toISOString(), entries[0]?.at);
+    const lines = table.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 3);
+    assert.match(lines[0] ?? '', /^TIME\s+EVENT\s+USER\s+IP\s+CLIENT\s+DETAIL$/);
+    assert.match(lines[1] ?? '', /login\.password\.failure\s+x\\u\{1b\}\[31mred\s+203\.0\.113\.9\s+-\s+reason="no such user" n=1$/);
+    assert.ok(!table.stdout.includes('\u001b'), 'no raw escape character');
+    assert.match(lines[2] ?? '', new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\s+totp\\.reset\\s+Alice\\s+-\\s+-\\s+via=cli .*totpRemoved=true recoveryCodesLeft=${CODES_LEFT}$`));
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^jullix-idp: no user named "nobody"/);
+    for (const bad of badLimits) {
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, /--limit: must be a whole number from 1 to 1000/);
+    }
   });
 });

@@ -1,12 +1,14 @@
-// `jullix-idp user ...`: create, list and show accounts. Changes to an existing account are in
-// user-changes.ts. Every change writes an audit record (username, never the password).
+// `jullix-idp user ...`: create, list and show accounts, with their two-step verification. Changes
+// to an existing account are in user-changes.ts. Every change writes an audit record (username,
+// never the password).
 import { z } from 'zod';
 import { ROLES } from '../accounts/types.ts';
 import { IdpError } from '../errors.ts';
 import { commandGroup, defineCommand } from './command.ts';
 import { withContext } from './context.ts';
-import { printFields, printJson, printTable, userView } from './output.ts';
-import { disableUser, enableUser, setPassword, setRole } from './user-changes.ts';
+import { printFields, printJson, printTable, userView, userWithTwoStep } from './output.ts';
+import { twoStepStatuses } from './two-step.ts';
+import { disableUser, enableUser, resetTwoStepCommand, setPassword, setRole } from './user-changes.ts';
 import { emailSchema, nameSchema, passwordStdinFlag, readPassword, requireUser, roleSchema, usernameSchema } from './user-fields.ts';
 
 const add = defineCommand({
@@ -43,22 +45,31 @@ Options:
 
 const list = defineCommand({
   name: 'user list',
-  summary: 'List users, optionally only those with one role',
+  summary: 'List users, optionally by role or only those without two-step verification',
   help: `
-Usage: jullix-idp user list [--role <role>] [--json]
+Usage: jullix-idp user list [--role <role>] [--without-2fa] [--json]
+
+Each user is shown with their two-step verification: whether they have an authenticator
+app (TOTP) and how many unused recovery codes they have left.
 
 Options:
-  --role <role>   only users with this role: ${ROLES.join(' | ')}
-  --json          print a JSON array`,
-  options: { role: { type: 'string' } },
-  schema: z.object({ role: roleSchema.optional() }),
+  --role <role>    only users with this role: ${ROLES.join(' | ')}
+  --without-2fa    only users who have not set up an authenticator app (TOTP) yet
+  --json           print a JSON array`,
+  options: { role: { type: 'string' }, 'without-2fa': { type: 'boolean' } },
+  schema: z.object({ role: roleSchema.optional(), 'without-2fa': z.boolean().default(false) }),
   async run(args, { json, io }) {
     await withContext(io, async (ctx) => {
-      const users = (await ctx.accounts.list(args.role === undefined ? {} : { role: args.role })).map(userView);
+      const accounts = await ctx.accounts.list(args.role === undefined ? {} : { role: args.role });
+      const twoStep = await twoStepStatuses(ctx.db);
+      const users = accounts.map((u) => userWithTwoStep(u, twoStep.of(u.id))).filter((u) => !(args['without-2fa'] && u.totp));
       if (json) return printJson(io, users);
-      if (users.length === 0) return io.out(args.role === undefined ? 'No users.' : `No users with role ${args.role}.`);
-      printTable(io, ['USERNAME', 'ROLE', 'STATUS', 'EMAIL', 'NAME', 'CREATED'],
-        users.map((u) => [u.username, u.role, u.disabled ? 'disabled' : 'active', u.email, u.name, u.createdAt]));
+      if (users.length === 0) {
+        return io.out(`No users${args.role === undefined ? '' : ` with role ${args.role}`}${args['without-2fa'] ? ' without two-step verification' : ''}.`);
+      }
+      printTable(io, ['USERNAME', 'ROLE', 'STATUS', 'TOTP', 'RECOVERY CODES', 'EMAIL', 'NAME', 'CREATED'], users.map((u) => [
+        u.username, u.role, u.disabled ? 'disabled' : 'active', u.totp ? 'yes' : 'no', String(u.recoveryCodesLeft), u.email, u.name, u.createdAt,
+      ]));
     });
   },
 });
@@ -69,6 +80,9 @@ const show = defineCommand({
   help: `
 Usage: jullix-idp user show <username> [--json]
 
+Shows the account and its two-step verification: whether the user has an authenticator
+app (TOTP) and how many unused recovery codes they have left.
+
 Options:
   --json   print a JSON object`,
   options: {},
@@ -76,11 +90,13 @@ Options:
   schema: z.object({ username: usernameSchema }),
   async run(args, { json, io }) {
     await withContext(io, async (ctx) => {
-      const user = userView(await requireUser(ctx, args.username));
+      const account = await requireUser(ctx, args.username);
+      const user = userWithTwoStep(account, (await twoStepStatuses(ctx.db, account.id)).of(account.id));
       if (json) return printJson(io, user);
       printFields(io, [
         ['Username', user.username], ['Id', user.id], ['Email', user.email], ['Name', user.name],
         ['Role', user.role], ['Status', user.disabled ? 'disabled' : 'active'], ['Created', user.createdAt],
+        ['Authenticator app', user.totp ? 'yes (TOTP)' : 'not set up'], ['Recovery codes', `${user.recoveryCodesLeft} unused`],
       ]);
     });
   },
@@ -92,4 +108,5 @@ export const userCommands = commandGroup('user', 'Manage user accounts', {
   disable: disableUser,
   enable: enableUser,
   'set-role': setRole,
+  'reset-2fa': resetTwoStepCommand,
 });

@@ -7,7 +7,8 @@ import type { ClientMetadata as ProviderClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
-import { FIRST_PARTY } from './configuration.ts';
+import { FIRST_PARTY } from './client-metadata.ts';
+import { validateRedirectUri } from './redirect-uris.ts';
 
 export interface NewClient {
   name: string;
@@ -96,7 +97,8 @@ function buildMetadata(input: NewClient, clock: Clock): ClientMetadata {
     if (!verdict.ok) throw new IdpError('bad_request', `redirect URI "${uri}" ${verdict.reason}`);
   }
   return {
-    client_id: randomBytes(16).toString('base64url'),
+    // Hex, not base64url: an id starting with '-' would read as an option on the CLI command line.
+    client_id: randomBytes(16).toString('hex'),
     ...(input.public ? {} : { client_secret: randomBytes(32).toString('base64url') }),
     client_name: input.name,
     client_id_issued_at: Math.floor(clock.now() / 1000),
@@ -127,32 +129,4 @@ export function providerValidator(provider: { Client: { validate(m: ProviderClie
       throw new IdpError('bad_request', `oidc-provider rejects this client: ${reason}`, { cause: err });
     }
   };
-}
-
-export type RedirectUriVerdict = { ok: true } | { ok: false; reason: string };
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * The rules for a web client's redirect (and post-logout redirect) URI. Matching is exact, so a
- * registered URI must be precise (RFC 9700 OAuth 2.0 Security BCP §2.1, §4.1).
- */
-export function validateRedirectUri(uri: string): RedirectUriVerdict {
-  const fail = (reason: string): RedirectUriVerdict => ({ ok: false, reason });
-  if (uri.includes('*')) return fail('must not contain a wildcard "*": redirect URIs are matched exactly (RFC 9700 §2.1)');
-  if (uri.includes('#')) return fail('must not contain a fragment "#" (RFC 6749 §3.1.2)');
-  const url = URL.parse(uri);
-  if (url === null || !/^[a-z][a-z0-9+.-]*:/i.test(uri)) return fail('must be an absolute URI such as https://app.example.com/callback (RFC 6749 §3.1.2)');
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    return fail(`uses the custom scheme "${url.protocol}": web clients must use https (custom schemes are for native apps, RFC 8252 §7.1)`);
-  }
-  // The raw authority is checked too: "https://@host/" parses to an empty, invisible userinfo.
-  if (url.username !== '' || url.password !== '' || /^[a-z]+:\/\/[^/?#]*@/i.test(uri)) {
-    return fail('must not contain user credentials ("user@host"): they can disguise the real host (RFC 3986 §7.6)');
-  }
-  if (url.hostname === '') return fail('must name a host');
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    return fail('must use https: plain http is allowed only for loopback hosts (localhost, 127.0.0.1, [::1]) (RFC 6749 §3.1.2.1, RFC 8252 §7.3)');
-  }
-  return { ok: true };
 }
