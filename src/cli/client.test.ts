@@ -43,7 +43,7 @@ describe('jullix-idp client', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /trace: loaded oidc-provider/, 'add validates with the real provider');
     confidential = jsonOf<AddedClient>(result);
-    assert.match(confidential.client_id, /^[A-Za-z0-9_-]{22}$/, '16 random bytes, base64url');
+    assert.match(confidential.client_id, /^[0-9a-f]{32}$/, '16 random bytes, hex (never starts with a dash)');
     assert.match(confidential.client_secret ?? '', /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
     assert.equal(confidential.client_name, 'Portal');
     assert.deepEqual(confidential.redirect_uris, ['https://portal.example.com/cb', 'http://localhost:8080/cb']);
@@ -72,7 +72,7 @@ describe('jullix-idp client', () => {
   test('add --public prints a client without a secret, readably', async () => {
     const result = await cli(['client', 'add', '--name', 'SPA', '--redirect-uri', 'https://spa.example.com/cb', '--public']);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^Registered client "SPA"\.\nClient ID:\s+[\w-]{22}\nName:\s+SPA\nType:\s+public \(no secret, PKCE required\)/);
+    assert.match(result.stdout, /^Registered client "SPA"\.\nClient ID:\s+[0-9a-f]{32}\nName:\s+SPA\nType:\s+public \(no secret, PKCE required\)/);
     assert.doesNotMatch(result.stdout + result.stderr, /secret:|shown only this once/);
     assert.match(result.stdout, /Redirect URIs:\s+https:\/\/spa\.example\.com\/cb/);
     spa = jsonOf<AddedClient>(await cli(['client', 'show', /Client ID:\s+([\w-]+)/.exec(result.stdout)?.[1] ?? '', '--json']));
