@@ -32,6 +32,8 @@ export async function submitConsent(ctx: Context, deps: InteractionDeps, uid: st
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
   const grantId = await grant.save();
+  if (accountId) await deps.grants.remember(accountId, clientId, grantId);
+  await deps.audit.record({ event: 'consent.given', userId: accountId, ip: ctx.ip, clientId });
   await provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   ctx.respond = false;
 }

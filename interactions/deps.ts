@@ -11,6 +11,7 @@ import type { Clock } from '../src/security/clock.ts';
 import type { PasswordHasher } from '../src/security/password-hashing.ts';
 import type { Throttle } from '../src/security/throttle.ts';
 import type { SignInStateStore } from '../src/sign-in/state.ts';
+import type { GrantRegistry } from '../src/provider/grants.ts';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -28,6 +29,8 @@ export interface InteractionDeps {
   recoveryCodes: RecoveryCodeStore;
   signInState: SignInStateStore;
   throttle: Throttle;
+  /** Consent remembered across sessions (third-party apps). */
+  grants: GrantRegistry;
   audit: AuditLog;
   logger: Logger;
 }

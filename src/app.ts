@@ -18,6 +18,7 @@ import { createRecoveryCodeStore } from './factors/recovery-code-store.ts';
 import { createTotpCredentialStore } from './factors/totp-credentials.ts';
 import { createSignInStateStore } from './sign-in/state.ts';
 import { createThrottle } from './security/throttle.ts';
+import { createGrantRegistry } from './provider/grants.ts';
 import type { Logger } from './log.ts';
 import { createProvider } from './provider/index.ts';
 import type { Clock } from './security/clock.ts';
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps) {
     hasher, accounts, totp, recoveryCodes, audit, logger,
     signInState: createSignInStateStore(db, clock, keys),
     throttle: createThrottle(db, clock),
+    grants: createGrantRegistry(db, clock),
   };
   app.use(interactionRoutes(interactionDeps));
   app.use(accountRoutes({

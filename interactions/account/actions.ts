@@ -88,3 +88,12 @@ export async function changePassword(a: ActionArgs): Promise<void> {
   const ended = await maybeEndOthers(a);
   return done(a, ended > 0 ? 'password-changed-others-ended' : 'password-changed');
 }
+
+/** Revoking an app's access needs no re-confirmation: it only takes access away. */
+export async function revokeApp(a: ActionArgs): Promise<void> {
+  const clientId = field(a.form, 'client_id', 200);
+  if (await a.deps.grants.revoke(a.user.id, clientId)) {
+    await a.deps.audit.record({ event: 'consent.revoked', userId: a.user.id, username: a.user.username, ip: a.ctx.ip, clientId });
+  }
+  return done(a, 'app-revoked');
+}

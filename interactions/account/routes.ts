@@ -9,7 +9,8 @@ import { requireCsrf } from '../guards.ts';
 import { pageContext, readForm, sendHtml } from '../http.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { errorPage } from '../views/messages.ts';
-import { changePassword, confirmEnrolment, disableTotp, enableTotp, regenerateRecoveryCodes, type ActionArgs } from './actions.ts';
+import { clientName } from '../interaction.ts';
+import { changePassword, confirmEnrolment, disableTotp, enableTotp, regenerateRecoveryCodes, revokeApp, type ActionArgs } from './actions.ts';
 import type { AccountDeps } from './deps.ts';
 import { callbackMatches, currentSession, signInRedirect } from './session.ts';
 import { accountMessagePage, overviewPage } from './views.ts';
@@ -20,11 +21,13 @@ const ACTIONS: Record<string, (a: ActionArgs) => Promise<void>> = {
   '/2fa/disable': disableTotp,
   '/recovery-codes': regenerateRecoveryCodes,
   '/password': changePassword,
+  '/apps/revoke': revokeApp,
 };
 
 const NOTICES: Record<string, MessageKey> = {
   '2fa-disabled': 'account.2fa.disabled',
   'password-changed': 'account.password.changed',
+  'app-revoked': 'account.apps.revoked',
   'password-changed-others-ended': 'account.password.changedOthersEnded',
 };
 
@@ -38,9 +41,10 @@ async function overview(ctx: Context, deps: AccountDeps, base: string): Promise<
   const page = pageContext(ctx, deps.brand, deps.basePath);
   const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
   const totp = await deps.totp.has(user.id);
+  const apps = await Promise.all((await deps.grants.list(user.id)).map(async (g) => ({ clientId: g.clientId, name: (await clientName(deps.provider, g.clientId)).name })));
   sendHtml(ctx, 200, overviewPage(page, {
     user, totp, recoveryCodesLeft: totp ? await deps.recoveryCodes.remaining(user.id) : 0, mayDisable: mayDisableTotp(user.role, deps.requiredRoles),
-    csrf: csrfToken(deps.cookieKeys, csrfBinding(session.id)), base, signOutUrl: `${deps.issuer}/session/end`, notice: notice ? page.t(notice) : undefined,
+    csrf: csrfToken(deps.cookieKeys, csrfBinding(session.id)), base, signOutUrl: `${deps.issuer}/session/end`, apps, notice: notice ? page.t(notice) : undefined,
   }));
 }
 

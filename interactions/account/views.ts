@@ -7,6 +7,18 @@ import { html, type SafeHtml } from '../views/html.ts';
 export interface OverviewView {
   user: User; totp: boolean; recoveryCodesLeft: number; mayDisable: boolean;
   csrf: string; base: string; signOutUrl: string; notice?: string | undefined; error?: string | undefined;
+  /** Third-party apps the person allowed. */
+  apps: Array<{ clientId: string; name: string }>;
+}
+
+function appsSection(page: PageContext, v: OverviewView): SafeHtml {
+  const { t } = page;
+  if (v.apps.length === 0) return html`<p class="muted">${t('account.apps.none')}</p>`;
+  return html`<ul class="apps" data-testid="allowed-apps">${v.apps.map((app) => html`<li><span>${app.name}</span>
+  <form method="post" action="${v.base}/apps/revoke" class="secondary-form">
+    <input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="client_id" value="${app.clientId}">
+    <button type="submit" class="link" data-testid="revoke-app">${t('account.apps.revoke')}</button>
+  </form></li>`)}</ul>`;
 }
 
 function actionButton(action: string, csrf: string, label: string, testId: string, primary = false): SafeHtml {
@@ -39,6 +51,8 @@ ${alertBox(v.error)}
 </dl>
 <h2>${t('account.2fa.title')}</h2>
 <div data-testid="2fa-status" data-enabled="${v.totp ? 'true' : 'false'}">${twoFactor}</div>
+<h2>${t('account.apps.title')}</h2>
+${appsSection(page, v)}
 <h2>${t('account.password.title')}</h2>
 <form method="post" action="${v.base}/password" class="stack" novalidate>
   <input type="hidden" name="csrf" value="${v.csrf}">

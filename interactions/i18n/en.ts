@@ -96,4 +96,8 @@ export const en: Record<keyof typeof nl, string> = {
   'account.signout': "Sign out",
   'account.signin.failed': "Signing in to your account did not work. Try again.",
   'account.password.changedOthersEnded': "Your password has been changed and you are signed out on your other devices.",
+  'account.apps.title': "Apps with access to your account",
+  'account.apps.none': "You have not given any other apps access yet.",
+  'account.apps.revoke': "Revoke access",
+  'account.apps.revoked': "The app no longer has access.",
 };

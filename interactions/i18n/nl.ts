@@ -94,4 +94,8 @@ export const nl = {
   'account.signout': "Afmelden",
   'account.signin.failed': "Aanmelden voor je account is niet gelukt. Probeer het opnieuw.",
   'account.password.changedOthersEnded': "Je wachtwoord is gewijzigd en je bent afgemeld op je andere toestellen.",
+  'account.apps.title': "Apps met toegang tot je account",
+  'account.apps.none': "Je hebt nog geen andere apps toegang gegeven.",
+  'account.apps.revoke': "Toegang intrekken",
+  'account.apps.revoked': "De app heeft geen toegang meer.",
 };

@@ -20,6 +20,8 @@ export const AUDIT_EVENTS = [
   'account.confirm_failed',
   'password.changed',
   'sessions.ended',
+  'consent.given',
+  'consent.revoked',
   'recovery_code.used',
   'user.created',
   'user.updated',

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
-import { migrateLatest, migrateRollbackAll, pendingMigrations } from './migrations.ts';
+import { readdirSync } from 'node:fs';
+import { MIGRATIONS_DIR, migrateLatest, migrateRollbackAll, pendingMigrations } from './migrations.ts';
 import { withTestDatabases } from './test-database.ts';
 
-const ALL = ['20261125090000_initial.ts', '20261125090100_totp.ts'];
-const TABLES = ['users', 'oidc_models', 'audit_log', 'totp_credentials', 'recovery_codes', 'throttle', 'interaction_state'];
+// Every migration file, so a new one is covered by up/down/up without editing this test.
+const ALL = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{14}_[\w-]+\.ts$/.test(f)).sort();
+const TABLES = ['users', 'oidc_models', 'audit_log', 'totp_credentials', 'recovery_codes', 'throttle', 'interaction_state', 'account_page_state', 'remembered_grants'];
 
 async function existingTables(db: Knex): Promise<string[]> {
   const found: string[] = [];

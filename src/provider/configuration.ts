@@ -6,6 +6,9 @@ import type { Secrets } from '../config/secrets.ts';
 import { FIRST_PARTY } from './client-metadata.ts';
 import { interactionPolicyWithStepUp } from './step-up.ts';
 import { accountClient } from './account-client.ts';
+import { registrationPolicies } from './registration-policy.ts';
+import type { GrantRegistry } from './grants.ts';
+import { randomBytes } from 'node:crypto';
 
 /** Pages the provider renders itself; supplied by interactions/ through the composition root. */
 export interface ProviderPages {
@@ -20,6 +23,7 @@ export interface ProviderConfigDeps {
   adapter: NonNullable<Configuration['adapter']>;
   findAccount: NonNullable<Configuration['findAccount']>;
   pages: ProviderPages;
+  grants: GrantRegistry;
 }
 
 export const ACR_VALUES = ['aal1', 'aal2'] as const;
@@ -64,13 +68,22 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
       revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => 'clientId' in token && token.clientId === client.clientId },
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
+      backchannelLogout: { enabled: true },
+      // RFC 7591: registration needs an operator-issued initial access token; its policy makes the app third-party.
+      registration: {
+        enabled: true, initialAccessToken: true, policies: registrationPolicies(),
+        // Hex ids: nothing that starts with '-' and reads as an option on the admin CLI.
+        idFactory: () => randomBytes(16).toString('hex'),
+      },
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
     },
     interactions: { policy: interactionPolicyWithStepUp(config.mfa.aal2MaxAgeSeconds), url: (_ctx, interaction) => `${base}/${interaction.uid}` },
     // First-party apps (set by an operator) get no consent screen: their grant is made or widened here.
     async loadExistingGrant(ctx) {
       const { client, session, provider } = ctx.oidc;
       if (!client || !session?.accountId) return undefined;
-      const existingId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      // The session's own grant, else consent the person gave this app in an earlier session.
+      const existingId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId) ?? await deps.grants.find(session.accountId, client.clientId);
       const existing = existingId ? await provider.Grant.find(existingId) : undefined;
       if (client.metadata()[FIRST_PARTY] !== true) return existing;
       const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
@@ -93,5 +106,20 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
       RefreshToken: 14 * 86400,
     },
     rotateRefreshToken: true,
+    fetch: backchannelFetch(config.issuer),
+  };
+}
+
+/**
+ * oidc-provider refuses to call loopback and private addresses (SSRF protection). A development
+ * IdP on a loopback issuer talks to relying apps on loopback too, so only then is that lifted.
+ */
+function backchannelFetch(issuer: string): NonNullable<Configuration['fetch']> {
+  const loopbackIssuer = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(issuer);
+  return (url, init) => {
+    const target = new URL(String(url instanceof Request ? url.url : url));
+    const loopbackTarget = ['localhost', '127.0.0.1', '[::1]'].includes(target.hostname);
+    if (loopbackIssuer && loopbackTarget && init) delete (init as { dispatcher?: unknown }).dispatcher;
+    return globalThis.fetch(url, init);
   };
 }

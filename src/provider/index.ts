@@ -8,6 +8,7 @@ import type { Clock } from '../security/clock.ts';
 import { createAdapterClass } from './adapter.ts';
 import { providerConfiguration, type ProviderPages } from './configuration.ts';
 import { createFindAccount } from './find-account.ts';
+import { createGrantRegistry } from './grants.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -25,6 +26,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     adapter: createAdapterClass(deps.db, deps.clock),
     findAccount: createFindAccount((id) => deps.accounts.findById(id)),
     pages: deps.pages,
+    grants: createGrantRegistry(deps.db, deps.clock),
   }));
   // Behind a TLS-terminating proxy, endpoint URLs and Secure cookies follow X-Forwarded-Proto.
   provider.proxy = deps.config.trustProxy;

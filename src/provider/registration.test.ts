@@ -1,0 +1,126 @@
+// Integration: Dynamic Client Registration (RFC 7591/7592) behind an initial access token,
+// consent remembered across sessions and revoked from the account page, and logout (RP-initiated
+// with back-channel notification).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { findForm, TestBrowser } from '../testing/browser.ts';
+import { backends, freePort, startTestIdp, type TestIdp } from '../testing/harness.ts';
+import { discover, openSignInPage, redeem, startSignIn, submit } from '../testing/relying-party.ts';
+
+const REDIRECT = 'http://127.0.0.1:8768/callback';
+
+for (const backend of backends()) {
+  describe(`client registration, consent and logout (${backend.name})`, () => {
+    let idp: TestIdp;
+    let token = '';
+    let logoutTokens: string[] = [];
+    let backchannel: http.Server;
+    let backchannelUri = '';
+    before(async () => {
+      idp = await startTestIdp({ backend });
+      await idp.addUser({ username: 'nina', password: 'nina-password-1' });
+      token = await new idp.app.provider.InitialAccessToken({ expiresIn: 600, policies: ['third-party'] }).save();
+      const port = await freePort();
+      backchannel = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => { body += c.toString(); });
+        req.on('end', () => { logoutTokens.push(new URLSearchParams(body).get('logout_token') ?? ''); res.end(); });
+      }).listen(port, '127.0.0.1');
+      backchannelUri = `http://127.0.0.1:${port}/backchannel`;
+    });
+    after(async () => { backchannel.close(); await idp.stop(); });
+
+    const register = (body: unknown, auth = `Bearer ${token}`) => fetch(`${idp.url}/reg`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify(body),
+    });
+
+    test('registration needs an initial access token and answers with RFC 7591 errors', async () => {
+      const none = await fetch(`${idp.url}/reg`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(none.status, 401);
+      assert.equal(((await none.json()) as { error: string }).error, 'invalid_token');
+      const evil = await register({ redirect_uris: ['http://evil.example/cb'] });
+      assert.equal(evil.status, 400);
+      assert.equal(((await evil.json()) as { error: string }).error, 'invalid_redirect_uri');
+      const bad = await register({ redirect_uris: ['https://app.example/cb'], grant_types: 'authorization_code' });
+      assert.equal(((await bad.json()) as { error: string }).error, 'invalid_client_metadata');
+    });
+
+    let client: { client_id: string; client_secret: string; registration_access_token: string; registration_client_uri: string };
+
+    test('a registered app is third-party even if it claims otherwise, and can be managed (RFC 7592)', async () => {
+      const res = await register({ client_name: 'Solar Stats', redirect_uris: [REDIRECT], post_logout_redirect_uris: ['http://127.0.0.1:8768/'], jullix_first_party: true, backchannel_logout_uri: backchannelUri, default_acr_values: ['aal1'] });
+      assert.equal(res.status, 201);
+      client = await res.json() as typeof client;
+      assert.equal((client as Record<string, unknown>).jullix_first_party, undefined);
+      assert.match(client.client_id, /^[0-9a-f]{32}$/);
+      const read = await fetch(client.registration_client_uri, { headers: { authorization: `Bearer ${client.registration_access_token}` } });
+      assert.equal(read.status, 200);
+      const wrong = await fetch(client.registration_client_uri, { headers: { authorization: 'Bearer nope' } });
+      assert.equal(wrong.status, 401);
+    });
+
+    const browser = new TestBrowser();
+
+    test('consent is asked once, remembered across sessions, listed and revocable on the account page', async () => {
+      const rp = { issuer: idp.config.issuer, clientId: client.client_id, clientSecret: client.client_secret, redirectUri: REDIRECT };
+      const config = await discover(rp);
+      const started = await startSignIn(config, rp);
+      const page = await openSignInPage(browser, started, REDIRECT);
+      const consent = await submit(browser, page.url, page.html, '/login', { username: 'nina', password: 'nina-password-1' }, REDIRECT);
+      assert.match(consent.html, /Solar Stats/);
+      const done = await submit(browser, consent.url, consent.html, '/consent', {}, REDIRECT);
+      const tokens = await redeem(config, done.url, started);
+      assert.ok(tokens.access_token);
+
+      const other = new TestBrowser();
+      const again = await startSignIn(config, rp);
+      const page2 = await openSignInPage(other, again, REDIRECT);
+      const direct = await submit(other, page2.url, page2.html, '/login', { username: 'nina', password: 'nina-password-1' }, REDIRECT);
+      assert.ok(direct.url.startsWith(REDIRECT), 'no consent page in a new session');
+
+      const account = await browser.follow(`${idp.url}/account`);
+      const html = await account.res.text();
+      assert.match(html, /data-testid="allowed-apps"[\s\S]*Solar Stats/);
+      const form = findForm(html, '/apps/revoke', account.url);
+      const revoked = await browser.postForm(form.action, form.fields);
+      assert.equal(revoked.status, 303);
+      const intro = await fetch(`${idp.url}/token/introspection`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+        body: new URLSearchParams({ token: tokens.access_token }).toString(),
+      });
+      assert.equal(((await intro.json()) as { active: boolean }).active, false, 'tokens die with the grant');
+      const third = await startSignIn(config, rp);
+      const page3 = await openSignInPage(new TestBrowser(), third, REDIRECT);
+      assert.match(page3.html, /name="password"/);
+    });
+
+    test('RP-initiated logout ends the session and notifies the app over the back-channel', async () => {
+      const rp = { issuer: idp.config.issuer, clientId: client.client_id, clientSecret: client.client_secret, redirectUri: REDIRECT };
+      const config = await discover(rp);
+      const b = new TestBrowser();
+      const started = await startSignIn(config, rp);
+      const page = await openSignInPage(b, started, REDIRECT);
+      const consent = await submit(b, page.url, page.html, '/login', { username: 'nina', password: 'nina-password-1' }, REDIRECT);
+      const done = await submit(b, consent.url, consent.html, '/consent', {}, REDIRECT);
+      const idToken = (await redeem(config, done.url, started)).id_token ?? '';
+      const bad = await b.request(`${idp.url}/session/end?id_token_hint=${idToken}&post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`);
+      assert.equal(bad.status, 400);
+      const confirm = await b.request(`${idp.url}/session/end?id_token_hint=${idToken}&post_logout_redirect_uri=${encodeURIComponent('http://127.0.0.1:8768/')}&state=s1`);
+      const html = await confirm.text();
+      assert.match(html, /op\.logoutForm/);
+      const form = findForm(html, '/session/end/confirm', `${idp.url}/session/end`);
+      logoutTokens = [];
+      const out = await b.postForm(form.action, { ...form.fields, logout: 'yes' });
+      assert.equal(out.status, 303);
+      assert.equal(out.headers.get('location'), 'http://127.0.0.1:8768/?state=s1');
+      for (let i = 0; i < 50 && logoutTokens.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(logoutTokens.length, 1);
+      const payload = JSON.parse(Buffer.from(logoutTokens[0]!.split('.')[1] ?? '', 'base64url').toString()) as { events: Record<string, unknown>; aud: string };
+      assert.ok('http://schemas.openid.net/event/backchannel-logout' in payload.events);
+      assert.equal(payload.aud, client.client_id);
+      const after = await openSignInPage(b, await startSignIn(config, rp), REDIRECT);
+      assert.match(after.html, /name="password"/, 'signed out: the password is asked again');
+    });
+  });
+}
