@@ -30,7 +30,7 @@ export async function showEnrol(ctx: Context, deps: InteractionDeps, details: In
   const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
   sendHtml(ctx, opts.status ?? 200, enrolPage(page, {
     action: `${deps.basePath}/interaction/${details.uid}/enrol`, csrf: csrfToken(deps.cookieKeys, details.uid),
-    qrDataUrl: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 220 }),
+    qrDataUrl: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 220 }), keyUri: uri,
     secretForHumans: formatSecretForHumans(secret), required: mustHaveTotp(user.role, deps.requiredRoles), error: opts.error,
   }));
 }
@@ -55,7 +55,7 @@ export async function submitEnrol(ctx: Context, deps: InteractionDeps, uid: stri
   if (!match.ok) {
     await deps.throttle.fail(buckets);
     await deps.audit.record({ event: 'totp.failure', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { reason: 'enrol_mismatch' } });
-    return showEnrol(ctx, deps, details, user, state.pendingTotpSecret, { status: 401, error: page.t('totp.error.invalid') });
+    return showEnrol(ctx, deps, details, user, state.pendingTotpSecret, { status: 401, error: page.t(match.nearStep === undefined ? 'totp.error.invalid' : 'totp.error.clock') });
   }
   // The proving code's step is stored as used, so the same code cannot sign in again.
   await deps.totp.enrol(user.id, state.pendingTotpSecret, match.step);

@@ -1,7 +1,8 @@
 // Small HTTP helpers for our pages: form bodies with a size limit, HTML responses, page context.
 import type { Context } from 'koa';
 import { IdpError } from '../src/errors.ts';
-import { pickLocale, translator } from './i18n/index.ts';
+import { LOCALES, pickLocale, translator } from './i18n/index.ts';
+import { backPathFor, chosenLanguage } from './language.ts';
 import type { PageContext } from './views/layout.ts';
 
 const FORM_LIMIT_BYTES = 16 * 1024;
@@ -38,8 +39,10 @@ export function sendHtml(ctx: Context, status: number, body: string): void {
 }
 
 export function pageContext(ctx: Context, brand: string, basePath: string, uiLocales?: string): PageContext {
-  const locale = pickLocale(uiLocales, ctx.get('Accept-Language') || undefined);
-  return { t: translator(locale), locale, brand, basePath };
+  const locale = pickLocale(uiLocales, ctx.get('Accept-Language') || undefined, chosenLanguage(ctx));
+  const back = encodeURIComponent(backPathFor(ctx));
+  const languages = LOCALES.map((l) => ({ locale: l, name: translator(l)('lang.name'), href: `${basePath}/lang?set=${l}&back=${back}`, current: l === locale }));
+  return { t: translator(locale), locale, brand, basePath, languages };
 }
 
 /** Sets Retry-After for a throttled answer and returns the wait in whole seconds (at least 1). */

@@ -18,7 +18,7 @@ export function showTotp(ctx: Context, deps: InteractionDeps, details: Interacti
   sendHtml(ctx, opts.status ?? 200, totpPage(page, { action: `${deps.basePath}/interaction/${details.uid}/totp`, csrf: csrfToken(deps.cookieKeys, details.uid), error: opts.error }));
 }
 
-export type Outcome = { ok: true; factor: 'otp' | 'recovery' } | { ok: false; reason: 'invalid' | 'reused' };
+export type Outcome = { ok: true; factor: 'otp' | 'recovery' } | { ok: false; reason: 'invalid' | 'reused' | 'clock' };
 
 /** Checks a submitted code against the user's TOTP credential, or their unused recovery codes. */
 export async function checkSecondFactor(deps: InteractionDeps, user: User, input: string): Promise<Outcome> {
@@ -28,10 +28,13 @@ export async function checkSecondFactor(deps: InteractionDeps, user: User, input
   const credential = await deps.totp.find(user.id);
   if (!credential) return { ok: false, reason: 'invalid' };
   const match = await matchTotp(credential.secret, input, deps.clock.now());
-  if (!match.ok) return { ok: false, reason: 'invalid' };
+  // A code from a few steps away is still refused (±1 step only), but the person is told why.
+  if (!match.ok) return { ok: false, reason: match.nearStep === undefined ? 'invalid' : 'clock' };
   // The atomic step update is the replay check: of two racing submissions only one advances it.
   return (await deps.totp.acceptStep(credential.id, match.step)) ? { ok: true, factor: 'otp' } : { ok: false, reason: 'reused' };
 }
+
+const TOTP_ERRORS = { invalid: 'totp.error.invalid', reused: 'totp.error.reused', clock: 'totp.error.clock' } as const;
 
 export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: string): Promise<void> {
   const details = await loadInteraction(ctx, deps.provider, uid, 'login');
@@ -51,7 +54,7 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
   if (!outcome.ok) {
     await deps.throttle.fail(buckets);
     await deps.audit.record({ event: 'totp.failure', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { reason: outcome.reason } });
-    return showTotp(ctx, deps, details, { status: 401, error: t(outcome.reason === 'reused' ? 'totp.error.reused' : 'totp.error.invalid') });
+    return showTotp(ctx, deps, details, { status: 401, error: t(TOTP_ERRORS[outcome.reason]) });
   }
   await deps.throttle.reset(keysResetOnSuccess(buckets));
   await deps.signInState.addFactor(uid, outcome.factor);

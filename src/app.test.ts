@@ -114,6 +114,25 @@ for (const backend of backends()) {
       assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
     });
 
+    test('the language switcher sets French, returns only to local paths, and ui_locales still wins', async () => {
+      const browser = new TestBrowser();
+      const page = await openSignInPage(browser, await startSignIn(await discover(rp), rp), REDIRECT);
+      assert.match(page.html, /hreflang="fr"/);
+      const path = new URL(page.url).pathname;
+      const set = await browser.request(`${idp.url}/lang?set=fr&back=${encodeURIComponent(path)}`);
+      assert.equal(set.status, 303);
+      assert.equal(set.headers.get('location'), path);
+      const french = await (await browser.request(page.url)).text();
+      assert.match(french, /<html lang="fr">/);
+      assert.match(french, /Nom d'utilisateur|Nom d&#39;utilisateur/);
+      for (const back of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
+        const res = await browser.request(`${idp.url}/lang?set=en&back=${encodeURIComponent(back)}`);
+        assert.equal(res.headers.get('location'), '/', `back=${back} stays on this site`);
+      }
+      const en = await openSignInPage(browser, await startSignIn(await discover(rp), rp, { ui_locales: 'en' }), REDIRECT);
+      assert.match(en.html, /<html lang="en">/);
+    });
+
     test('a service client gets a token by client_credentials', async () => {
       const config = await discover({ ...rp, clientId: 'thirdparty', clientSecret: 'a'.repeat(40) });
       const tokens = await oidc.clientCredentialsGrant(config);

@@ -6,6 +6,7 @@ import mount from 'koa-mount';
 import type { Knex } from 'knex';
 import { interactionRoutes } from '../interactions/routes.ts';
 import { accountRoutes } from '../interactions/account/routes.ts';
+import { languageRoute } from '../interactions/language.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
 import { endOtherSessions } from './self-service/sessions.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
@@ -33,7 +34,11 @@ export interface AppDeps {
   hasher?: PasswordHasher;
 }
 
-const STYLESHEET = new URL('../interactions/assets/style.css', import.meta.url);
+/** Static files our pages use; a fixed list, so no path from the URL ever reaches the file system. */
+const ASSETS: Record<string, { file: URL; type: string }> = {
+  'style.css': { file: new URL('../interactions/assets/style.css', import.meta.url), type: 'text/css; charset=utf-8' },
+  'enrol.js': { file: new URL('../interactions/assets/enrol.js', import.meta.url), type: 'text/javascript; charset=utf-8' },
+};
 
 function securityHeaders(config: Config): Koa.Middleware {
   const https = config.issuer.startsWith('https:');
@@ -91,10 +96,12 @@ export function createApp(deps: AppDeps) {
   app.use(errorBoundary(logger));
   app.use(securityHeaders(config));
   app.use(async (ctx, next) => {
-    if (ctx.method !== 'GET' || ctx.path !== `${basePath}/assets/style.css`) return next();
-    ctx.type = 'text/css; charset=utf-8';
+    const name = ctx.method === 'GET' && ctx.path.startsWith(`${basePath}/assets/`) ? ctx.path.slice(basePath.length + 8) : '';
+    const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+    if (!asset) return next();
+    ctx.type = asset.type;
     ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = await readFile(STYLESHEET);
+    ctx.body = await readFile(asset.file);
   });
   const interactionDeps = {
     provider, brand: config.branding.displayName, basePath, cookieKeys: secrets.cookieKeys,
@@ -105,6 +112,7 @@ export function createApp(deps: AppDeps) {
     throttle: createThrottle(db, clock),
     grants: createGrantRegistry(db, clock),
   };
+  app.use(languageRoute(basePath));
   app.use(interactionRoutes(interactionDeps));
   app.use(accountRoutes({
     ...interactionDeps, issuer: config.issuer,

@@ -26,7 +26,7 @@ async function maybeEndOthers(a: ActionArgs): Promise<number> {
 async function showEnrolment(a: ActionArgs, secret: string, status = 200, error?: string): Promise<void> {
   const uri = keyUri({ issuer: a.deps.brand, accountName: a.user.username, secretBase32: secret });
   sendHtml(a.ctx, status, enrolPage(a.page, {
-    action: `${a.base}/2fa/enrol`, csrf: a.csrf, qrDataUrl: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 220 }),
+    action: `${a.base}/2fa/enrol`, csrf: a.csrf, qrDataUrl: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 220 }), keyUri: uri,
     secretForHumans: formatSecretForHumans(secret), required: false, error,
   }));
 }
@@ -44,7 +44,7 @@ export async function confirmEnrolment(a: ActionArgs): Promise<void> {
   const state = await a.deps.accountPage.get(a.session.id, a.user.id);
   if (!state.pendingTotpSecret || (await a.deps.totp.has(a.user.id))) return done(a, 'none');
   const match = await matchTotp(state.pendingTotpSecret, field(a.form, 'code', 64), a.deps.clock.now());
-  if (!match.ok) return showEnrolment(a, state.pendingTotpSecret, 401, a.page.t('totp.error.invalid'));
+  if (!match.ok) return showEnrolment(a, state.pendingTotpSecret, 401, a.page.t(match.nearStep === undefined ? 'totp.error.invalid' : 'totp.error.clock'));
   await a.deps.totp.enrol(a.user.id, state.pendingTotpSecret, match.step);
   const codes = await a.deps.recoveryCodes.regenerate(a.user.id);
   await a.deps.accountPage.clearPendingTotp(a.session.id);

@@ -100,4 +100,9 @@ export const en: Record<keyof typeof nl, string> = {
   'account.apps.none': "You have not given any other apps access yet.",
   'account.apps.revoke': "Revoke access",
   'account.apps.revoked': "The app no longer has access.",
+  'account.password.common': "This password is on the list of commonly used passwords. Choose another one.",
+  'lang.switch': "Language",
+  'enrol.openApp': "Open in your authenticator app (on this device)",
+  'enrol.copy': "Copy key",
+  'totp.error.clock': "That code is not correct, but it matches a code from a few minutes earlier or later. The clock of your device is probably off: set date and time to automatic and try again with a new code.",
 };

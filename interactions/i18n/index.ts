@@ -1,12 +1,13 @@
-// Message lookup and language choice: ui_locales (OIDC Core 3.1.2.1) first, then Accept-Language,
-// then Dutch, the portal's language.
+// Message lookup and language choice: ui_locales (OIDC Core 3.1.2.1) first, then the language the
+// person picked with the switcher (a cookie), then Accept-Language, then Dutch, the portal's language.
 import { en } from './en.ts';
+import { fr } from './fr.ts';
 import { nl } from './nl.ts';
 
 export type MessageKey = keyof typeof nl;
-export const LOCALES = ['nl', 'en'] as const;
+export const LOCALES = ['nl', 'fr', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
-const CATALOGUES: Record<Locale, Record<MessageKey, string>> = { nl, en };
+const CATALOGUES: Record<Locale, Record<MessageKey, string>> = { nl, fr, en };
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
@@ -20,12 +21,14 @@ function toLocale(tag: string): Locale | undefined {
   return LOCALES.find((l) => l === primary);
 }
 
-/** Picks the first supported language from ui_locales, then Accept-Language (by q), else nl. */
-export function pickLocale(uiLocales: string | undefined, acceptLanguage: string | undefined): Locale {
+/** Picks the first supported language from ui_locales, then the switcher's cookie, then Accept-Language (by q), else nl. */
+export function pickLocale(uiLocales: string | undefined, acceptLanguage: string | undefined, chosen?: string): Locale {
   for (const tag of (uiLocales ?? '').split(/\s+/)) {
     const l = toLocale(tag);
     if (l) return l;
   }
+  const picked = chosen === undefined ? undefined : toLocale(chosen);
+  if (picked) return picked;
   const ranked = (acceptLanguage ?? '').split(',').map((part, i) => {
     const [tag = '', ...params] = part.split(';');
     const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean);

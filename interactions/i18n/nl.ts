@@ -98,4 +98,9 @@ export const nl = {
   'account.apps.none': "Je hebt nog geen andere apps toegang gegeven.",
   'account.apps.revoke': "Toegang intrekken",
   'account.apps.revoked': "De app heeft geen toegang meer.",
+  'account.password.common': "Dit wachtwoord staat op de lijst van veelgebruikte wachtwoorden. Kies een ander.",
+  'lang.switch': "Taal",
+  'enrol.openApp': "Open in je authenticator-app (op dit toestel)",
+  'enrol.copy': "Sleutel kopiëren",
+  'totp.error.clock': "Deze code is niet juist, maar lijkt op een code van enkele minuten geleden of later. De klok van je toestel staat waarschijnlijk niet juist: zet de datum en tijd op automatisch en probeer opnieuw met een nieuwe code.",
 };

@@ -8,6 +8,14 @@ export interface PageContext {
   brand: string;
   /** Path prefix for our assets (the issuer's path, usually empty). */
   basePath: string;
+  /** The language switcher's links (nl · fr · en). */
+  languages: Array<{ locale: Locale; name: string; href: string; current: boolean }>;
+}
+
+function languageSwitcher(page: PageContext): SafeHtml {
+  return html`<nav class="languages" aria-label="${page.t('lang.switch')}"><ul>${page.languages.map((l) => l.current
+    ? html`<li><span aria-current="true" lang="${l.locale}">${l.name}</span></li>`
+    : html`<li><a href="${l.href}" lang="${l.locale}" hreflang="${l.locale}">${l.name}</a></li>`)}</ul></nav>`;
 }
 
 export function layout(page: PageContext, title: string, body: SafeHtml): string {
@@ -20,7 +28,7 @@ export function layout(page: PageContext, title: string, body: SafeHtml): string
 <link rel="stylesheet" href="${page.basePath}/assets/style.css">
 </head>
 <body>
-<header class="brand"><span class="brand-name">${page.brand}</span><span class="brand-tagline">${page.t('brand.tagline')}</span></header>
+<header class="brand"><span class="brand-name">${page.brand}</span><span class="brand-tagline">${page.t('brand.tagline')}</span>${languageSwitcher(page)}</header>
 <main class="card">
 <h1>${title}</h1>
 ${body}

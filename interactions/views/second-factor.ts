@@ -22,7 +22,7 @@ ${alertBox(v.error)}
 </form>`);
 }
 
-export interface EnrolView { action: string; csrf: string; qrDataUrl: string; secretForHumans: string; required: boolean; error?: string | undefined }
+export interface EnrolView { action: string; csrf: string; qrDataUrl: string; keyUri: string; secretForHumans: string; required: boolean; error?: string | undefined }
 
 export function enrolPage(page: PageContext, v: EnrolView): string {
   const { t } = page;
@@ -33,8 +33,10 @@ ${alertBox(v.error)}
   <li>${t('enrol.apps')}</li>
   <li>${t('enrol.scan', { brand: page.brand })}
     <img class="qr" data-testid="totp-qr" src="${v.qrDataUrl}" width="220" height="220" alt="${t('enrol.qr.alt', { brand: page.brand })}">
-    <p>${t('enrol.manual')}</p>
-    <p class="secret" data-testid="totp-secret">${v.secretForHumans}</p>
+    <p><a class="open-app" data-testid="totp-open-app" href="${v.keyUri}">${t('enrol.openApp')}</a></p>
+    <p id="manual-key-label">${t('enrol.manual')}</p>
+    <p class="secret" id="totp-secret" data-testid="totp-secret" aria-labelledby="manual-key-label">${v.secretForHumans}</p>
+    <button type="button" class="secondary" data-copy="totp-secret" data-testid="copy-secret" hidden>${t('enrol.copy')}</button>
   </li>
   <li>${t('enrol.confirm')}</li>
 </ol>
@@ -43,7 +45,8 @@ ${alertBox(v.error)}
   <input type="hidden" name="csrf" value="${v.csrf}">
   ${codeField(page, v.error)}
   <button type="submit" class="primary">${t('enrol.submit')}</button>
-</form>`);
+</form>
+<script src="${page.basePath}/assets/enrol.js" defer></script>`);
 }
 
 export interface ContinueView { action: string; csrf: string; recoveryCodes?: string[]; notice?: string | undefined }

@@ -69,7 +69,7 @@ for (const backend of backends()) {
       assert.equal(wrong.status, 401);
       const enrol = await post(browser, wrong, '/2fa/enable', { password: 'cora-password-1' });
       assert.match(enrol.html, /data-testid="totp-qr"/);
-      secret = (/data-testid="totp-secret">([^<]*)</.exec(enrol.html)?.[1] ?? '').replace(/\s/g, '');
+      secret = (/data-testid="totp-secret"[^>]*>([^<]*)</.exec(enrol.html)?.[1] ?? '').replace(/\s/g, '');
       const codes = await post(browser, enrol, '/2fa/enrol', { code: await totpAt(secret, timeStepAt(clock.now())) });
       assert.equal((/data-testid="recovery-codes">([^<]*)</.exec(codes.html)?.[1] ?? '').split(/\s+/).filter(Boolean).length, 10);
       const back = await browser.follow(`${idp.url}/account`);
@@ -103,7 +103,7 @@ for (const backend of backends()) {
       const res = await browser.postForm(form.action, { ...form.fields, username: 'ingo', password: 'ingo-password-1' });
       const enrol = await browser.follow(new URL(res.headers.get('location') ?? '', form.action).href);
       const enrolHtml = await enrol.res.text();
-      const s = (/data-testid="totp-secret">([^<]*)</.exec(enrolHtml)?.[1] ?? '').replace(/\s/g, '');
+      const s = (/data-testid="totp-secret"[^>]*>([^<]*)</.exec(enrolHtml)?.[1] ?? '').replace(/\s/g, '');
       const codes = await post(browser, { url: enrol.url, html: enrolHtml }, '/enrol', { code: await totpAt(s, timeStepAt(clock.now())) });
       const overview = await post(browser, codes, '/continue');
       assert.match(overview.html, /data-testid="2fa-required"/);

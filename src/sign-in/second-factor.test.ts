@@ -14,7 +14,7 @@ import type * as oidc from 'openid-client';
 
 const REDIRECT = 'http://127.0.0.1:8766/callback';
 const alertText = (html: string) => /role="alert"[^>]*>([^<]*)</.exec(html)?.[1] ?? '';
-const secretOf = (html: string) => (/data-testid="totp-secret">([^<]*)</.exec(html)?.[1] ?? '').replace(/\s/g, '');
+const secretOf = (html: string) => (/data-testid="totp-secret"[^>]*>([^<]*)</.exec(html)?.[1] ?? '').replace(/\s/g, '');
 
 for (const backend of backends()) {
   describe(`second factor (${backend.name})`, () => {
@@ -110,6 +110,17 @@ for (const backend of backends()) {
       const wrong = await submit(other, reused.url, reused.html, '/totp', { code: current === '999999' ? '999998' : '999999' }, REDIRECT);
       assert.equal(wrong.status, 401);
       assert.match(alertText(wrong.html), /niet juist|not correct/);
+    });
+
+    test('a code from three steps ago is refused, with a hint that the phone clock is off', async () => {
+      clock.advance(30_000);
+      const browser = new TestBrowser({ 'accept-language': 'en' });
+      const step = await passwordStep(browser, 'ivan', 'installer-password-1');
+      const old = await totpAt(secret, timeStepAt(clock.now()) - 3);
+      const res = await submit(browser, step.url, step.html, '/totp', { code: old }, REDIRECT);
+      assert.equal(res.status, 401);
+      assert.match(alertText(res.html), /clock of your device is probably off/);
+      assert.ok(!res.url.startsWith(REDIRECT));
     });
 
     test('one code submitted twice at the same moment is accepted once', async () => {

@@ -1,0 +1,40 @@
+// The visible language switcher: /lang?set=fr&back=/interaction/… stores the choice in a cookie
+// and returns to the page. `back` must be a path on this site (no open redirect).
+import type { Context, Middleware, Next } from 'koa';
+import { LOCALES, type Locale } from './i18n/index.ts';
+
+export const LANGUAGE_COOKIE = 'jullix_lang';
+
+/** A safe place to return to: a local absolute path, never `//host` or a scheme. */
+export function safeBackPath(back: unknown, basePath: string): string {
+  const fallback = `${basePath}/`;
+  if (typeof back !== 'string' || back.length > 512) return fallback;
+  if (!back.startsWith('/') || back.startsWith('//') || back.includes('\\') || /[\r\n]/.test(back)) return fallback;
+  return back;
+}
+
+/** Where the switcher on the current page should come back to (a GET-able page). */
+export function backPathFor(ctx: Context): string {
+  const ours = /\/(interaction|account)(\/|$)/.test(ctx.path);
+  // Only our own pages come back with their query; a protocol URL (/auth?…) is never reflected.
+  if (ctx.method === 'GET') return ours ? ctx.url : ctx.path;
+  // After a POST, go back to the step's page: /interaction/<uid> or /account.
+  const match = /^(.*\/(?:interaction\/[^/]+|account))(?:\/|$)/.exec(ctx.path);
+  return match?.[1] ?? ctx.path;
+}
+
+export function chosenLanguage(ctx: Context): string | undefined {
+  return ctx.cookies.get(LANGUAGE_COOKIE) ?? undefined;
+}
+
+export function languageRoute(basePath: string): Middleware {
+  return async (ctx: Context, next: Next) => {
+    if (ctx.method !== 'GET' || ctx.path !== `${basePath}/lang`) return next();
+    const set = ctx.query.set;
+    if (typeof set === 'string' && (LOCALES as readonly string[]).includes(set)) {
+      ctx.cookies.set(LANGUAGE_COOKIE, set as Locale, { httpOnly: true, sameSite: 'lax', path: '/', maxAge: 365 * 86400 * 1000, overwrite: true });
+    }
+    ctx.status = 303;
+    ctx.redirect(safeBackPath(ctx.query.back, basePath));
+  };
+}
