@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { interactionRoutes } from '../interactions/routes.ts';
 import { accountRoutes } from '../interactions/account/routes.ts';
 import { languageRoute } from '../interactions/language.ts';
+import { healthRoutes } from './ops/health.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
 import { endOtherSessions } from './self-service/sessions.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps) {
   app.proxy = config.trustProxy;
   app.use(errorBoundary(logger));
   app.use(securityHeaders(config));
+  app.use(healthRoutes(basePath, { db, keysLoaded: () => secrets.jwks.keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0 }));
   app.use(async (ctx, next) => {
     const name = ctx.method === 'GET' && ctx.path.startsWith(`${basePath}/assets/`) ? ctx.path.slice(basePath.length + 8) : '';
     const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;

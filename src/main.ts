@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   }
   const shutdown = (signal: string) => {
     console.error(`${signal}: shutting down`);
-    idp.close().then(() => process.exit(0), () => process.exit(1));
+    idp.close(config.shutdownGraceSeconds * 1000).then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

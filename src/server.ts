@@ -20,7 +20,7 @@ export interface RunningIdp {
   db: Knex;
   server: Server;
   app: ReturnType<typeof createApp>;
-  close(): Promise<void>;
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -64,10 +64,14 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
     config, db, server, app, url: `http://localhost:${port}`,
-    async close() {
+    /** Stops accepting, lets requests in flight finish (at most `graceMs`), then closes the database. */
+    async close(graceMs = 10_000) {
       stopCleanup();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
       await db.destroy();
     },
   };

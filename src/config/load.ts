@@ -44,6 +44,7 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['LOG_LEVEL', ['logLevel'], 'string'],
   ['TRUST_PROXY', ['trustProxy'], 'bool'],
   ['MIGRATE_ON_START', ['migrateOnStart'], 'bool'],
+  ['SHUTDOWN_GRACE_SECONDS', ['shutdownGraceSeconds'], 'int'],
   ['DISPLAY_NAME', ['branding', 'displayName'], 'string'],
   ['MFA_REQUIRED_ROLES', ['mfa', 'requiredRoles'], 'list'],
   ['AAL2_MAX_AGE_SECONDS', ['mfa', 'aal2MaxAgeSeconds'], 'int'],

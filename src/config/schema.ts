@@ -19,6 +19,8 @@ export const configSchema = z.object({
   /** Trust X-Forwarded-* from a TLS-terminating proxy in front of us. */
   trustProxy: z.boolean(),
   migrateOnStart: z.boolean(),
+  /** On SIGTERM, how long requests in flight may take to finish before connections are cut. */
+  shutdownGraceSeconds: z.number().int().min(0).max(300),
   branding: z.object({
     /** Shown on every page and as the account's issuer in the authenticator app. */
     displayName: z.string().trim().min(1).max(64),
