@@ -105,4 +105,6 @@ export const en: Record<keyof typeof nl, string> = {
   'enrol.openApp': "Open in your authenticator app (on this device)",
   'enrol.copy': "Copy key",
   'totp.error.clock': "That code is not correct, but it matches a code from a few minutes earlier or later. The clock of your device is probably off: set date and time to automatic and try again with a new code.",
+  'recovery.copy': "Copy codes",
+  'recovery.printButton': "Print",
 };

@@ -105,4 +105,6 @@ export const fr: Record<keyof typeof nl, string> = {
   'enrol.openApp': "Ouvrir dans votre application d'authentification (sur cet appareil)",
   'enrol.copy': 'Copier la clé',
   'totp.error.clock': "Ce code n'est pas correct, mais il correspond à un code d'il y a quelques minutes ou de dans quelques minutes. L'horloge de votre appareil est probablement déréglée : réglez la date et l'heure sur automatique et réessayez avec un nouveau code.",
+  'recovery.copy': "Copier les codes",
+  'recovery.printButton': "Imprimer",
 };

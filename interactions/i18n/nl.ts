@@ -103,4 +103,6 @@ export const nl = {
   'enrol.openApp': "Open in je authenticator-app (op dit toestel)",
   'enrol.copy': "Sleutel kopiëren",
   'totp.error.clock': "Deze code is niet juist, maar lijkt op een code van enkele minuten geleden of later. De klok van je toestel staat waarschijnlijk niet juist: zet de datum en tijd op automatisch en probeer opnieuw met een nieuwe code.",
+  'recovery.copy': "Codes kopiëren",
+  'recovery.printButton': "Afdrukken",
 };

@@ -58,8 +58,11 @@ export function continuePage(page: PageContext, v: ContinueView): string {
   return layout(page, codes ? t('recovery.title') : t('totp.title'), html`
 ${noticeBox(v.notice)}
 ${codes ? html`<p>${t('recovery.intro')}</p>
-<pre class="codes" data-testid="recovery-codes">${codes.join('\n')}</pre>
-<p class="muted">${t('recovery.print')}</p>` : ''}
+<pre class="codes" id="recovery-codes" data-testid="recovery-codes">${codes.join('\n')}</pre>
+<p class="muted">${t('recovery.print')}</p>
+<div class="row"><button type="button" class="secondary" data-copy="recovery-codes" hidden>${t('recovery.copy')}</button>
+<button type="button" class="secondary" data-print hidden>${t('recovery.printButton')}</button></div>
+<script src="${page.basePath}/assets/enrol.js" defer></script>` : ''}
 <form method="post" action="${v.action}" class="stack">
   <input type="hidden" name="csrf" value="${v.csrf}">
   <button type="submit" class="primary">${codes ? t('recovery.continue') : t('common.continue')}</button>
