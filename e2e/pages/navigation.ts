@@ -9,3 +9,10 @@ export async function clickAndWaitForNewPage(page: Page, target: Locator): Promi
   await target.click();
   await navigated;
 }
+
+/** The same for a key press (Enter in a form field, Enter or Space on a focused button). */
+export async function pressAndWaitForNewPage(page: Page, key: string): Promise<void> {
+  const navigated = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() });
+  await page.keyboard.press(key);
+  await navigated;
+}

@@ -1,15 +1,29 @@
 // The fixtures every spec uses: one IdP child process and one demo relying app per worker (with its
-// client registered through the CLI), a fresh customer per test, and the page objects.
+// client registered through the CLI), a fresh customer or installer per test, and the page objects.
 import type { NewUser } from './cli.ts';
 import { test as idpTest } from './idp.ts';
 import { freePort } from './ports.ts';
 import { startDemoRp, type DemoRp } from '../demo-rp/server.ts';
+import { EnrolPage } from '../pages/enrol-page.ts';
 import { LogoutPage } from '../pages/logout-page.ts';
+import { RecoveryCodesPage } from '../pages/recovery-codes-page.ts';
 import { RpHomePage } from '../pages/rp-home-page.ts';
 import { SignInPage } from '../pages/sign-in-page.ts';
+import { TotpPage } from '../pages/totp-page.ts';
 
 interface WorkerFixtures { demoRp: DemoRp }
-interface TestFixtures { customer: NewUser; rpHome: RpHomePage; signInPage: SignInPage; logoutPage: LogoutPage; idpLogOnFailure: void }
+interface TestFixtures {
+  customer: NewUser;
+  /** A new installer: a role that must have TOTP (mfa.requiredRoles), so without it they enrol. */
+  installer: NewUser;
+  rpHome: RpHomePage;
+  signInPage: SignInPage;
+  logoutPage: LogoutPage;
+  enrolPage: EnrolPage;
+  totpPage: TotpPage;
+  recoveryCodesPage: RecoveryCodesPage;
+  idpLogOnFailure: void;
+}
 
 export const test = idpTest.extend<TestFixtures, WorkerFixtures>({
   demoRp: [async ({ idp }, use) => {
@@ -32,6 +46,9 @@ export const test = idpTest.extend<TestFixtures, WorkerFixtures>({
   customer: async ({ idp }, use) => {
     await use(await idp.createUser({ role: 'customer' }));
   },
+  installer: async ({ idp }, use) => {
+    await use(await idp.createUser({ role: 'installer' }));
+  },
   rpHome: async ({ page, demoRp }, use) => {
     await use(new RpHomePage(page, demoRp.url));
   },
@@ -40,6 +57,15 @@ export const test = idpTest.extend<TestFixtures, WorkerFixtures>({
   },
   logoutPage: async ({ page }, use) => {
     await use(new LogoutPage(page));
+  },
+  enrolPage: async ({ page }, use) => {
+    await use(new EnrolPage(page));
+  },
+  totpPage: async ({ page }, use) => {
+    await use(new TotpPage(page));
+  },
+  recoveryCodesPage: async ({ page }, use) => {
+    await use(new RecoveryCodesPage(page));
   },
 });
 
