@@ -29,7 +29,11 @@ export const AUDIT_EVENTS = [
   'user.enabled',
   'user.password_set',
   'client.created',
+  'client.updated',
+  'client.secret_rotated',
   'client.removed',
+  'registration_token.created',
+  'registration_token.revoked',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

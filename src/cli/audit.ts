@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AuditDetail, AuditEntry } from '../audit/log.ts';
 import { defineCommand } from './command.ts';
 import { withContext } from './context.ts';
-import { printJson, printTable } from './output.ts';
+import { printable, printJson, printTable } from './output.ts';
 import { requireUser, usernameSchema } from './user-fields.ts';
 
 const LIMIT_RULE = 'must be a whole number from 1 to 1000';
@@ -24,11 +24,6 @@ export interface AuditEntryView {
 function entryView(entry: AuditEntry): AuditEntryView {
   const { id, event, userId, username, ip, clientId, detail } = entry;
   return { id, at: entry.at.toISOString(), event, userId, username, ip, clientId, detail };
-}
-
-/** Control and format characters (ESC, bidi overrides, ...) as \u{..}, so text shows as stored. */
-function printable(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}]/gu, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`);
 }
 
 /** `key=value key2="with space"`: a value is quoted (as JSON) when it would not read as one word. */

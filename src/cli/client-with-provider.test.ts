@@ -1,21 +1,11 @@
-// A client added by the CLI is accepted by a running IdP on the same DATA_DIR at once, and stops
-// being accepted once removed: the CLI writes exactly what oidc-provider's adapter reads.
+// A client added by the CLI is accepted by a running IdP on the same DATA_DIR at once, takes a
+// rotated secret at once, and stops being accepted once removed: the CLI writes exactly what
+// oidc-provider's adapter reads.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startIdp, type RunningIdp } from '../server.ts';
-import { jsonOf, runCli, tempDataDir } from './test-support.ts';
-
-/** A port free right now: the issuer must name the port the server will listen on. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+import { freePort, jsonOf, runCli, tempDataDir } from './test-support.ts';
 
 describe('a client added by the CLI', () => {
   let dir: string;
@@ -60,5 +50,25 @@ describe('a client added by the CLI', () => {
     const refused = await authorize(clientId, redirectUri);
     assert.equal(refused.status, 400);
     assert.match(await refused.text(), /invalid_client|client is invalid/);
+  });
+
+  test('a service client gets tokens with its secret; after rotate-secret only the new one works', async () => {
+    const added = await runCli(dir, ['client', 'add', '--name', 'Reporting job', '--grant-type', 'client_credentials', '--json']);
+    assert.equal(added.code, 0, added.stderr);
+    const { client_id: clientId, client_secret: oldSecret } = jsonOf<{ client_id: string; client_secret: string }>(added);
+    const token = (secret: string) => fetch(`${idp.url}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    const before = await token(oldSecret);
+    assert.equal(before.status, 200, await before.text());
+
+    const rotated = await runCli(dir, ['client', 'rotate-secret', clientId, '--json']);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const { client_secret: newSecret } = jsonOf<{ client_secret: string }>(rotated);
+    assert.equal((await token(oldSecret)).status, 401, 'the old secret stops working at once');
+    const after = await token(newSecret);
+    assert.equal(after.status, 200, await after.text());
   });
 });

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import type { Knex } from 'knex';
 import { openDatabase } from '../db/connection.ts';
 import { FIRST_PARTY } from '../provider/client-metadata.ts';
 import type { ClientView } from './client-view.ts';
@@ -28,6 +29,15 @@ describe('jullix-idp client', () => {
   const traced = (args: string[]): Promise<CliResult> => runCli(dir, args, { env: { NODE_OPTIONS: traceOptions } });
   let confidential: AddedClient;
   let spa: AddedClient;
+  // A second connection to the CLI's SQLite file, to check what it stored.
+  const withDb = async <T>(work: (db: Knex) => Promise<T>): Promise<T> => {
+    const db = await openDatabase({ dataDir: dir });
+    try {
+      return await work(db);
+    } finally {
+      await db.destroy();
+    }
+  };
 
   before(async () => {
     ({ dir, cleanup } = await tempDataDir());
@@ -105,6 +115,81 @@ describe('jullix-idp client', () => {
     assert.match(show.stdout, /First party:\s+yes/);
     assert.match(show.stdout, /Post-logout URIs:\s+https:\/\/portal\.example\.com\//);
     assert.ok(!show.stdout.includes(String(confidential.client_secret)) && !show.stdout.includes('Client secret'));
+  });
+
+  test('add stores grant types, auth method, require-MFA, back-channel logout, logo and client URIs as oidc-provider reads them', async () => {
+    const [strict, service] = await Promise.all([
+      cli(['client', 'add', '--name', 'Strict', '--redirect-uri', 'https://strict.example.com/cb', '--token-endpoint-auth-method', 'client_secret_post',
+        '--require-mfa', '--backchannel-logout-uri', 'https://strict.example.com/logout', '--logo-uri', 'https://cdn.example.com/logo.png',
+        '--client-uri', 'https://strict.example.com/', '--json']),
+      cli(['client', 'add', '--name', 'Service', '--grant-type', 'client_credentials', '--json']),
+    ]);
+    assert.equal(strict.code, 0, strict.stderr);
+    assert.equal(service.code, 0, service.stderr);
+    const s = jsonOf<AddedClient>(strict);
+    assert.equal(s.token_endpoint_auth_method, 'client_secret_post');
+    assert.deepEqual(s.grant_types, ['authorization_code', 'refresh_token']);
+    assert.equal(s.require_mfa, true);
+    assert.equal(s.backchannel_logout_uri, 'https://strict.example.com/logout');
+    const svc = jsonOf<AddedClient>(service);
+    assert.match(svc.client_secret ?? '', /^[A-Za-z0-9_-]{43}$/);
+    const [strictRow, serviceRow] = await withDb((db) => Promise.all([s, svc].map(async (c) =>
+      JSON.parse(String((await db('oidc_models').where({ model: 'Client', id: c.client_id }).first())?.payload)))));
+    assert.deepEqual(strictRow.default_acr_values, ['aal2']);
+    assert.equal(strictRow.backchannel_logout_uri, 'https://strict.example.com/logout');
+    assert.equal(strictRow.backchannel_logout_session_required, true);
+    assert.equal(strictRow.logo_uri, 'https://cdn.example.com/logo.png');
+    assert.equal(strictRow.client_uri, 'https://strict.example.com/');
+    assert.deepEqual(serviceRow.grant_types, ['client_credentials']);
+    assert.deepEqual(serviceRow.response_types, []);
+    assert.equal('redirect_uris' in serviceRow, false);
+    assert.equal(serviceRow.token_endpoint_auth_method, 'client_secret_basic');
+  });
+
+  test('bad grant types, conflicting flags and bad URIs exit 2 naming the flag, and store nothing', async () => {
+    const add = (...args: string[]) => cli(['client', 'add', '--name', 'Bad', ...args]);
+    const web = ['--redirect-uri', 'https://bad.example.com/cb'];
+    const results = await Promise.all([
+      add(...web, '--grant-type', 'implicit'),
+      add(...web, '--public', '--token-endpoint-auth-method', 'client_secret_basic'),
+      add(...web, '--token-endpoint-auth-method', 'private_key_jwt'),
+      add('--grant-type', 'client_credentials', '--public'),
+      add('--grant-type', 'client_credentials', '--token-endpoint-auth-method', 'none'),
+      add('--grant-type', 'refresh_token', '--grant-type', 'client_credentials'),
+      add('--grant-type', 'authorization_code', '--grant-type', 'client_credentials'),
+      add('--grant-type', 'client_credentials', ...web, '--require-mfa'),
+      add(...web, '--backchannel-logout-uri', 'http://bad.example.com/logout'),
+      add(...web, '--backchannel-logout-uri', 'https://bad.example.com/logout#x'),
+      add(...web, '--logo-uri', 'http://bad.example.com/logo.png', '--client-uri', 'javascript:alert(1)'),
+    ]);
+    const [grant, conflict, method, ccPublic, ccNone, refreshOnly, noRedirect, serviceWithUsers, httpLogout, fragment, pages] = results;
+    for (const r of results) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(hasNoStackTrace(r), r.stderr);
+      assert.match(r.stderr, /Run "jullix-idp client add --help"/);
+    }
+    assert.match(grant?.stderr ?? '', /--grant-type: "implicit" is not one of: authorization_code, refresh_token, client_credentials/);
+    assert.match(conflict?.stderr ?? '', /--public: conflicts with --token-endpoint-auth-method client_secret_basic/);
+    assert.match(method?.stderr ?? '', /--token-endpoint-auth-method: "private_key_jwt" is not one of: client_secret_basic, client_secret_post, none/);
+    for (const r of [ccPublic, ccNone]) assert.match(r?.stderr ?? '', /--grant-type: client_credentials needs a confidential client/);
+    assert.match(refreshOnly?.stderr ?? '', /--grant-type: refresh_token needs authorization_code as well/);
+    assert.match(noRedirect?.stderr ?? '', /--redirect-uri: is required \(at least one\) for the authorization_code grant/);
+    assert.match(serviceWithUsers?.stderr ?? '', /--redirect-uri: are only for clients that sign users in[\s\S]*--require-mfa: requiring the second factor is only/);
+    assert.match(httpLogout?.stderr ?? '', /--backchannel-logout-uri: "http:\/\/bad\.example\.com\/logout" must use https/);
+    assert.match(fragment?.stderr ?? '', /--backchannel-logout-uri: .* must not contain a fragment/);
+    assert.match(pages?.stderr ?? '', /--logo-uri: .* must be an https URL[\s\S]*--client-uri: .* must be an https URL/);
+    const names = jsonOf<ClientView[]>(await cli(['client', 'list', '--json'])).map((c) => c.client_name);
+    assert.ok(!names.includes('Bad'), names.join());
+  });
+
+  test('show and list print grant types, auth method, require-MFA, back-channel logout and first party', async () => {
+    const [show, list] = await Promise.all([cli(['client', 'show', confidential.client_id]), cli(['client', 'list'])]);
+    assert.match(show.stdout, /Type:\s+confidential \(client_secret_basic\)\nGrant types:\s+authorization_code, refresh_token\nFirst party:\s+yes/);
+    assert.match(show.stdout, /Require MFA:\s+no\n/);
+    assert.match(show.stdout, /Back-channel logout:\s+\(none\)/);
+    assert.match(list.stdout, /^CLIENT ID\s+NAME\s+TYPE\s+GRANTS\s+FIRST PARTY\s+MFA\s+BACK-CHANNEL LOGOUT\s+REDIRECT URIS$/m);
+    assert.match(list.stdout, /Service\s+confidential \(client_secret_basic\)\s+client_credentials\s+no\s+no\s+-\s*$/m);
+    assert.match(list.stdout, /Strict\s+confidential \(client_secret_post\)\s+authorization_code,refresh_token\s+no\s+required\s+https:\/\/strict\.example\.com\/logout/);
   });
 
   test('remove deletes the client; removing an unknown one exits 1', async () => {

@@ -1,65 +1,72 @@
-// `jullix-idp client ...`: register, list, show and remove relying-party apps. The redirect URI
-// rules are checked while parsing (exit 2), then oidc-provider's own schema before saving.
+// `jullix-idp client ...`: register, list, show and remove relying-party apps (changes to one are in
+// client-changes.ts). Every rule is checked while parsing (exit 2), then oidc-provider's own
+// schema before saving.
 import { z } from 'zod';
 import { IdpError } from '../errors.ts';
-import { validateRedirectUri } from '../provider/redirect-uris.ts';
-import { clientView, printClient } from './client-view.ts';
+import { rotateSecret, update } from './client-changes.ts';
+import { clientId, newClientArgs } from './client-fields.ts';
+import { clientView, printClient, printClientTable } from './client-view.ts';
 import { commandGroup, defineCommand } from './command.ts';
 import { withContext } from './context.ts';
-import { printJson, printTable } from './output.ts';
-
-const redirectUri = z.string().superRefine((uri, ctx) => {
-  const verdict = validateRedirectUri(uri);
-  if (!verdict.ok) ctx.addIssue({ code: 'custom', message: `"${uri}" ${verdict.reason}` });
-});
-
-const clientId = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+import { printJson } from './output.ts';
 
 const add = defineCommand({
   name: 'client add',
   summary: 'Register an app that signs users in through this IdP',
   help: `
 Usage: jullix-idp client add --name <name> --redirect-uri <uri> [--redirect-uri <uri> ...]
-                             [--post-logout-redirect-uri <uri> ...] [--public] [--first-party] [--json]
+                             [--post-logout-redirect-uri <uri> ...] [--grant-type <grant> ...]
+                             [--public | --token-endpoint-auth-method <method>] [--first-party]
+                             [--require-mfa] [--backchannel-logout-uri <uri>]
+                             [--logo-uri <url>] [--client-uri <url>] [--json]
 
-Register a client for the authorization code flow (with refresh tokens). Redirect URIs are
-matched exactly; they must be https, except http on localhost, 127.0.0.1 or [::1]; no
-fragment, wildcard or user@ part.
+Register a client, by default for the authorization code flow with refresh tokens. Redirect
+URIs are matched exactly; they must be https, except http on localhost, 127.0.0.1 or [::1];
+no fragment, wildcard or user@ part. A client with only the client_credentials grant (a
+service, no users) is confidential and has no redirect URIs.
 
 Options:
-  --name <name>                      name shown to users
-  --redirect-uri <uri>               where the IdP may send the user back (repeatable)
-  --post-logout-redirect-uri <uri>   where the IdP may send the user after logout (repeatable)
-  --public                           no client secret (browser or mobile app); PKCE is required
-  --first-party                      your own app: users are not asked for consent
-  --json                             print the client (and its secret) as JSON`,
+  --name <name>                          name shown to users
+  --redirect-uri <uri>                   where the IdP may send the user back (repeatable;
+                                         at least one for the authorization_code grant)
+  --post-logout-redirect-uri <uri>       where the IdP may send the user after logout (repeatable)
+  --grant-type <grant>                   authorization_code | refresh_token | client_credentials
+                                         (repeatable; default authorization_code + refresh_token;
+                                         client_credentials only for a confidential client)
+  --token-endpoint-auth-method <method>  client_secret_basic (default) | client_secret_post | none
+  --public                               no client secret (browser or mobile app); PKCE is
+                                         required; the same as --token-endpoint-auth-method none
+  --first-party                          your own app: users are not asked for consent
+  --require-mfa                          always ask for the second factor (default_acr_values aal2)
+  --backchannel-logout-uri <uri>         where the IdP posts a logout token when the user logs out
+                                         (https, or http on loopback; with the session id)
+  --logo-uri <url>                       logo shown on the consent page (https)
+  --client-uri <url>                     the app's home page, linked from the consent page (https)
+  --json                                 print the client (and its secret) as JSON`,
   options: {
     name: { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
+    'grant-type': { type: 'string', multiple: true },
+    'token-endpoint-auth-method': { type: 'string' },
     public: { type: 'boolean' },
     'first-party': { type: 'boolean' },
+    'require-mfa': { type: 'boolean' },
+    'backchannel-logout-uri': { type: 'string' },
+    'logo-uri': { type: 'string' },
+    'client-uri': { type: 'string' },
   },
-  schema: z.object({
-    name: z.string({ error: (i) => (i.input === undefined ? 'is required (the name shown to users)' : undefined) })
-      .trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
-    'redirect-uri': z.array(redirectUri, { error: (i) => (i.input === undefined ? 'is required (at least one)' : undefined) }),
-    'post-logout-redirect-uri': z.array(redirectUri).default([]),
-    public: z.boolean().default(false),
-    'first-party': z.boolean().default(false),
-  }),
+  schema: newClientArgs,
   async run(args, { json, io }) {
     await withContext(io, async (ctx) => {
-      const { client, clientSecret } = await (await ctx.clients()).add({
-        name: args.name,
-        redirectUris: args['redirect-uri'],
-        postLogoutRedirectUris: args['post-logout-redirect-uri'],
-        public: args.public,
-        firstParty: args['first-party'],
-      });
+      const { client, clientSecret } = await (await ctx.clients()).add(args);
       await ctx.audit.record({
         event: 'client.created', clientId: client.client_id,
-        detail: { ...ctx.actor, name: client.client_name, public: args.public, firstParty: args['first-party'] },
+        detail: {
+          ...ctx.actor, name: client.client_name, public: args.authMethod === 'none', firstParty: args.firstParty,
+          grantTypes: args.grantTypes.join(','), authMethod: args.authMethod, requireMfa: args.requireMfa,
+          backchannelLogout: args.backchannelLogoutUri !== undefined,
+        },
       });
       const view = clientView(client);
       if (clientSecret !== undefined) io.err('The client secret is shown only this once: put it in the app\'s configuration now.');
@@ -85,10 +92,7 @@ Options:
       const clients = (await (await ctx.clients()).list()).map(clientView);
       if (json) return printJson(io, clients);
       if (clients.length === 0) return io.out('No clients.');
-      printTable(io, ['CLIENT ID', 'NAME', 'TYPE', 'FIRST PARTY', 'REDIRECT URIS'], clients.map((c) => [
-        c.client_id, c.client_name, c.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
-        c.first_party ? 'yes' : 'no', c.redirect_uris.join(' '),
-      ]));
+      printClientTable(io, clients);
     });
   },
 });
@@ -140,4 +144,6 @@ Options:
   },
 });
 
-export const clientCommands = commandGroup('client', 'Manage the apps (OAuth clients) that sign users in here', { add, list, show, remove });
+export const clientCommands = commandGroup('client', 'Manage the apps (OAuth clients) that sign users in here', {
+  add, list, show, update, 'rotate-secret': rotateSecret, remove,
+});

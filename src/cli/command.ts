@@ -54,7 +54,7 @@ export function commandGroup(name: string, summary: string, subcommands: Record<
     summary,
     '',
     'Commands:',
-    ...Object.entries(subcommands).map(([sub, cmd]) => `  ${sub.padEnd(14)}${cmd.summary}`),
+    ...Object.entries(subcommands).map(([sub, cmd]) => `  ${sub.padEnd(16)}${cmd.summary}`),
     '',
     `Run "jullix-idp ${name} <command> --help" for a command's options.`,
   ].join('\n');

@@ -1,6 +1,7 @@
 // What a command works with once its arguments are valid: the server's config, the database
 // (migrated first, so a fresh DATA_DIR works) and the same stores the server uses.
 import type { Knex } from 'knex';
+import type Provider from 'oidc-provider';
 import type { AccountStore } from '../accounts/store.ts';
 import type { AuditDetail, AuditLog } from '../audit/log.ts';
 import type { Config } from '../config/schema.ts';
@@ -23,8 +24,13 @@ export interface CliContext {
    * delete a second factor, or validate a client, ask: reading users needs no keys.
    */
   secrets(): Secrets;
-  /** Loaded on first use: it brings in oidc-provider, which user commands do not need. */
+  /** Loaded on first use: it brings in oidc-provider (only to validate), which user commands do not need. */
   clients(): Promise<ClientRegistry>;
+  /**
+   * The server's oidc-provider, built on first use from its configuration and keys; it never serves
+   * a request here. For client validation and the models it issues (initial access tokens).
+   */
+  provider(): Promise<Provider>;
   /** Migrations this run applied, oldest first. */
   migrated: string[];
   /** Who acted, for every audit record the CLI writes. */

@@ -13,13 +13,16 @@ describe('jullix-idp', () => {
 
   test('--help for the tool, a group and a command exits 0 without touching the data folder', async () => {
     const fresh = path.join(dir, 'untouched');
-    const [tool, group, command, audit] = await Promise.all([
+    const [tool, group, command, audit, tokens] = await Promise.all([
       runCli(fresh, ['--help']),
       runCli(fresh, ['user', '--help']),
       runCli(fresh, ['client', 'add', '--help']),
       runCli(fresh, ['audit', '--help']),
+      runCli(fresh, ['registration-token', '--help']),
     ]);
-    for (const r of [tool, group, command, audit]) assert.equal(r.code, 0, r.stderr);
+    for (const r of [tool, group, command, audit, tokens]) assert.equal(r.code, 0, r.stderr);
+    assert.match(tool.stdout, /registration-token\s+Manage the tokens developers use/);
+    assert.match(tokens.stdout, /revoke\s+Stop a registration token/);
     assert.match(tool.stdout, /^Usage: jullix-idp <command>/);
     assert.match(tool.stdout, /migrate\s+Apply pending/);
     assert.match(group.stdout, /set-password\s+Replace/);
@@ -41,7 +44,7 @@ describe('jullix-idp', () => {
       assert.equal(r.code, 2, r.stderr);
       assert.ok(hasNoStackTrace(r), r.stderr);
     }
-    assert.match(unknown.stderr, /unknown command "frobnicate"; one of: migrate, user, client, audit/);
+    assert.match(unknown.stderr, /unknown command "frobnicate"; one of: migrate, user, client, registration-token, audit/);
     assert.match(none.stderr, /^Usage: jullix-idp/);
     assert.match(sub.stderr, /unknown command "user frobnicate"/);
     assert.match(option.stderr, /Unknown option '--colour'[\s\S]*jullix-idp user list --help/);

@@ -33,6 +33,11 @@ export function userWithTwoStep(user: User, twoStep: TwoStepStatus): UserWithTwo
   return { ...userView(user), totp: twoStep.totp, recoveryCodesLeft: twoStep.recoveryCodesLeft };
 }
 
+/** Control and format characters (ESC, bidi overrides, ...) as \u{..}, so text shows as stored. */
+export function printable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}]/gu, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`);
+}
+
 export function printJson(io: CliIo, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));
 }

@@ -13,18 +13,22 @@ const COMMANDS: Record<string, { summary: string; load(): Promise<Command> }> = 
   migrate: { summary: 'Apply pending database migrations', load: async () => (await import('./migrate.ts')).migrateCommand },
   user: { summary: 'Manage user accounts', load: async () => (await import('./user.ts')).userCommands },
   client: { summary: 'Manage the apps (OAuth clients) that sign users in here', load: async () => (await import('./client.ts')).clientCommands },
+  'registration-token': {
+    summary: 'Manage the tokens developers use to register apps themselves',
+    load: async () => (await import('./registration-token.ts')).registrationTokenCommands,
+  },
   audit: { summary: 'Show the audit trail, newest first', load: async () => (await import('./audit.ts')).auditCommand },
 };
 
 const HELP = `Usage: jullix-idp <command> [options]
 
-Administer the Jullix identity provider: users, client apps, the audit trail and
-database migrations.
+Administer the Jullix identity provider: users, client apps, registration tokens for
+developers, the audit trail and database migrations.
 Configuration comes from the same place as the server's: config/*.json and the
 environment (DATA_DIR, DATABASE_URL, NODE_ENV, ...). Pending migrations are applied first.
 
 Commands:
-${Object.entries(COMMANDS).map(([name, cmd]) => `  ${name.padEnd(10)}${cmd.summary}`).join('\n')}
+${Object.entries(COMMANDS).map(([name, cmd]) => `  ${name.padEnd(20)}${cmd.summary}`).join('\n')}
 
 Run "jullix-idp <command> --help" for a command's options. Every command takes --json.
 Exit status: 0 success, 1 failure, 2 invalid usage.`;

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.ts';
 import { resolveSecrets, type Secrets } from '../config/secrets.ts';
 import { openDatabase } from '../db/connection.ts';
 import { migrateLatest } from '../db/migrations.ts';
+import type Provider from 'oidc-provider';
 import type { ClientRegistry } from '../provider/clients.ts';
 import type { ProviderPages } from '../provider/configuration.ts';
 import { systemClock } from '../security/clock.ts';
@@ -23,6 +24,7 @@ export async function openContext(io: CliIo, opts: ContextOptions): Promise<{ ct
     const clock = systemClock;
     const accounts = createAccountStore(db, clock);
     let clients: Promise<ClientRegistry> | undefined;
+    let provider: Promise<Provider> | undefined;
     let secrets: Secrets | undefined;
     const ctx: CliContext = {
       config, db, clock, accounts, migrated,
@@ -30,6 +32,7 @@ export async function openContext(io: CliIo, opts: ContextOptions): Promise<{ ct
       hasher: createArgon2Hasher(),
       secrets: () => (secrets ??= resolveSecrets(config)),
       clients: () => (clients ??= clientRegistry(ctx)),
+      provider: () => (provider ??= buildProvider(ctx)),
       actor: { via: 'cli', osUser: osUserName() },
     };
     return { ctx, close: () => db.destroy() };
@@ -39,25 +42,24 @@ export async function openContext(io: CliIo, opts: ContextOptions): Promise<{ ct
   }
 }
 
-// The provider never serves a request here: it only runs its client schema over new metadata.
+// The provider never serves a request here: it only validates clients and issues initial access tokens.
 const NO_PAGES: ProviderPages = {
   renderError: () => undefined,
   logoutSource: () => undefined,
   postLogoutSuccessSource: () => undefined,
 };
 
-/**
- * The registry, validating new clients with a Provider built from the server's real
- * configuration and keys (ctx.secrets(), as the server), constructed only when a client is added.
- */
-async function clientRegistry(ctx: CliContext): Promise<ClientRegistry> {
+/** The provider from the server's real configuration and keys (ctx.secrets(), as the server). */
+async function buildProvider(ctx: CliContext): Promise<Provider> {
   const { config, db, clock, accounts } = ctx;
+  const { createProvider } = await import('../provider/index.ts');
+  return createProvider({ config, secrets: ctx.secrets(), db, clock, accounts, pages: NO_PAGES });
+}
+
+/** The registry, validating new and changed clients with that provider, built only when one is. */
+async function clientRegistry(ctx: CliContext): Promise<ClientRegistry> {
   const { createClientRegistry, providerValidator } = await import('../provider/clients.ts');
-  return createClientRegistry(db, clock, async (metadata) => {
-    const { createProvider } = await import('../provider/index.ts');
-    const provider = createProvider({ config, secrets: ctx.secrets(), db, clock, accounts, pages: NO_PAGES });
-    await providerValidator(provider)(metadata);
-  });
+  return createClientRegistry(ctx.db, ctx.clock, async (metadata) => providerValidator(await ctx.provider())(metadata));
 }
 
 function osUserName(): string | null {

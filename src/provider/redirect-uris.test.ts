@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { validateRedirectUri } from './redirect-uris.ts';
+import { validateBackchannelLogoutUri, validateHttpsUrl, validateRedirectUri, type RedirectUriVerdict } from './redirect-uris.ts';
 
 describe('validateRedirectUri', () => {
   const accepted = [
@@ -41,3 +41,37 @@ describe('validateRedirectUri', () => {
     });
   }
 });
+
+function table(name: string, validate: (uri: string) => RedirectUriVerdict, accepted: string[], rejected: Array<[string, RegExp]>) {
+  describe(name, () => {
+    for (const uri of accepted) test(`accepts ${uri}`, () => assert.deepEqual(validate(uri), { ok: true }));
+    for (const [uri, reason] of rejected) {
+      test(`rejects ${JSON.stringify(uri)}`, () => {
+        const verdict = validate(uri);
+        assert.equal(verdict.ok, false);
+        if (!verdict.ok) assert.match(verdict.reason, reason);
+      });
+    }
+  });
+}
+
+table('validateBackchannelLogoutUri', validateBackchannelLogoutUri,
+  ['https://app.example.com/logout', 'https://app.example.com/bc?tenant=1', 'http://localhost:8080/logout', 'http://127.0.0.1/logout'],
+  [
+    ['http://app.example.com/logout', /must use https: plain http is allowed only for loopback/],
+    ['https://app.example.com/logout#x', /fragment/],
+    ['/logout', /absolute URL/],
+    ['javascript:alert(1)', /scheme "javascript:": it must be https/],
+    ['https://user@app.example.com/logout', /user credentials/],
+  ]);
+
+table('validateHttpsUrl', validateHttpsUrl,
+  ['https://app.example.com/', 'https://cdn.example.com/logo.png?v=2', 'https://app.example.com/about#team'],
+  [
+    ['http://app.example.com/logo.png', /https URL/],
+    ['http://localhost/logo.png', /https URL/],
+    ['data:image/png;base64,AAAA', /https URL/],
+    ['javascript:alert(1)', /https URL/],
+    ['//app.example.com/logo.png', /https URL/],
+    ['https://user:pw@app.example.com/', /user credentials/],
+  ]);

@@ -1,5 +1,6 @@
 // Redirect URI rules, checked before oidc-provider ever sees a new client: the CLI reports a broken
-// rule as a usage error, and the client registry refuses to store one. No imports, so both load fast.
+// rule as a usage error, and the client registry refuses to store one. Also the rules for the other
+// URLs a client registers (back-channel logout, logo, home page). No imports, so both load fast.
 
 export type RedirectUriVerdict = { ok: true } | { ok: false; reason: string };
 
@@ -25,6 +26,33 @@ export function validateRedirectUri(uri: string): RedirectUriVerdict {
   if (url.hostname === '') return fail('must name a host');
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
     return fail('must use https: plain http is allowed only for loopback hosts (localhost, 127.0.0.1, [::1]) (RFC 6749 §3.1.2.1, RFC 8252 §7.3)');
+  }
+  return { ok: true };
+}
+
+/**
+ * The back-channel logout URI: the IdP POSTs the logout token there, server to server, so https
+ * (OpenID Connect Back-Channel Logout 1.0 §2.2), or http only to a development app on loopback.
+ */
+export function validateBackchannelLogoutUri(uri: string): RedirectUriVerdict {
+  const fail = (reason: string): RedirectUriVerdict => ({ ok: false, reason });
+  const url = URL.parse(uri);
+  if (url === null || !/^[a-z][a-z0-9+.-]*:/i.test(uri)) return fail('must be an absolute URL such as https://app.example.com/logout');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail(`uses the scheme "${url.protocol}": it must be https`);
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    return fail('must use https: plain http is allowed only for loopback hosts (localhost, 127.0.0.1, [::1])');
+  }
+  if (uri.includes('#')) return fail('must not contain a fragment "#"');
+  // The rest (no user@ part, a host) as for a redirect URI.
+  return validateRedirectUri(uri);
+}
+
+/** A page or image shown to people (client_uri, logo_uri on the consent page): https only. */
+export function validateHttpsUrl(uri: string): RedirectUriVerdict {
+  const url = URL.parse(uri);
+  if (url === null || !/^https:\/\//i.test(uri) || url.protocol !== 'https:') return { ok: false, reason: 'must be an https URL such as https://app.example.com/' };
+  if (url.username !== '' || url.password !== '' || /^https:\/\/[^/?#]*@/i.test(uri)) {
+    return { ok: false, reason: 'must not contain user credentials ("user@host"): they can disguise the real host (RFC 3986 §7.6)' };
   }
   return { ok: true };
 }

@@ -2,10 +2,10 @@
 // runs this policy (named by the initial access token) before its own validation, on create and
 // on every update through the registration access token.
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { FIRST_PARTY } from './client-metadata.ts';
-import { validateRedirectUri } from './redirect-uris.ts';
+import { FIRST_PARTY, THIRD_PARTY_POLICY } from './client-metadata.ts';
+import { validateBackchannelLogoutUri, validateRedirectUri } from './redirect-uris.ts';
 
-export const THIRD_PARTY_POLICY = 'third-party';
+export { THIRD_PARTY_POLICY };
 
 type Metadata = Record<string, unknown>;
 
@@ -27,8 +27,9 @@ export function applyThirdPartyPolicy(properties: Metadata): void {
     }
   }
   const backchannel = properties.backchannel_logout_uri;
-  if (typeof backchannel === 'string' && !validateRedirectUri(backchannel).ok) {
-    throw new errors.InvalidClientMetadata('backchannel_logout_uri must be https (or http on a loopback host)');
+  if (typeof backchannel === 'string') {
+    const verdict = validateBackchannelLogoutUri(backchannel);
+    if (!verdict.ok) throw new errors.InvalidClientMetadata(`backchannel_logout_uri ${verdict.reason}`);
   }
 }
 
