@@ -15,7 +15,7 @@ export async function showConsent(ctx: Context, deps: InteractionDeps, details: 
   const scopes = String(details.params.scope ?? 'openid').split(' ');
   sendHtml(ctx, 200, consentPage(page, {
     action: `${base}/consent`, cancelAction: `${base}/abort`, csrf: csrfToken(deps.cookieKeys, details.uid),
-    appName: app.name, appUri: app.uri, user: account?.username ?? '', scopes,
+    appName: app.name, appUri: app.uri, appLogo: app.logo, user: account?.username ?? '', scopes,
   }));
 }
 

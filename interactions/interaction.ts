@@ -22,9 +22,14 @@ export async function loadInteraction(ctx: Context, provider: Provider, uid: str
   return details;
 }
 
-export async function clientName(provider: Provider, clientId: unknown): Promise<{ name: string; uri?: string | undefined }> {
+/** Only https URLs from client metadata are shown as links or images (no javascript:, no data:). */
+function httpsOnly(value: unknown): string | undefined {
+  return typeof value === 'string' && /^https:\/\/[^\s]+$/i.test(value) ? value : undefined;
+}
+
+export async function clientName(provider: Provider, clientId: unknown): Promise<{ name: string; uri?: string | undefined; logo?: string | undefined }> {
   const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
-  return { name: client?.clientName ?? (typeof clientId === 'string' ? clientId : '?'), uri: client?.clientUri };
+  return { name: client?.clientName ?? (typeof clientId === 'string' ? clientId : '?'), uri: httpsOnly(client?.clientUri), logo: httpsOnly(client?.logoUri) };
 }
 
 export function uiLocales(details: InteractionDetails): string | undefined {

@@ -49,7 +49,7 @@ for (const backend of backends()) {
     let client: { client_id: string; client_secret: string; registration_access_token: string; registration_client_uri: string };
 
     test('a registered app is third-party even if it claims otherwise, and can be managed (RFC 7592)', async () => {
-      const res = await register({ client_name: 'Solar Stats', redirect_uris: [REDIRECT], post_logout_redirect_uris: ['http://127.0.0.1:8768/'], jullix_first_party: true, backchannel_logout_uri: backchannelUri, default_acr_values: ['aal1'] });
+      const res = await register({ client_name: 'Solar Stats', logo_uri: 'https://stats.example/logo.png', client_uri: 'https://stats.example/', redirect_uris: [REDIRECT], post_logout_redirect_uris: ['http://127.0.0.1:8768/'], jullix_first_party: true, backchannel_logout_uri: backchannelUri, default_acr_values: ['aal1'] });
       assert.equal(res.status, 201);
       client = await res.json() as typeof client;
       assert.equal((client as Record<string, unknown>).jullix_first_party, undefined);
@@ -69,6 +69,8 @@ for (const backend of backends()) {
       const page = await openSignInPage(browser, started, REDIRECT);
       const consent = await submit(browser, page.url, page.html, '/login', { username: 'nina', password: 'nina-password-1' }, REDIRECT);
       assert.match(consent.html, /Solar Stats/);
+      assert.match(consent.html, /<img class="app-logo" src="https:\/\/stats.example\/logo.png"/);
+      assert.match(consent.html, /href="https:\/\/stats.example\/"/);
       const done = await submit(browser, consent.url, consent.html, '/consent', {}, REDIRECT);
       const tokens = await redeem(config, done.url, started);
       assert.ok(tokens.access_token);
