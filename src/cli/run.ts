@@ -18,6 +18,8 @@ const COMMANDS: Record<string, { summary: string; load(): Promise<Command> }> = 
     load: async () => (await import('./registration-token.ts')).registrationTokenCommands,
   },
   audit: { summary: 'Show the audit trail, newest first', load: async () => (await import('./audit.ts')).auditCommand },
+  backup: { summary: 'Copy the SQLite database to a file while the server runs', load: async () => (await import('./backup.ts')).backupCommand },
+  secrets: { summary: 'Re-encrypt TOTP secrets under the newest data-encryption key', load: async () => (await import('./secrets.ts')).secretsCommands },
 };
 
 const HELP = `Usage: jullix-idp <command> [options]
