@@ -86,7 +86,6 @@ export const en: Record<keyof typeof nl, string> = {
   'account.password.mismatch': "The two new passwords are not the same.",
   'account.password.same_as_current': "Choose a password other than your current one.",
   'account.endOthers': "Also sign me out on all my other devices",
-  'account.sessionsEnded': "Signed out on {count} other devices.",
   'account.confirm.title': "Confirm it is you",
   'account.confirm.intro': "Enter your password to continue.",
   'account.confirm.intro.code': "Enter your password and a code from your authenticator app to continue.",

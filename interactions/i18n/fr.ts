@@ -86,7 +86,6 @@ export const fr: Record<keyof typeof nl, string> = {
   'account.password.mismatch': 'Les deux nouveaux mots de passe ne sont pas identiques.',
   'account.password.same_as_current': 'Choisissez un autre mot de passe que votre mot de passe actuel.',
   'account.endOthers': 'Me déconnecter aussi sur tous mes autres appareils',
-  'account.sessionsEnded': 'Déconnecté sur {count} autres appareils.',
   'account.confirm.title': "Confirmez qu'il s'agit bien de vous",
   'account.confirm.intro': 'Saisissez votre mot de passe pour continuer.',
   'account.confirm.intro.code': "Saisissez votre mot de passe et un code de votre application d'authentification pour continuer.",

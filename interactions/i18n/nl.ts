@@ -84,7 +84,6 @@ export const nl = {
   'account.password.mismatch': "De twee nieuwe wachtwoorden zijn niet gelijk.",
   'account.password.same_as_current': "Kies een ander wachtwoord dan je huidige.",
   'account.endOthers': "Meld me ook af op al mijn andere toestellen",
-  'account.sessionsEnded': "Afgemeld op {count} andere toestellen.",
   'account.confirm.title': "Bevestig dat jij het bent",
   'account.confirm.intro': "Geef je wachtwoord in om verder te gaan.",
   'account.confirm.intro.code': "Geef je wachtwoord en een code uit je authenticator-app in om verder te gaan.",
