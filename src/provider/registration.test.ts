@@ -60,6 +60,42 @@ for (const backend of backends()) {
       assert.equal(wrong.status, 401);
     });
 
+    test('RFC 7592: update rotates the registration access token; delete removes the client', async () => {
+      const res = await register({ client_name: 'Temp App', redirect_uris: ['https://temp.example/cb'] });
+      const temp = await res.json() as typeof client & { client_name: string };
+      const put = await fetch(temp.registration_client_uri, {
+        method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${temp.registration_access_token}` },
+        body: JSON.stringify({ client_id: temp.client_id, client_secret: temp.client_secret, client_name: 'Renamed App', redirect_uris: ['https://temp.example/cb2'] }),
+      });
+      assert.equal(put.status, 200);
+      const updated = await put.json() as typeof client & { client_name: string; redirect_uris: string[] };
+      assert.equal(updated.client_name, 'Renamed App');
+      assert.deepEqual(updated.redirect_uris, ['https://temp.example/cb2']);
+      assert.notEqual(updated.registration_access_token, temp.registration_access_token);
+      const stale = await fetch(temp.registration_client_uri, { headers: { authorization: `Bearer ${temp.registration_access_token}` } });
+      assert.equal(stale.status, 401, 'the old registration access token is dead');
+      const evil = await fetch(temp.registration_client_uri, {
+        method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${updated.registration_access_token}` },
+        body: JSON.stringify({ client_id: temp.client_id, redirect_uris: ['http://evil.example/cb'] }),
+      });
+      assert.equal(((await evil.json()) as { error: string }).error, 'invalid_redirect_uri', 'the policy also runs on update');
+      const del = await fetch(temp.registration_client_uri, { method: 'DELETE', headers: { authorization: `Bearer ${updated.registration_access_token}` } });
+      assert.equal(del.status, 204);
+      const gone = await fetch(`${idp.url}/auth?client_id=${temp.client_id}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://temp.example/cb2')}`, { redirect: 'manual' });
+      assert.equal(gone.status, 400);
+    });
+
+    test('refusing consent sends the registered app access_denied', async () => {
+      const rp = { issuer: idp.config.issuer, clientId: client.client_id, clientSecret: client.client_secret, redirectUri: REDIRECT };
+      const config = await discover(rp);
+      const b = new TestBrowser();
+      const started = await startSignIn(config, rp);
+      const page = await openSignInPage(b, started, REDIRECT);
+      const consent = await submit(b, page.url, page.html, '/login', { username: 'nina', password: 'nina-password-1' }, REDIRECT);
+      const refused = await submit(b, consent.url, consent.html, '/abort', {}, REDIRECT);
+      assert.equal(new URL(refused.url).searchParams.get('error'), 'access_denied');
+    });
+
     const browser = new TestBrowser();
 
     test('consent is asked once, remembered across sessions, listed and revocable on the account page', async () => {
