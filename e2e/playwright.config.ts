@@ -10,6 +10,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export default defineConfig({
   testDir: here,
   testMatch: '**/*.spec.ts',
+  // `npm run screenshots` (SCREENSHOTS=1) takes pictures of every page; the test run skips that file.
+  testIgnore: process.env['SCREENSHOTS'] ? [] : ['**/screenshots.spec.ts'],
   outputDir: path.join(here, '..', 'test-results'),
   // The tests are CPU-bound (argon2, Chromium, the IdP): on 2 cores one worker finishes sooner than
   // two and keeps the printed sign-in time honest. `--workers=2` works: each gets its own IdP.

@@ -1,10 +1,10 @@
 // The TOTP second factor in Chromium, through the demo app: forced enrolment read from the QR
 // image, the code step (replay and typo refused), recovery codes, step-up and keyboard-only use.
 // Codes come from support/totp.ts, the test's own RFC 6238 implementation, never from src/.
-import type { Page } from '@playwright/test';
 import type { NewUser } from './support/cli.ts';
 import { expect, test } from './support/fixtures.ts';
-import { base32Decode, hotp, msUntilStep, parseOtpauthUri, PERIOD_MS, timeStep, totpNow, wrongCode } from './support/totp.ts';
+import { freshCodeAfter } from './support/fresh-code.ts';
+import { base32Decode, hotp, parseOtpauthUri, PERIOD_MS, timeStep, totpNow, wrongCode } from './support/totp.ts';
 import type { EnrolPage } from './pages/enrol-page.ts';
 import { tabTo } from './pages/keyboard.ts';
 import { pressAndWaitForNewPage } from './pages/navigation.ts';
@@ -43,16 +43,6 @@ async function scanQr(enrolPage: EnrolPage, username: string): Promise<string> {
   expect(await enrolPage.shownKey()).toMatch(/^([A-Z2-7]{4} )*[A-Z2-7]{1,4}$/);
   expect(await enrolPage.manualKey()).toBe(secret);
   return secret;
-}
-
-/** A code from a time step after `usedStep`: waits (at most one period) for that step to begin. */
-async function freshCodeAfter(page: Page, secret: string, usedStep: number): Promise<{ code: string; step: number }> {
-  const waitMs = msUntilStep(usedStep + 1, Date.now());
-  console.log(`waiting ${waitMs} ms for a fresh TOTP time step`);
-  await page.waitForTimeout(waitMs);
-  const fresh = totpNow(secret);
-  expect(fresh.step).toBeGreaterThan(usedStep);
-  return fresh;
 }
 
 test('the test authenticator agrees with RFC 6238 Appendix B (SHA-1) and RFC 4648 base32', () => {

@@ -10,6 +10,8 @@ export class EnrolPage {
   readonly heading: Locator;
   readonly form: Locator;
   readonly qrImage: Locator;
+  /** "Open in your authenticator app": the same otpauth:// URI as the QR code, for a phone. */
+  readonly openAppLink: Locator;
   readonly secret: Locator;
   readonly code: Locator;
   readonly csrf: Locator;
@@ -21,6 +23,7 @@ export class EnrolPage {
     this.heading = page.locator('main h1');
     this.form = page.locator('form[action$="/enrol"]');
     this.qrImage = page.getByTestId('totp-qr');
+    this.openAppLink = page.getByTestId('totp-open-app');
     this.secret = page.getByTestId('totp-secret');
     this.code = this.form.locator('input[name="code"]');
     this.csrf = this.form.locator('input[name="csrf"]');
@@ -28,9 +31,12 @@ export class EnrolPage {
     this.alert = page.locator('[role="alert"]');
   }
 
-  /** Waits until the browser shows enrolment: QR code, key and code field, and no password field. */
-  async expectShown(): Promise<void> {
-    await expect(this.page).toHaveURL(INTERACTION_URL);
+  /**
+   * Waits until the browser shows enrolment: QR code, key and code field, and no password field.
+   * `url`: where it is expected, a sign-in step by default (the account page has its own).
+   */
+  async expectShown(url: RegExp = INTERACTION_URL): Promise<void> {
+    await expect(this.page).toHaveURL(url);
     await expect(this.qrImage).toBeVisible();
     await expect(this.secret).toBeVisible();
     await expect(this.code).toBeVisible();

@@ -35,7 +35,7 @@ ${alertBox(v.error)}
     <img class="qr" data-testid="totp-qr" src="${v.qrDataUrl}" width="220" height="220" alt="${t('enrol.qr.alt', { brand: page.brand })}">
     <p><a class="open-app" data-testid="totp-open-app" href="${v.keyUri}">${t('enrol.openApp')}</a></p>
     <p id="manual-key-label">${t('enrol.manual')}</p>
-    <p class="secret" id="totp-secret" data-testid="totp-secret" aria-labelledby="manual-key-label">${v.secretForHumans}</p>
+    <p class="secret" id="totp-secret" data-testid="totp-secret">${v.secretForHumans}</p>
     <button type="button" class="secondary" data-copy="totp-secret" data-testid="copy-secret" hidden>${t('enrol.copy')}</button>
   </li>
   <li>${t('enrol.confirm')}</li>
