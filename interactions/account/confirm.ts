@@ -11,6 +11,9 @@ import type { AccountDeps } from './deps.ts';
 import type { AccountSession } from './session.ts';
 import { confirmPage } from './views.ts';
 
+/** The account overview, from an action URL such as /account/2fa/disable. */
+const backOf = (action: string) => action.replace(/\/account\/.*$/, '/account');
+
 export interface ConfirmArgs { ctx: Context; deps: AccountDeps; page: PageContext; session: AccountSession; user: User; form: URLSearchParams; action: string; csrf: string; offerEndOthers: boolean }
 
 /** True when the person is freshly confirmed (now or within the window); otherwise it has answered with the confirm page. */
@@ -20,7 +23,7 @@ export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
   if (isFreshlyConfirmed(state.confirmedAt, deps.clock.now())) return true;
   const hasTotp = await deps.totp.has(user.id);
   const show = (status: number, error?: string) => {
-    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, error }));
+    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: backOf(a.action), error }));
     return false;
   };
   if (!form.has('password')) return show(200);
@@ -39,7 +42,7 @@ export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page'
   const waitMs = await deps.throttle.retryAfter(buckets);
   if (waitMs > 0) {
     await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, detail: { step: 'account-confirm', retryAfterMs: waitMs } });
-    sendHtml(ctx, 429, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, error: page.t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) }));
+    sendHtml(ctx, 429, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: backOf(a.action), error: page.t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) }));
     return 'throttled';
   }
   const passwordOk = await deps.hasher.verify(user.passwordHash, field(form, 'password', 1024));

@@ -70,7 +70,7 @@ ${appsSection(page, v)}
 <p><a href="${v.signOutUrl}">${t('account.signout')}</a></p>`);
 }
 
-export interface ConfirmView { action: string; csrf: string; withCode: boolean; offerEndOthers: boolean; error?: string | undefined }
+export interface ConfirmView { action: string; csrf: string; withCode: boolean; offerEndOthers: boolean; back: string; error?: string | undefined }
 
 /** Re-confirmation before a sensitive change; posts back to the action it protects. */
 export function confirmPage(page: PageContext, v: ConfirmView): string {
@@ -86,7 +86,8 @@ ${alertBox(v.error)}
   <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required>` : ''}
   ${v.offerEndOthers ? endOthersBox(t) : ''}
   <button type="submit" class="primary">${t('account.confirm.submit')}</button>
-</form>`);
+</form>
+<p><a href="${v.back}">${t('account.back')}</a></p>`);
 }
 
 export function accountMessagePage(page: PageContext, title: string, v: { base: string; notice?: string | undefined; error?: string | undefined; codes?: string[] }): string {
