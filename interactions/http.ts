@@ -1,4 +1,5 @@
 // Small HTTP helpers for our pages: form bodies with a size limit, HTML responses, page context.
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { IdpError } from '../src/errors.ts';
 import { LOCALES, pickLocale, translator } from './i18n/index.ts';
@@ -10,19 +11,37 @@ const FORM_LIMIT_BYTES = 16 * 1024;
 /** Reads an application/x-www-form-urlencoded body; anything else or too large is a 400/413. */
 export async function readForm(ctx: Context): Promise<URLSearchParams> {
   if (!ctx.is('application/x-www-form-urlencoded')) throw new IdpError('bad_request', 'expected a form submission');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > FORM_LIMIT_BYTES) {
-      const err = new IdpError('bad_request', 'form too large');
-      ctx.status = 413;
-      throw err;
-    }
-    chunks.push(buf);
+  const declared = Number(ctx.get('content-length') || 0);
+  const body = declared > FORM_LIMIT_BYTES ? undefined : await readLimited(ctx.req, FORM_LIMIT_BYTES);
+  if (body === undefined) {
+    ctx.status = 413;
+    throw new IdpError('bad_request', 'form too large');
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return new URLSearchParams(body.toString('utf8'));
+}
+
+/**
+ * The body, or undefined once it passes `limit` bytes. It stops listening instead of destroying the
+ * request (leaving a `for await` loop early would): Node discards the rest and the 413 page still
+ * reaches the browser on a connection that stays usable.
+ */
+function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (finish: () => void) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+      finish();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else done(() => { req.resume(); resolve(undefined); });
+    };
+    const onEnd = () => done(() => resolve(Buffer.concat(chunks)));
+    const onError = (err: Error) => done(() => reject(err));
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
 }
 
 /** The trimmed value of a single form field, or '' (a repeated field counts as its first value). */

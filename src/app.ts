@@ -25,6 +25,7 @@ import type { Logger } from './log.ts';
 import { createProvider } from './provider/index.ts';
 import type { Clock } from './security/clock.ts';
 import { createArgon2Hasher, type PasswordHasher } from './security/password-hashing.ts';
+import { isSaneOrigin } from './security/request-origin.ts';
 
 export interface AppDeps {
   config: Config;
@@ -60,6 +61,8 @@ function errorBoundary(logger: Logger): Koa.Middleware {
   return async (ctx, next) => {
     const requestId = randomUUID();
     const started = performance.now();
+    // Read now: Koa's ctx.ip throws once the client has hung up and the socket is gone.
+    const ip = ctx.ip;
     ctx.set('X-Request-Id', requestId);
     try {
       await next();
@@ -70,7 +73,7 @@ function errorBoundary(logger: Logger): Koa.Middleware {
       ctx.body = `Internal error (request ${requestId}).`;
     } finally {
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-      logger.info('request', { requestId, method: ctx.method, path: ctx.path, status, ms: Math.round(performance.now() - started), ip: ctx.ip });
+      logger.info('request', { requestId, method: ctx.method, path: ctx.path, status, ms: Math.round(performance.now() - started), ip });
     }
   };
 }
@@ -98,6 +101,14 @@ export function createApp(deps: AppDeps) {
   app.use(errorBoundary(logger));
   app.use(securityHeaders(config));
   app.use(healthRoutes(basePath, { db, keysLoaded: () => secrets.jwks.keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0 }));
+  app.use(async (ctx, next) => {
+    // A Host (or trusted X-Forwarded-*) that is no URL origin is refused before the provider builds URLs
+    // from it (health probes above may come without one).
+    if (isSaneOrigin(ctx.protocol, ctx.host)) return next();
+    ctx.status = 400;
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.body = 'Bad request: invalid Host header.';
+  });
   app.use(async (ctx, next) => {
     const name = ctx.method === 'GET' && ctx.path.startsWith(`${basePath}/assets/`) ? ctx.path.slice(basePath.length + 8) : '';
     const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;

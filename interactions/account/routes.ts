@@ -39,7 +39,8 @@ async function overview(ctx: Context, deps: AccountDeps, base: string): Promise<
   const ui = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
   if (!session || !user || user.disabled) return signInRedirect(ctx, deps.issuer, base, ui);
   const page = pageContext(ctx, deps.brand, deps.basePath);
-  const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+  // Own keys only: ?notice=constructor must not reach Object.prototype.
+  const notice = typeof ctx.query.notice === 'string' && Object.hasOwn(NOTICES, ctx.query.notice) ? NOTICES[ctx.query.notice] : undefined;
   const totp = await deps.totp.has(user.id);
   const apps = await Promise.all((await deps.grants.list(user.id)).map(async (g) => ({ clientId: g.clientId, name: (await clientName(deps.provider, g.clientId)).name })));
   sendHtml(ctx, 200, overviewPage(page, {
@@ -78,7 +79,7 @@ export function accountRoutes(deps: AccountDeps): Middleware {
     try {
       if (ctx.method === 'GET' && (sub === '' || sub === '/')) return await overview(ctx, deps, base);
       if (ctx.method === 'GET' && sub === '/callback') return await callback(ctx, deps, base);
-      const run = ACTIONS[sub];
+      const run = Object.hasOwn(ACTIONS, sub) ? ACTIONS[sub] : undefined;
       if (ctx.method === 'POST' && run) return await action(ctx, deps, base, run);
       const page = pageContext(ctx, deps.brand, deps.basePath);
       return sendHtml(ctx, run ? 405 : 404, errorPage(page, page.t('error.notfound')));

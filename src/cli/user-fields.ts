@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ROLES } from '../accounts/types.ts';
 import { IdpError } from '../errors.ts';
+import { isCommonPassword } from '../security/common-passwords.ts';
 import { readAll, UsageError } from './args.ts';
 import type { CliIo } from './command.ts';
 import type { CliContext } from './context.ts';
@@ -31,7 +32,7 @@ export const passwordStdinFlag = z.literal(true, {
   error: 'is required: the password is read from standard input, e.g. printf \'%s\' "$PASSWORD" | jullix-idp ...',
 });
 
-// NIST SP 800-63B §5.1.1.2: at least 8 characters, allow long passphrases; the cap bounds hashing work.
+// NIST SP 800-63B §5.1.1.2: at least 8 characters, allow long passphrases, refuse common ones; the cap bounds hashing work.
 export const MIN_PASSWORD = 8;
 export const MAX_PASSWORD = 1024;
 
@@ -48,6 +49,9 @@ export async function readPassword(io: CliIo, command: string): Promise<string> 
   if (length === 0) throw new UsageError('no password on standard input', command);
   if (length < MIN_PASSWORD) throw new UsageError(`the password must be at least ${MIN_PASSWORD} characters (got ${length})`, command);
   if (length > MAX_PASSWORD) throw new UsageError(`the password must be at most ${MAX_PASSWORD} characters`, command);
+  if (isCommonPassword(password)) {
+    throw new UsageError('the password is on the list of the 10 000 most common passwords (NIST SP 800-63B): choose another, e.g. a few unrelated words', command);
+  }
   return password;
 }
 

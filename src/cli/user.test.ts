@@ -68,14 +68,16 @@ describe('jullix-idp user', () => {
   });
 
   test('bad input exits 2 with the rule, before any password is hashed', async () => {
-    const [role, noFlag, short, badName, badEmail] = await Promise.all([
+    const [role, noFlag, short, badName, badEmail, common, commonSet] = await Promise.all([
       addUser('bob', 'boss'),
       cli(['user', 'add', 'bob', '--email', 'bob@example.com', '--name', 'Bob', '--role', 'admin'], `${PASSWORD}\n`),
       cli(['user', 'add', 'bob', '--email', 'bob@example.com', '--name', 'Bob', '--role', 'admin', '--password-stdin'], 'short\n'),
       addUser('bob smith'),
       cli(['user', 'add', 'bob', '--email', 'not-an-email', '--name', 'Bob', '--role', 'admin', '--password-stdin'], `${PASSWORD}\n`),
+      cli(['user', 'add', 'bob', '--email', 'bob@example.com', '--name', 'Bob', '--role', 'admin', '--password-stdin'], 'Password1\n'),
+      cli(['user', 'set-password', 'bob', '--password-stdin'], 'qwertyuiop'),
     ]);
-    for (const r of [role, noFlag, short, badName, badEmail]) {
+    for (const r of [role, noFlag, short, badName, badEmail, common, commonSet]) {
       assert.equal(r.code, 2, r.stderr);
       assert.ok(hasNoStackTrace(r));
       assert.match(r.stderr, /--help" for usage/);
@@ -85,6 +87,7 @@ describe('jullix-idp user', () => {
     assert.match(short.stderr, /at least 8 characters/);
     assert.match(badName.stderr, /<username>: may only contain letters, digits/);
     assert.match(badEmail.stderr, /--email: must be an email address/);
+    for (const r of [common, commonSet]) assert.match(r.stderr, /most common passwords/);
   });
 
   test('list filters by role', async () => {

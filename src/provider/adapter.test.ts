@@ -54,6 +54,15 @@ for (const backend of await withTestDatabases()) {
       assert.ok((await codes.find('c1'))?.consumed);
     });
 
+    test('consume succeeds once: a second (or racing) consume is refused as invalid_grant', async () => {
+      const codes = new Adapter('AuthorizationCode');
+      await codes.upsert('c2', { grantId: 'g' }, 60);
+      const results = await Promise.allSettled([codes.consume('c2'), codes.consume('c2'), codes.consume('c2')]);
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { error?: string }).error, 'invalid_grant');
+      await assert.rejects(new Adapter('PushedAuthorizationRequest').consume('gone'), { error: 'invalid_request_uri' });
+    });
+
     test('destroy removes one row', async () => {
       const sessions = new Adapter('Session');
       await sessions.upsert('s1', { uid: 'u1' }, 60);

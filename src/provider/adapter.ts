@@ -2,7 +2,7 @@
 // table, oidc_models, keyed by (model, id), with the payload as JSON and the columns the
 // provider looks rows up by copied out of it. Contract: notes/oidc-provider.md §6.
 import type { Knex } from 'knex';
-import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 import { toMillisOrNull } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
@@ -60,8 +60,18 @@ export function createAdapterClass(db: Knex, clock: Clock): AdapterConstructor {
       return this.findBy('user_code', userCode);
     }
 
+    /**
+     * Compare-and-set: of two requests redeeming one code (or rotating one refresh token) at the
+     * same moment, both read it unused, but only one marks it used here; the other is refused
+     * before any token is issued (RFC 6749 §4.1.2: a code works once; found by the attack suite).
+     */
     async consume(id: string): Promise<void> {
-      await table().where({ model: this.model, id }).update({ consumed_at: clock.now() });
+      const updated = await table().where({ model: this.model, id }).whereNull('consumed_at').update({ consumed_at: clock.now() });
+      if (updated === 0) {
+        throw this.model === 'PushedAuthorizationRequest'
+          ? new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used')
+          : new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
+      }
     }
 
     async destroy(id: string): Promise<void> {

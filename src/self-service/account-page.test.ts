@@ -129,6 +129,9 @@ for (const backend of backends()) {
       const short = await post(browser, overview, '/password', { password: 'cora-password-1', new_password: 'short', new_password_repeat: 'short' });
       assert.equal(short.status, 400);
       assert.match(alertText(short.html), /minstens 8|at least 8/);
+      const common = await post(browser, overview, '/password', { password: 'cora-password-1', new_password: 'Sunshine1', new_password_repeat: 'Sunshine1' });
+      assert.equal(common.status, 400);
+      assert.match(alertText(common.html), /veelgebruikte wachtwoorden|commonly used passwords/);
       const changed = await post(browser, overview, '/password', { password: 'cora-password-1', new_password: 'cora-password-2', new_password_repeat: 'cora-password-2', end_other_sessions: 'yes' });
       assert.equal(changed.url, `${idp.url}/account?notice=password-changed-others-ended`);
       assert.match(changed.html, /afgemeld op je andere toestellen/);

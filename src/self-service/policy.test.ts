@@ -21,3 +21,9 @@ test('new passwords: 8 characters at least, repeated the same, not the current o
   assert.equal(checkNewPassword('x'.repeat(1025), 'x'.repeat(1025), 'y'), 'too_long');
   assert.equal(checkNewPassword('ëëëëëëëë', 'ëëëëëëëë', 'x'), undefined);
 });
+
+test('new passwords: not one of the most common ones, whatever the case', () => {
+  assert.equal(checkNewPassword('Password1', 'Password1', 'x'), 'common');
+  assert.equal(checkNewPassword('QWERTYUIOP', 'QWERTYUIOP', 'x'), 'common');
+  assert.equal(checkNewPassword('a quiet tuesday morning', 'a quiet tuesday morning', 'x'), undefined);
+});

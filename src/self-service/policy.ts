@@ -1,6 +1,7 @@
 // Rules of the self-service account page, as small pure functions.
 import type { Role } from '../accounts/types.ts';
 import { mustHaveTotp } from '../sign-in/policy.ts';
+import { isCommonPassword } from '../security/common-passwords.ts';
 
 /** A re-confirmation (password, and code when TOTP is on) is good for this long (ASVS 7.5.1). */
 export const CONFIRMATION_WINDOW_MS = 5 * 60 * 1000;
@@ -17,13 +18,14 @@ export function mayDisableTotp(role: Role, requiredRoles: readonly Role[]): bool
 export const NEW_PASSWORD_MIN = 8;
 export const NEW_PASSWORD_MAX = 1024;
 
-export type NewPasswordProblem = 'too_short' | 'too_long' | 'mismatch' | 'same_as_current';
+export type NewPasswordProblem = 'too_short' | 'too_long' | 'mismatch' | 'same_as_current' | 'common';
 
-/** NIST SP 800-63B 3.1.1.2: length limits, no composition rules. */
+/** NIST SP 800-63B 3.1.1.2: length limits, no composition rules, not a commonly used password. */
 export function checkNewPassword(next: string, repeat: string, current: string): NewPasswordProblem | undefined {
   if ([...next].length < NEW_PASSWORD_MIN) return 'too_short';
   if (next.length > NEW_PASSWORD_MAX) return 'too_long';
   if (next !== repeat) return 'mismatch';
   if (next === current) return 'same_as_current';
+  if (isCommonPassword(next)) return 'common';
   return undefined;
 }
