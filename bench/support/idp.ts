@@ -1,0 +1,171 @@
+// Starts the real IdP the way `npm start` does: a child process running src/main.ts with its own
+// data folder, a free port, the matching issuer and LOG_LEVEL=warn (info where a scenario reads
+// the request log). Operator settings from this shell never leak into it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHttpClient } from './http.ts';
+import { stopProcess } from './children.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const CONFIG_VARIABLES = ['NODE_ENV', 'PORT', 'ISSUER', 'DATA_DIR', 'DATABASE_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'MIGRATE_ON_START',
+  'DISPLAY_NAME', 'MFA_REQUIRED_ROLES', 'SESSION_TTL_SECONDS', 'JWKS', 'COOKIE_KEYS', 'DATA_ENCRYPTION_KEY', 'DATA_ENCRYPTION_KEYS'];
+
+/** Node 22 runs our .ts sources; under plain `node` (20) fall back to the repository's own 22. */
+export function nodeBinary(): string {
+  const major = Number(process.versions.node.split('.')[0]);
+  return major >= 22 ? process.execPath : path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no free port');
+  return address.port;
+}
+
+/** The environment `npm start` would see for this instance. */
+export function idpEnv(opts: { port: number; dataDir: string; databaseUrl?: string | undefined; logLevel?: string; extra?: Record<string, string> }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of CONFIG_VARIABLES) delete env[name];
+  return {
+    ...env, ...opts.extra, PORT: String(opts.port), ISSUER: `http://localhost:${opts.port}`, DATA_DIR: opts.dataDir, LOG_LEVEL: opts.logLevel ?? 'warn',
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+  };
+}
+
+export interface IdpProcess {
+  pid: number;
+  issuer: string;
+  dataDir: string;
+  /** Milliseconds from spawn() to the first 200 from the discovery document. */
+  startupMs: number;
+  child: ChildProcess;
+  /** Every stdout line so far (the JSON request log at LOG_LEVEL=info). */
+  logLines: string[];
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+export interface IdpOptions {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  logLevel?: string;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+  /** Extra environment for the IdP process only (tuning experiments, e.g. UV_THREADPOOL_SIZE). */
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+export async function startIdpProcess(opts: IdpOptions): Promise<IdpProcess> {
+  const port = await freePort();
+  const issuer = `http://localhost:${port}`;
+  const logLines: string[] = [];
+  const stderr: string[] = [];
+  const started = performance.now();
+  const child = spawn(nodeBinary(), [...(opts.nodeArgs ?? []), 'src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: idpEnv({ port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}), ...(opts.env ? { extra: opts.env } : {}) }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let partial = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) logLines.push(line);
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr.push(chunk); });
+  const output = () => `${stderr.join('')}${logLines.slice(-20).join('\n')}`;
+  const startupMs = await waitForDiscovery(issuer, child, output, started, opts.readyTimeoutMs ?? 30_000);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('the IdP process has no pid');
+  return {
+    pid, issuer, dataDir: opts.dataDir, startupMs, child, logLines,
+    rssMb: () => rssMb(pid),
+    async stop() {
+      await stopProcess(child, 10_000);
+      if (child.exitCode !== 0 && child.signalCode !== 'SIGTERM') {
+        throw new Error(`the IdP exited with ${child.exitCode ?? child.signalCode}:\n${output()}`);
+      }
+    },
+  };
+}
+
+async function waitForDiscovery(issuer: string, child: ChildProcess, output: () => string, started: number, timeoutMs: number): Promise<number> {
+  const http = createHttpClient(1);
+  try {
+    while (performance.now() - started < timeoutMs) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`the IdP exited (${child.exitCode ?? child.signalCode}) before it served discovery:\n${output()}`);
+      }
+      try {
+        const res = await http.request(`${issuer}/.well-known/openid-configuration`);
+        if (res.status === 200) return performance.now() - started;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  } finally {
+    http.close();
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the IdP did not serve discovery within ${timeoutMs} ms:\n${output()}`);
+}
+
+/** Resident set size from /proc/<pid>/status (VmRSS), in MiB. */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kb) / 1024;
+}
+
+/** utime + stime from a /proc stat line, in ms. */
+function statCpuMs(stat: string): number {
+  // Fields after the command name (which may hold spaces) start at state, field 3; utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS_PER_SECOND);
+}
+
+/** CPU time (user + system, all threads) the process has used so far, in ms (/proc/<pid>/stat). */
+export function cpuMs(pid: number): number {
+  return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/**
+ * CPU time so far per kind of thread: 'main' (the event loop), 'libuv-worker' (the thread pool:
+ * argon2 and SQLite), and V8's own threads (GC, compiler) under their names.
+ */
+export function threadCpuMs(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const name = Number(tid) === pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    out[name] = (out[name] ?? 0) + statCpuMs(stat);
+  }
+  return out;
+}
+
+// sysconf(_SC_CLK_TCK): 100 on every Linux this runs on (USER_HZ is fixed in the kernel ABI).
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Samples RSS every `everyMs` until stopped; returns the samples in MiB. */
+export function sampleRss(pid: number, everyMs = 200): { stop(): number[] } {
+  const samples: number[] = [];
+  const take = () => { try { samples.push(rssMb(pid)); } catch { /* process gone */ } };
+  take();
+  const timer = setInterval(take, everyMs);
+  return { stop: () => { clearInterval(timer); take(); return samples; } };
+}
