@@ -1,6 +1,7 @@
-// `npm run bench [-- <scenario>...] [--smoke] [--cpu-prof] [--idp-env NAME=VALUE] [--out <dir>]`: runs the scenarios
-// one after another, prints one line per figure and writes bench/results/<scenario>-<time>.json.
-// BENCH_SMOKE=1 (or --smoke) runs each for about a second with tiny counts, to prove it still works.
+// `npm run bench [-- <scenario>...] [--smoke] [--cpu-prof] [--idp-env NAME=VALUE] [--out <dir>]`:
+// runs the scenarios one after another, prints one line per figure and writes
+// bench/results/<scenario>-<time>.json. BENCH_SMOKE=1 (or --smoke) runs each for about a second
+// with tiny counts, three at a time, to prove the scripts still work.
 import { mkdirSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

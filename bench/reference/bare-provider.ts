@@ -55,3 +55,5 @@ process.on('message', (req: BareRequest) => {
   );
 });
 process.once('SIGTERM', () => process.exit(0));
+// The benchmark is gone (crashed or interrupted): so is the reason to serve.
+process.once('disconnect', () => process.exit(0));

@@ -7,7 +7,7 @@ import { startBareProvider } from '../support/bare.ts';
 import { createInstance } from '../support/instance.ts';
 import { figure } from '../support/report.ts';
 import { SERVICE_CLIENT } from '../support/seed.ts';
-import { alternate, load, maxOf, measure, NO_COUNT_LIMIT, clientCpuPerOp, cpuByThread, cpuPerOp, perSecond } from './common.ts';
+import { alternate, clientCpuPerOp, cpuByThread, cpuPerOp, load, maxOf, measure, NO_COUNT_LIMIT, perSecond, roundRatios } from './common.ts';
 import { mean, setting, type Scenario } from './context.ts';
 
 const TOKENS_TO_INTROSPECT = 200;
@@ -65,6 +65,7 @@ export const clientCredentialsScenario: Scenario = {
         name: `client_credentials grants/s (concurrency ${concurrency})`, value: perSecond(grantRounds.subs), unit: '/s',
         reference: { name: bareName, value: perSecond(grantRounds.refs), unit: '/s' },
         target: { on: 'ratio', op: '>=', limit: 0.9, text: '≥ 90 % of bare' },
+        note: roundRatios(grantRounds.subs, grantRounds.refs),
       }));
       ctx.figure(figure({
         name: 'server CPU per client_credentials grant (all threads)', value: 1000 * cpuPerOp(grantRounds.subs), unit: 'µs',

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Limits, LoadJob, LoadReport } from '../load/jobs.ts';
 import type { Person } from '../load/sign-in.ts';
 import { askChild, runLoad } from '../support/children.ts';
-import { cpuMs, sampleRss, threadCpuMs } from '../support/idp.ts';
+import { cpuMs, sampleRss, threadCpuMs } from '../support/proc-stats.ts';
 import { PUBLIC_CLIENT, REDIRECT_URI } from '../support/seed.ts';
 
 const ARGON2_SCRIPT = fileURLToPath(new URL('../reference/argon2.ts', import.meta.url));
@@ -112,6 +112,11 @@ export function cpuByThread(reports: LoadReport[], unit: 'ms' | 'µs' = 'ms'): s
 /** CPU ms per operation of the load process, averaged over rounds. */
 export function clientCpuPerOp(reports: LoadReport[]): number {
   return meanOf(reports.map((r) => r.clientCpuMsPerOp ?? Number.NaN));
+}
+
+/** "per round 59 %, 75 %, 182 %": the subject's rate over the reference's, round by round. */
+export function roundRatios(subs: LoadReport[], refs: LoadReport[]): string {
+  return `per round ${subs.map((s, i) => `${(100 * s.perSecond / (refs[i]?.perSecond ?? Number.NaN)).toFixed(0)} %`).join(', ')}`;
 }
 
 /** Mean operations per second over rounds. */

@@ -5,7 +5,7 @@
 import { createInstance } from '../support/instance.ts';
 import { bulkInsertPeople, people } from '../support/seed.ts';
 import { figure } from '../support/report.ts';
-import { alternate, argon2Reference, load, maxOf, measure, NO_COUNT_LIMIT, passwordSignInJob, clientCpuPerOp, cpuByThread, cpuPerOp, perSecond, slicer } from './common.ts';
+import { alternate, argon2Reference, clientCpuPerOp, cpuByThread, cpuPerOp, load, maxOf, measure, NO_COUNT_LIMIT, passwordSignInJob, perSecond, roundRatios, slicer } from './common.ts';
 import { mean, setting, type Scenario } from './context.ts';
 
 // Nothing on these machines signs people in faster than this; slices are sized by it.
@@ -40,6 +40,7 @@ export const loginScenario: Scenario = {
         name: `password sign-ins/s (concurrency ${concurrency}, distinct accounts)`, value: perSecond(measured.subs), unit: '/s',
         reference: { name: 'raw argon2id verifies/s', value: perSecond(measured.refs), unit: '/s' },
         target: { on: 'ratio', op: '>=', limit: 0.85, text: '≥ 85 % of argon2id' },
+        note: roundRatios(measured.subs, measured.refs),
       }));
       ctx.figure(figure({
         name: 'IdP CPU per sign-in (all threads)', value: cpuPerOp(measured.subs), unit: 'ms',

@@ -7,7 +7,7 @@ import { startBareProvider } from '../support/bare.ts';
 import { createInstance } from '../support/instance.ts';
 import { figure } from '../support/report.ts';
 import { bulkInsertPeople, people, REDIRECT_URI, WEB_CLIENT } from '../support/seed.ts';
-import { alternate, load, maxOf, measure, NO_COUNT_LIMIT, clientCpuPerOp, cpuByThread, cpuPerOp, perSecond } from './common.ts';
+import { alternate, clientCpuPerOp, cpuByThread, cpuPerOp, load, maxOf, measure, NO_COUNT_LIMIT, perSecond, roundRatios } from './common.ts';
 import { mean, setting, type Scenario } from './context.ts';
 
 function refreshes(issuer: string, concurrency: number, durationMs: number, refreshTokens: string[]): LoadJob {
@@ -61,6 +61,7 @@ export const refreshScenario: Scenario = {
           name: `refresh_token grants/s (rotating, concurrency ${concurrency})`, value: perSecond(measured.subs), unit: '/s',
           reference: { name: bareName, value: perSecond(measured.refs), unit: '/s' },
           target: { on: 'ratio', op: '>=', limit: 0.9, text: '≥ 90 % of bare' },
+          note: roundRatios(measured.subs, measured.refs),
         }));
         ctx.figure(figure({
           name: 'server CPU per refresh_token grant (all threads)', value: 1000 * cpuPerOp(measured.subs), unit: 'µs',

@@ -20,6 +20,22 @@ function totpSignIns(issuer: string, concurrency: number, durationMs: number, gr
   };
 }
 
+/** Server ms p50 per kind of request ("POST /interaction/:uid/totp"), from the request log. */
+function serverTimesByRoute(logLines: string[]): Record<string, { count: number; p50: number; p99: number }> {
+  const byRoute = new Map<string, number[]>();
+  for (const line of logLines) {
+    if (!line.includes('"msg":"request"')) continue;
+    const entry = JSON.parse(line) as { method?: string; path?: string; ms?: number };
+    if (typeof entry.ms !== 'number' || !entry.path) continue;
+    const route = `${entry.method ?? ''} ${entry.path.replace(/\/(interaction|auth)\/[^/]+/, '/$1/:uid')}`;
+    byRoute.set(route, [...(byRoute.get(route) ?? []), entry.ms]);
+  }
+  return Object.fromEntries([...byRoute].map(([route, ms]) => {
+    const s = summarise(ms);
+    return [route, { count: s.count, p50: s.p50, p99: s.p99 }];
+  }));
+}
+
 /** The `ms` the IdP logged for each of these request ids (integer milliseconds). */
 function serverTimes(logLines: string[], ids: Set<string>): number[] {
   const times: number[] = [];
@@ -60,6 +76,9 @@ export const totpScenario: Scenario = {
       if (!client) throw new Error('no TOTP step was timed: were the accounts asked for a code?');
       const server = summarise(serverTimes(idp.logLines, new Set((alone.totpRequests ?? []).map((r) => r.id))));
       if (server.count === 0) throw new Error('the IdP logged none of the TOTP requests (LOG_LEVEL=info, X-Request-Id)');
+      const routes = serverTimesByRoute(idp.logLines);
+      ctx.raw['serverMsByRoute'] = routes;
+      ctx.progress(`server ms p50 per request, one sign-in at a time: ${Object.entries(routes).map(([r, v]) => `${r} ${v.p50}`).join(', ')}`);
 
       ctx.progress(`password+TOTP sign-ins at concurrency ${concurrency} for ${loadMs} ms, then argon2id at the same concurrency`);
       const busy = await load(totpSignIns(idp.issuer, concurrency, loadMs, take(forLoad)), 'concurrent password+TOTP sign-ins');

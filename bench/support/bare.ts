@@ -39,6 +39,7 @@ export async function startBareProvider(dataDir: string): Promise<BareProvider> 
   const port = await freePort();
   // Its start-up warnings (memory adapter, default findAccount) are expected here: not shown.
   const child = fork(SCRIPT, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  process.once('exit', () => child.kill('SIGKILL'));
   const { issuer } = await ask<{ issuer: string }>(child, { op: 'start', port, jwks: secrets.jwks, clients });
   const pid = child.pid;
   if (pid === undefined) throw new Error('bare provider has no pid');

@@ -2,12 +2,12 @@
 // data folder, a free port, the matching issuer and LOG_LEVEL=warn (info where a scenario reads
 // the request log). Operator settings from this shell never leak into it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHttpClient } from './http.ts';
 import { stopProcess } from './children.ts';
+import { rssMb } from './proc-stats.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -60,8 +60,16 @@ export interface IdpOptions {
   nodeArgs?: string[];
   /** Extra environment for the IdP process only (tuning experiments, e.g. UV_THREADPOOL_SIZE). */
   env?: Record<string, string>;
+  /** Another checkout of the repository to run src/main.ts from (bench/compare.ts); default this one. */
+  root?: string;
   readyTimeoutMs?: number;
 }
+
+// Whatever happens to the benchmark, no IdP it started outlives it.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 export async function startIdpProcess(opts: IdpOptions): Promise<IdpProcess> {
   const port = await freePort();
@@ -70,10 +78,12 @@ export async function startIdpProcess(opts: IdpOptions): Promise<IdpProcess> {
   const stderr: string[] = [];
   const started = performance.now();
   const child = spawn(nodeBinary(), [...(opts.nodeArgs ?? []), 'src/main.ts'], {
-    cwd: REPO_ROOT,
+    cwd: opts.root ?? REPO_ROOT,
     env: idpEnv({ port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}), ...(opts.env ? { extra: opts.env } : {}) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let partial = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
@@ -117,55 +127,4 @@ async function waitForDiscovery(issuer: string, child: ChildProcess, output: () 
   }
   child.kill('SIGKILL');
   throw new Error(`the IdP did not serve discovery within ${timeoutMs} ms:\n${output()}`);
-}
-
-/** Resident set size from /proc/<pid>/status (VmRSS), in MiB. */
-export function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(kb) / 1024;
-}
-
-/** utime + stime from a /proc stat line, in ms. */
-function statCpuMs(stat: string): number {
-  // Fields after the command name (which may hold spaces) start at state, field 3; utime is 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS_PER_SECOND);
-}
-
-/** CPU time (user + system, all threads) the process has used so far, in ms (/proc/<pid>/stat). */
-export function cpuMs(pid: number): number {
-  return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-}
-
-/**
- * CPU time so far per kind of thread: 'main' (the event loop), 'libuv-worker' (the thread pool:
- * argon2 and SQLite), and V8's own threads (GC, compiler) under their names.
- */
-export function threadCpuMs(pid: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    const name = Number(tid) === pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    out[name] = (out[name] ?? 0) + statCpuMs(stat);
-  }
-  return out;
-}
-
-// sysconf(_SC_CLK_TCK): 100 on every Linux this runs on (USER_HZ is fixed in the kernel ABI).
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** Samples RSS every `everyMs` until stopped; returns the samples in MiB. */
-export function sampleRss(pid: number, everyMs = 200): { stop(): number[] } {
-  const samples: number[] = [];
-  const take = () => { try { samples.push(rssMb(pid)); } catch { /* process gone */ } };
-  take();
-  const timer = setInterval(take, everyMs);
-  return { stop: () => { clearInterval(timer); take(); return samples; } };
 }
