@@ -3,6 +3,7 @@
 // provider looks rows up by copied out of it. Contract: notes/oidc-provider.md §6.
 import type { Knex } from 'knex';
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
+import { sqlRunner } from '../db/prepared.ts';
 import { toMillisOrNull } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
@@ -17,12 +18,26 @@ interface OidcModelRow {
   expires_at: number | string | null;
   consumed_at: number | string | null;
 }
+type FoundRow = Pick<OidcModelRow, 'payload' | 'expires_at' | 'consumed_at'>;
 
 type LookupColumn = 'id' | 'uid' | 'user_code';
+
+// Fixed SQL, so each statement is prepared once per connection (src/db/prepared.ts).
+// consumed_at is left out of the upsert's merge so that re-saving a consumed model never revives it.
+const UPSERT = `insert into oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
+  values (?, ?, ?, ?, ?, ?, ?) on conflict (model, id) do update set payload = excluded.payload,
+  grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`;
+const FIND: Record<LookupColumn, string> = {
+  id: 'select payload, expires_at, consumed_at from oidc_models where model = ? and id = ? limit 1',
+  uid: 'select payload, expires_at, consumed_at from oidc_models where model = ? and uid = ? limit 1',
+  user_code: 'select payload, expires_at, consumed_at from oidc_models where model = ? and user_code = ? limit 1',
+};
+const CONSUME = 'update oidc_models set consumed_at = ? where model = ? and id = ? and consumed_at is null';
 
 /** A class for oidc-provider's `adapter` option; the provider constructs one per model name. */
 export function createAdapterClass(db: Knex, clock: Clock): AdapterConstructor {
   const table = () => db<OidcModelRow>('oidc_models');
+  const sql = sqlRunner(db);
 
   return class KnexAdapter implements Adapter {
     readonly model: string;
@@ -32,20 +47,9 @@ export function createAdapterClass(db: Knex, clock: Clock): AdapterConstructor {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      // consumed_at is left out of the merge so that re-saving a consumed model never revives it.
-      await table()
-        .insert({
-          model: this.model,
-          id,
-          payload: JSON.stringify(payload),
-          grant_id: payload.grantId ?? null,
-          uid: payload.uid ?? null,
-          user_code: payload.userCode ?? null,
-          // undefined means no expiry (DCR clients, initial access tokens without expiresIn).
-          expires_at: expiresIn === undefined ? null : clock.now() + expiresIn * 1000,
-        })
-        .onConflict(['model', 'id'])
-        .merge();
+      // undefined expiresIn means no expiry (DCR clients, initial access tokens without expiresIn).
+      const expiresAt = expiresIn === undefined ? null : clock.now() + expiresIn * 1000;
+      await sql.run(UPSERT, [this.model, id, JSON.stringify(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null, expiresAt]);
     }
 
     find(id: string): Promise<AdapterPayload | undefined> {
@@ -66,7 +70,7 @@ export function createAdapterClass(db: Knex, clock: Clock): AdapterConstructor {
      * before any token is issued (RFC 6749 §4.1.2: a code works once; found by the attack suite).
      */
     async consume(id: string): Promise<void> {
-      const updated = await table().where({ model: this.model, id }).whereNull('consumed_at').update({ consumed_at: clock.now() });
+      const updated = await sql.run(CONSUME, [clock.now(), this.model, id]);
       if (updated === 0) {
         throw this.model === 'PushedAuthorizationRequest'
           ? new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used')
@@ -83,10 +87,7 @@ export function createAdapterClass(db: Knex, clock: Clock): AdapterConstructor {
     }
 
     private async findBy(column: LookupColumn, value: string): Promise<AdapterPayload | undefined> {
-      const row = await table()
-        .where('model', this.model)
-        .andWhere(column, value)
-        .first('payload', 'expires_at', 'consumed_at');
+      const [row] = await sql.all<FoundRow>(FIND[column], [this.model, value]);
       if (row === undefined) return undefined;
       // Expired rows stay until the sweep; to the provider they are already gone.
       const expiresAt = toMillisOrNull(row.expires_at);
