@@ -31,6 +31,25 @@ for (const backend of await withTestDatabases()) {
       }
     });
 
+    test('a runner made for a transaction works inside it: its writes commit or roll back with it', async () => {
+      const { db, cleanup } = await backend.open();
+      try {
+        await db.schema.createTable('t', (t) => t.text('k'));
+        await db.transaction(async (trx) => {
+          assert.equal(await sqlRunner(trx).run('insert into t (k) values (?)', ['kept']), 1);
+        });
+        await assert.rejects(db.transaction(async (trx) => {
+          const sql = sqlRunner(trx);
+          await sql.run('insert into t (k) values (?)', ['dropped']);
+          assert.equal((await sql.all('select k from t where k = ?', ['dropped'])).length, 1);
+          throw new Error('roll back');
+        }), /roll back/);
+        assert.deepEqual(await sqlRunner(db).all('select k from t order by k', []), [{ k: 'kept' }]);
+      } finally {
+        await cleanup();
+      }
+    });
+
     test('bad SQL rejects with the database\'s message instead of hanging, and is not cached', async () => {
       const { db, cleanup } = await backend.open();
       try {

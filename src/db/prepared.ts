@@ -20,13 +20,26 @@ interface SqliteStatement {
   run(params: readonly SqlValue[], cb: (this: { changes: number }, err: Error | null) => void): void;
   finalize(): void;
 }
-interface SqliteConnection { prepare(sql: string, cb: (err: Error | null) => void): SqliteStatement }
 interface Prepared { stmt: SqliteStatement; ready: Promise<void> }
+
+// The statements live on the connection itself and the finalizer on the pool, so every store (and
+// a store made for one transaction, whose knex client hands out the same connection) shares them.
+const STATEMENTS = Symbol('jullix-idp prepared statements');
+const FINALIZES = Symbol('jullix-idp finalizes prepared statements');
+
+interface SqliteConnection {
+  prepare(sql: string, cb: (err: Error | null) => void): SqliteStatement;
+  [STATEMENTS]?: Map<string, Prepared>;
+}
+interface Pool {
+  on(event: 'destroyRequest', handler: (eventId: number, conn: SqliteConnection) => void): void;
+  [FINALIZES]?: true;
+}
 interface KnexSqliteClient {
   config: { client?: unknown };
   acquireConnection(): Promise<SqliteConnection>;
   releaseConnection(conn: SqliteConnection): Promise<void>;
-  pool?: { on(event: 'destroyRequest', handler: (eventId: number, conn: SqliteConnection) => void): void } | undefined;
+  pool?: Pool | undefined;
 }
 
 export function sqlRunner(db: Knex): SqlRunner {
@@ -48,16 +61,18 @@ function knexRaw(db: Knex): SqlRunner {
 }
 
 function sqlitePrepared(client: KnexSqliteClient): SqlRunner {
-  const cache = new WeakMap<SqliteConnection, Map<string, Prepared>>();
-  // sqlite3_close fails (silently, through knex) while a statement is unfinalized, leaving the file
-  // open and its WAL unmerged; so a connection's statements are finalized before it is closed.
-  client.pool?.on('destroyRequest', (_eventId, conn) => {
-    for (const { stmt } of cache.get(conn)?.values() ?? []) stmt.finalize();
-    cache.delete(conn);
-  });
+  const pool = client.pool;
+  if (pool && !pool[FINALIZES]) {
+    pool[FINALIZES] = true;
+    // sqlite3_close fails (silently, through knex) while a statement is unfinalized, leaving the
+    // file open and its WAL unmerged; so a connection's statements are finalized before it closes.
+    pool.on('destroyRequest', (_eventId, conn) => {
+      for (const { stmt } of conn[STATEMENTS]?.values() ?? []) stmt.finalize();
+      delete conn[STATEMENTS];
+    });
+  }
   const statement = (conn: SqliteConnection, sql: string): Prepared => {
-    let bySql = cache.get(conn);
-    if (!bySql) cache.set(conn, (bySql = new Map()));
+    const bySql = (conn[STATEMENTS] ??= new Map());
     const known = bySql.get(sql);
     if (known) return known;
     // A failed prepare never calls back the calls queued on that statement, so each call waits
