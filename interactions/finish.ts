@@ -2,7 +2,7 @@
 // every required factor is done, with amr/acr saying how the person signed in (STYLE habit 5).
 import type { Context } from 'koa';
 import type { User } from '../src/accounts/types.ts';
-import { loginLevel, nextStep, type Step } from '../src/sign-in/policy.ts';
+import { loginLevel, nextStep, type Factor, type Step } from '../src/sign-in/policy.ts';
 import type { SignInState } from '../src/sign-in/state.ts';
 import type { InteractionDeps } from './deps.ts';
 import { rememberDevice } from './device-cookie.ts';
@@ -16,12 +16,15 @@ export function requiredAcrOf(details: InteractionDetails): 'aal1' | 'aal2' | un
 
 export async function stepFor(deps: InteractionDeps, details: InteractionDetails, state: SignInState | undefined, user: User | undefined): Promise<Step> {
   if (!state?.accountId || !user || user.disabled || user.id !== state.accountId) return 'password';
+  const passwordDone = state.factors.includes('pwd');
+  const secondFactorDone = state.factors.includes('otp') || state.factors.includes('recovery');
   return nextStep({
-    passwordDone: state.factors.includes('pwd'),
-    hasTotp: await deps.totp.has(user.id),
+    passwordDone,
+    // nextStep reads hasTotp only between the two factors; elsewhere the query would be wasted.
+    hasTotp: passwordDone && !secondFactorDone && await deps.totp.has(user.id),
     role: user.role,
     requiredRoles: deps.requiredRoles,
-    secondFactorDone: state.factors.includes('otp') || state.factors.includes('recovery'),
+    secondFactorDone,
     requiredAcr: requiredAcrOf(details),
   });
 }
@@ -33,11 +36,21 @@ export async function signInProgress(deps: InteractionDeps, uid: string): Promis
   return { state, user };
 }
 
-/** Finishes the login when nothing is left to do; otherwise sends the browser to the next step's page. */
-export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: InteractionDetails): Promise<void> {
-  const { state, user } = await signInProgress(deps, details.uid);
+/** A factor this request has just completed, with the progress it was checked against (not re-read). */
+export interface JustDone { state: SignInState; user: User; factor: Factor }
+
+/**
+ * Finishes the login when nothing is left to do; otherwise sends the browser to the next step's page.
+ * With `justDone`, the caller's progress is used as it stands and its factor is saved only when the
+ * login does not finish here: a finished sign-in's state is deleted a moment later anyway.
+ */
+export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: InteractionDetails, justDone?: JustDone): Promise<void> {
+  const { state, user } = justDone
+    ? { state: { ...justDone.state, factors: [...new Set([...justDone.state.factors, justDone.factor])] }, user: justDone.user }
+    : await signInProgress(deps, details.uid);
   const step = await stepFor(deps, details, state, user);
   if (step !== 'finish' || !state || !user) {
+    if (justDone) await deps.signInState.addFactor(details.uid, justDone.factor);
     ctx.status = 303;
     return ctx.redirect(`${deps.basePath}/interaction/${details.uid}`);
   }

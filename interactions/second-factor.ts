@@ -57,11 +57,11 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
     return showTotp(ctx, deps, details, { status: 401, error: t(TOTP_ERRORS[outcome.reason]) });
   }
   await deps.throttle.reset(keysResetOnSuccess(buckets));
-  await deps.signInState.addFactor(uid, outcome.factor);
   if (outcome.factor === 'otp') {
     await deps.audit.record({ event: 'totp.success', userId: user.id, username: user.username, ip: ctx.ip, clientId });
-    return continueSignIn(ctx, deps, details);
+    return continueSignIn(ctx, deps, details, { state, user, factor: outcome.factor });
   }
+  await deps.signInState.addFactor(uid, outcome.factor);
   const remaining = await deps.recoveryCodes.remaining(user.id);
   await deps.audit.record({ event: 'recovery_code.used', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { remaining } });
   const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
