@@ -3,6 +3,7 @@
 // even when two submissions race (RFC 6238 §5.2), on one instance or many.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { sqlRunner } from '../db/prepared.ts';
 import { toMillis } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
@@ -24,20 +25,27 @@ export interface TotpCredentialStore {
   userIdsWithTotp(): Promise<Set<string>>;
 }
 
+// Read on every TOTP step and sign-in: fixed SQL, prepared once (src/db/prepared.ts).
+const FIND = 'select id, user_id, secret_ciphertext, last_used_step, created_at from totp_credentials where user_id = ? limit 1';
+const HAS = 'select id from totp_credentials where user_id = ? limit 1';
+// The replay check: the row count of this one conditional UPDATE decides (RFC 6238 §5.2).
+const ACCEPT_STEP = 'update totp_credentials set last_used_step = ? where id = ? and (last_used_step is null or last_used_step < ?)';
+
 /** `dataKeys`: newest first; the first encrypts, all decrypt (rotation). */
 export function createTotpCredentialStore(db: Knex, clock: Clock, dataKeys: Buffer[]): TotpCredentialStore {
   const table = () => db<Row>('totp_credentials');
+  const sql = sqlRunner(db);
   const currentKey = dataKeys[0];
   if (!currentKey) throw new IdpError('config_invalid', 'no data-encryption key configured');
   return {
     async find(userId) {
-      const row = await table().where('user_id', userId).first();
+      const [row] = await sql.all<Row>(FIND, [userId]);
       if (!row) return undefined;
       const secret = decryptSecret(dataKeys, row.secret_ciphertext, { userId: row.user_id, credentialId: row.id });
       return { id: row.id, userId: row.user_id, secret, lastUsedStep: row.last_used_step === null ? null : Number(row.last_used_step), createdAt: toMillis(row.created_at) };
     },
     async has(userId) {
-      return (await table().where('user_id', userId).first('id')) !== undefined;
+      return (await sql.all(HAS, [userId])).length > 0;
     },
     async enrol(userId, secret, provenStep) {
       const id = randomUUID();
@@ -49,10 +57,7 @@ export function createTotpCredentialStore(db: Knex, clock: Clock, dataKeys: Buff
       }
     },
     async acceptStep(credentialId, step) {
-      const updated = await table().where('id', credentialId)
-        .andWhere((q) => { void q.whereNull('last_used_step').orWhere('last_used_step', '<', step); })
-        .update({ last_used_step: step });
-      return updated === 1;
+      return (await sql.run(ACCEPT_STEP, [step, credentialId, step])) === 1;
     },
     async remove(userId) {
       return (await table().where('user_id', userId).delete()) > 0;

@@ -2,6 +2,7 @@
 // provider's own Interaction cannot be trusted to carry it). A pending enrolment secret is kept
 // here, encrypted, and becomes a credential only after a valid code.
 import type { Knex } from 'knex';
+import { sqlRunner } from '../db/prepared.ts';
 import { toMillis, toMillisOrNull } from '../db/rows.ts';
 import type { Clock } from '../security/clock.ts';
 import { decryptSecret, encryptSecret } from '../security/encryption.ts';
@@ -32,13 +33,18 @@ export interface SignInStateStore {
 
 const binding = (uid: string, accountId: string) => ({ userId: accountId, credentialId: `pending:${uid}` });
 
+// Read and deleted on every interaction request: fixed SQL, prepared once (src/db/prepared.ts).
+const GET = 'select uid, account_id, password_at, pending_totp_secret, pending_totp_created_at, factors, expires_at from interaction_state where uid = ? limit 1';
+const REMOVE = 'delete from interaction_state where uid = ?';
+
 export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[]): SignInStateStore {
   const table = () => db<Row>('interaction_state');
+  const sql = sqlRunner(db);
   const key = dataKeys[0];
   if (!key) throw new Error('no data-encryption key configured');
   return {
     async get(uid) {
-      const row = await table().where('uid', uid).first();
+      const [row] = await sql.all<Row>(GET, [uid]);
       const now = clock.now();
       if (!row || toMillis(row.expires_at) <= now) return undefined;
       const pendingAt = toMillisOrNull(row.pending_totp_created_at);
@@ -68,7 +74,7 @@ export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[
       await table().where('uid', uid).update({ pending_totp_secret: null, pending_totp_created_at: null });
     },
     async remove(uid) {
-      await table().where('uid', uid).delete();
+      await sql.run(REMOVE, [uid]);
     },
   };
 }
