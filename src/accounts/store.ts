@@ -3,6 +3,7 @@
 // account's username or email.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { sqlRunner } from '../db/prepared.ts';
 import { toBoolean, toMillis } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
@@ -22,6 +23,11 @@ interface UserRow {
   updated_at: number | string;
 }
 
+// Read on every sign-in request: fixed SQL, prepared once (src/db/prepared.ts, docs/performance.md).
+const USER_COLUMNS = 'id, username, username_lower, email, email_lower, name, role, password_hash, disabled, created_at, updated_at';
+const BY_ID = `select ${USER_COLUMNS} from users where id = ? limit 1`;
+const BY_LOGIN = `select ${USER_COLUMNS} from users where username_lower = ? or email_lower = ? limit 2`;
+
 export interface AccountStore {
   create(user: NewUser): Promise<User>;
   findById(id: string): Promise<User | undefined>;
@@ -40,6 +46,7 @@ const fold = (s: string): string => s.toLowerCase();
 
 export function createAccountStore(db: Knex, clock: Clock): AccountStore {
   const users = () => db<UserRow>('users');
+  const sql = sqlRunner(db);
 
   async function update(id: string, changes: Partial<UserRow>): Promise<void> {
     const count = await users().where('id', id).update({ ...changes, updated_at: clock.now() });
@@ -74,14 +81,15 @@ export function createAccountStore(db: Knex, clock: Clock): AccountStore {
       return toUser(row);
     },
     async findById(id) {
-      return optionalUser(await users().where('id', id).first());
+      const [row] = await sql.all<UserRow>(BY_ID, [id]);
+      return optionalUser(row);
     },
     async findByUsername(username) {
       return optionalUser(await users().where('username_lower', fold(username)).first());
     },
     async findByLogin(usernameOrEmail) {
       const key = fold(usernameOrEmail);
-      const rows = await users().where('username_lower', key).orWhere('email_lower', key).limit(2);
+      const rows = await sql.all<UserRow>(BY_LOGIN, [key, key]);
       // create() keeps usernames and emails apart, so two matches only follow a lost race; the
       // username match wins, as the exact kind of identifier.
       return optionalUser(rows.find((r) => r.username_lower === key) ?? rows[0]);

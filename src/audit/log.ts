@@ -1,6 +1,7 @@
 // The security audit trail: who did what, from where, when. Detail values are flat scalars so
 // that nobody is tempted to log a whole request (and with it a password or code).
 import type { Knex } from 'knex';
+import { sqlRunner } from '../db/prepared.ts';
 import { toMillis } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
@@ -80,22 +81,21 @@ interface AuditRow {
   detail: string | null;
 }
 
+// Two records per sign-in: fixed SQL, prepared once (src/db/prepared.ts, docs/performance.md).
+const INSERT = 'insert into audit_log (at, event, user_id, username, ip, client_id, detail) values (?, ?, ?, ?, ?, ?, ?)';
+
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
 export function createAuditLog(db: Knex, clock: Clock): AuditLog {
   const rows = () => db<AuditRow>('audit_log');
+  const sql = sqlRunner(db);
   return {
     async record(entry) {
-      await rows().insert({
-        at: clock.now(),
-        event: entry.event,
-        user_id: entry.userId ?? null,
-        username: entry.username ?? null,
-        ip: entry.ip ?? null,
-        client_id: entry.clientId ?? null,
-        detail: entry.detail === undefined ? null : JSON.stringify(entry.detail),
-      });
+      await sql.run(INSERT, [
+        clock.now(), entry.event, entry.userId ?? null, entry.username ?? null, entry.ip ?? null, entry.clientId ?? null,
+        entry.detail === undefined ? null : JSON.stringify(entry.detail),
+      ]);
     },
     async list(filter = {}) {
       const limit = Math.min(Math.max(Math.trunc(filter.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);

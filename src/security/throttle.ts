@@ -2,6 +2,7 @@
 // by every instance), with the arithmetic in throttle-policy.ts. Failures are counted with one
 // atomic upsert, so parallel guesses on several instances all count.
 import type { Knex } from 'knex';
+import { sqlRunner } from '../db/prepared.ts';
 import { toMillis } from '../db/rows.ts';
 import type { Clock } from './clock.ts';
 import { isHardLocked, retryAfterMs, type ThrottlePolicy } from './throttle-policy.ts';
@@ -18,9 +19,14 @@ export interface Throttle {
 
 interface Row { key: string; failures: number | string; last_failure_at: number | string }
 
+// One placeholder per key; a sign-in step has two or three keys, so a handful of statements are
+// prepared once each (src/db/prepared.ts, docs/performance.md).
+const placeholders = (keys: string[]) => keys.map(() => '?').join(', ');
+
 export function createThrottle(db: Knex, clock: Clock): Throttle {
+  const sql = sqlRunner(db);
   async function load(keys: string[]): Promise<Map<string, { failures: number; lastFailureAt: number }>> {
-    const rows = keys.length === 0 ? [] : await db<Row>('throttle').whereIn('key', keys);
+    const rows = keys.length === 0 ? [] : await sql.all<Row>(`select "key", failures, last_failure_at from throttle where "key" in (${placeholders(keys)})`, keys);
     return new Map(rows.map((r) => [r.key, { failures: Number(r.failures), lastFailureAt: toMillis(r.last_failure_at) }]));
   }
   return {
@@ -43,7 +49,7 @@ export function createThrottle(db: Knex, clock: Clock): Throttle {
       return buckets.filter((b) => isHardLocked(states.get(b.key) ?? null, now, b.policy)).map((b) => b.key);
     },
     async reset(keys) {
-      if (keys.length > 0) await db('throttle').whereIn('key', keys).delete();
+      if (keys.length > 0) await sql.run(`delete from throttle where "key" in (${placeholders(keys)})`, keys);
     },
   };
 }
