@@ -11,6 +11,7 @@ import { migrateLatest, pendingMigrations } from './db/migrations.ts';
 import { IdpError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { startExpiryCleanup } from './provider/adapter.ts';
+import { openKeyRing, type SigningKeyRing } from './provider/keys-ring.ts';
 import { systemClock, type Clock } from './security/clock.ts';
 import type { PasswordHasher } from './security/password-hashing.ts';
 
@@ -38,6 +39,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
   const secrets = resolveSecrets(config);
   if (secrets.source === 'generated') logger.info('generated development keys', { file: `${config.dataDir}/secrets.json` });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let signingKeys: SigningKeyRing;
   try {
     if (config.migrateOnStart) {
       const applied = await migrateLatest(db);
@@ -46,16 +48,19 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
       const pending = await pendingMigrations(db);
       if (pending.length > 0) throw new IdpError('migrations_pending', `The database needs migrations (${pending.join(', ')}): run "npx jullix-idp migrate" or set MIGRATE_ON_START=true`, { expose: true });
     }
+    signingKeys = await openKeyRing({ secrets, db, clock, logger });
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  const app = createApp({ config, secrets, db, clock, logger, ...(opts.hasher ? { hasher: opts.hasher } : {}) });
+  const app = createApp({ config, secrets, signingKeys, db, clock, logger, ...(opts.hasher ? { hasher: opts.hasher } : {}) });
+  signingKeys.start(config.signingKeys.refreshSeconds * 1000);
   const stopCleanup = startExpiryCleanup(db, clock, 10 * 60 * 1000);
   const server = app.app.listen(config.port);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (err: NodeJS.ErrnoException) => {
+      signingKeys.stop();
       void db.destroy();
       reject(err.code === 'EADDRINUSE' ? new IdpError('config_invalid', `Port ${config.port} is already in use: stop the other process or set PORT`, { expose: true }) : err);
     });
@@ -67,6 +72,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
     /** Stops accepting, lets requests in flight finish (at most `graceMs`), then closes the database. */
     async close(graceMs = 10_000) {
       stopCleanup();
+      signingKeys.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);

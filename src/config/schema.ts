@@ -35,6 +35,10 @@ export const configSchema = z.object({
     sessionTtlSeconds: z.number().int().min(60).max(30 * 86400),
     interactionTtlSeconds: z.number().int().min(60).max(86400),
   }),
+  signingKeys: z.object({
+    /** How often each instance reloads the signing keys (a rotation reaches every instance within this). */
+    refreshSeconds: z.number().int().min(1).max(3600).default(30),
+  }).default({ refreshSeconds: 30 }),
   secrets: z.object({
     /** JSON Web Key Set with private signing keys (JWKS env var). */
     jwks: z.string().optional(),
