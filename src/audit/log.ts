@@ -34,6 +34,7 @@ export const AUDIT_EVENTS = [
   'client.removed',
   'registration_token.created',
   'registration_token.revoked',
+  'keys.rotated',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -88,7 +88,8 @@ export function createSigningKeyStore(db: Knex, clock: Clock, dataKeys: readonly
       created_at: clock.now(), activates_at: activatesAt, retires_at: null, removes_at: null,
     };
   };
-  const list = async () => (await table().orderBy([{ column: 'generation' }, { column: 'alg' }])).map(toKey);
+  const list = async () => (await table()).map(toKey)
+    .sort((a, b) => a.generation - b.generation || SIGNING_ALGS.indexOf(a.alg) - SIGNING_ALGS.indexOf(b.alg));
   return {
     list,
     async loadPublished() {
