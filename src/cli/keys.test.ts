@@ -42,9 +42,9 @@ describe('jullix-idp keys', () => {
       assert.match(result.stderr, message);
       assert.ok(hasNoStackTrace(result));
     }
-    const unknown = await cli(['keys', 'remove']);
+    const unknown = await cli(['keys', 'delete']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /one of: list, rotate/);
+    assert.match(unknown.stderr, /one of: list, rotate, remove/);
   });
 
   test('rotate publishes a new key per algorithm that signs after the delay, and retires the current one then', async () => {
@@ -84,18 +84,40 @@ describe('jullix-idp keys', () => {
     assert.equal(jsonOf<KeyView[]>(await cli(['keys', 'list', '--json'])).length, 4);
   });
 
+  test('remove deletes a key that does not sign; removing a next key cancels its rotation', async () => {
+    const keys = jsonOf<KeyView[]>(await cli(['keys', 'list', '--json']));
+    const activeEs = keys.find((k) => k.alg === 'ES256' && k.state === 'active');
+    const nextEs = keys.find((k) => k.alg === 'ES256' && k.state === 'next');
+    const refused = await cli(['keys', 'remove', activeEs?.kid ?? '']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /signs now: run "jullix-idp keys rotate --alg ES256 --activate-after 5m"/);
+    const removed = await cli(['keys', 'remove', nextEs?.kid ?? '', '--json']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(jsonOf<KeyView>(removed).state, 'next');
+    const after = jsonOf<KeyView[]>(await cli(['keys', 'list', '--json']));
+    assert.equal(after.length, 3);
+    assert.deepEqual(after.find((k) => k.kid === activeEs?.kid)?.retiresAt, null, 'the ES256 key goes on signing');
+    const unknown = await cli(['keys', 'remove', 'no-such-key']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no signing key no-such-key/);
+    const bad = await cli(['keys', 'remove', 'not a kid']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /<kid>: must be a key id/);
+    assert.ok((jsonOf<AuditEntryView[]>(await cli(['audit', '--json']))).some((e) => e.event === 'keys.removed' && e.detail?.['kid'] === nextEs?.kid));
+  });
+
   test('secrets reencrypt moves the signing keys to a new data-encryption key too', async () => {
     const stored = JSON.parse(await readFile(path.join(dir, 'secrets.json'), 'utf8')) as { dataEncryptionKeys: string[] };
     const oldKey = stored.dataEncryptionKeys[0] ?? '';
     const newKey = randomBytes(32);
     const result = await cli(['secrets', 'reencrypt', '--json'], { DATA_ENCRYPTION_KEYS: `${newKey.toString('base64')},${oldKey}` });
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(jsonOf<{ signingKeys: unknown }>(result).signingKeys, { reencrypted: 4, remaining: 0 });
+    assert.deepEqual(jsonOf<{ signingKeys: unknown }>(result).signingKeys, { reencrypted: 3, remaining: 0 });
     // A server holding only the new key loads every signing key.
     const db = await openDatabase({ dataDir: dir });
     try {
       const ring = await openKeyRing({ secrets: { jwks: undefined, cookieKeys: [], dataEncryptionKeys: [newKey], source: 'environment' }, db, clock: systemClock, logger: createLogger('silent') });
-      assert.equal(ring.jwks().keys.length, 4);
+      assert.equal(ring.jwks().keys.length, 3);
     } finally {
       await db.destroy();
     }

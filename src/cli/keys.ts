@@ -139,4 +139,32 @@ Options:
   },
 });
 
-export const keysCommands = commandGroup('keys', 'Show and rotate the token signing keys', { list, rotate });
+const remove = defineCommand({
+  name: 'keys remove',
+  summary: 'Delete a signing key that does not sign (leaked, or a rotation to cancel)',
+  help: `
+Usage: jullix-idp keys remove <kid> [--json]
+
+Deletes a key in state next or retired. Every instance drops it from the JWKS within
+SIGNING_KEYS_REFRESH_SECONDS, and tokens it signed stop verifying. Removing a next key cancels
+its rotation: the current key goes on signing. A key that signs now cannot be removed: rotate
+first (for a leaked key with --activate-after 5m), then remove it once the new key has activated.
+
+Options:
+  --json   print the removed key as in "keys list --json"`,
+  options: {},
+  positionals: ['kid'],
+  schema: z.object({ kid: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a key id as "keys list" shows it') }),
+  async run(args, { json, io }) {
+    await withContext(io, async (ctx) => {
+      if (ctx.config.secrets.jwks !== undefined) throw new IdpError('config_invalid', ENV_JWKS_REFUSAL, { expose: true });
+      const key = await createSigningKeyStore(ctx.db, ctx.clock, ctx.secrets().dataEncryptionKeys).remove(args.kid);
+      const view = keyView(key, ctx.clock.now());
+      await ctx.audit.record({ event: 'keys.removed', detail: { ...ctx.actor, kid: key.kid, alg: key.alg, state: view.state } });
+      if (json) return printJson(io, view);
+      io.out(`Removed ${key.alg} key ${key.kid} (${view.state}): every instance drops it from the JWKS within ${ctx.config.signingKeys.refreshSeconds} s.`);
+    });
+  },
+});
+
+export const keysCommands = commandGroup('keys', 'Show, rotate and remove the token signing keys', { list, rotate, remove });

@@ -33,6 +33,11 @@ export interface SigningKeyStore {
   ensure(seed: Jwks | undefined): Promise<'existing' | 'imported' | 'generated'>;
   /** Adds the next generation of `algs`, activating after `delayMs`; deletes expired keys. */
   rotate(algs: readonly SigningAlg[], delayMs: number, keepMs: number): Promise<{ added: SigningKey[]; retired: SigningKey[]; deleted: number }>;
+  /**
+   * Deletes a key that does not sign (a leaked one, or one no longer wanted): instances drop it from
+   * the JWKS at their next reload. An active key must first be rotated out.
+   */
+  remove(kid: string): Promise<SigningKey>;
   /** Re-encrypts private keys sealed under an older data-encryption key. */
   reencrypt(): Promise<{ reencrypted: number; remaining: number }>;
 }
@@ -144,6 +149,28 @@ export function createSigningKeyStore(db: Knex, clock: Clock, dataKeys: readonly
       const addedKids = kids(added.map((a) => ({ kid: String(a.jwk.kid) })));
       const retiredKids = kids(plan.retire);
       return { added: after.filter((k) => addedKids.has(k.kid)), retired: after.filter((k) => retiredKids.has(k.kid)), deleted };
+    },
+    async remove(kid) {
+      const found = await table().where({ kid }).first();
+      if (!found) throw new IdpError('not_found', `no signing key ${kid}; see "jullix-idp keys list"`, { expose: true });
+      const key = toKey(found);
+      const now = clock.now();
+      const state = keyState(key, now);
+      if (state === 'active') {
+        throw new IdpError('conflict', `key ${kid} signs now: run "jullix-idp keys rotate --alg ${key.alg} --activate-after 5m" and remove it once the new key has activated`, { expose: true });
+      }
+      await db.transaction(async (trx) => {
+        // Conditional on the state read: a `next` key that activated meanwhile is kept.
+        const deleted = state === 'next'
+          ? await table(trx).where({ kid }).where('activates_at', '>', now).delete()
+          : await table(trx).where({ kid }).where('retires_at', '<=', now).delete();
+        if (deleted !== 1) throw new IdpError('conflict', `key ${kid} changed meanwhile; run "jullix-idp keys list" and try again`, { expose: true });
+        // Cancelling a rotation: the key it would have replaced goes on signing, and is not removed.
+        if (state === 'next') {
+          await table(trx).where({ alg: key.alg, retires_at: key.activatesAt }).update({ retires_at: null, removes_at: null });
+        }
+      });
+      return key;
     },
     async reencrypt() {
       let reencrypted = 0;
