@@ -53,6 +53,9 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['COOKIE_KEYS', ['secrets', 'cookieKeys'], 'string'],
   ['DATA_ENCRYPTION_KEY', ['secrets', 'dataEncryptionKeys'], 'string'],
   ['DATA_ENCRYPTION_KEYS', ['secrets', 'dataEncryptionKeys'], 'string'],
+  ['METRICS_PORT', ['metrics', 'port'], 'int'],
+  ['METRICS_HOST', ['metrics', 'host'], 'string'],
+  ['METRICS_TOKEN', ['metrics', 'token'], 'string'],
 ];
 
 function parseEnvValue(name: string, raw: string, kind: 'string' | 'int' | 'bool' | 'list', problems: string[]): unknown {

@@ -43,6 +43,15 @@ export const configSchema = z.object({
     /** Base64 of 32 random bytes, newest first, comma-separated for rotation (DATA_ENCRYPTION_KEYS). */
     dataEncryptionKeys: z.string().optional(),
   }),
+  /** Prometheus /metrics on its own listener: off unless a port is set (docs/operations.md, Metrics). */
+  metrics: z.object({
+    port: z.number().int().min(0).max(65535).optional(),
+    /** Loopback by default, so only this machine (or a sidecar) can scrape. */
+    host: z.string().trim().min(1),
+    token: z.string().min(16, 'must be at least 16 characters, e.g. the output of: openssl rand -hex 32').optional(),
+  }),
+}).refine((c) => c.metrics.port === undefined || c.metrics.port === 0 || c.metrics.port !== c.port, {
+  path: ['metrics', 'port'], message: 'must differ from the main port: metrics are never served on the public listener',
 });
 
 export type Config = z.infer<typeof configSchema>;
