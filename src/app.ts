@@ -8,6 +8,7 @@ import { interactionRoutes } from '../interactions/routes.ts';
 import { accountRoutes } from '../interactions/account/routes.ts';
 import { languageRoute } from '../interactions/language.ts';
 import { healthRoutes } from './ops/health.ts';
+import { countAuditEvents, instrument, type Metrics } from './ops/metrics.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
 import { endOtherSessions } from './self-service/sessions.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
@@ -34,6 +35,8 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   hasher?: PasswordHasher;
+  /** Set when metrics are on: counts audit events and grants, times requests. */
+  metrics?: Metrics | undefined;
 }
 
 /** Static files our pages use; a fixed list, so no path from the URL ever reaches the file system. */
@@ -82,7 +85,7 @@ export function createApp(deps: AppDeps) {
   const { config, secrets, db, clock, logger } = deps;
   const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
   const accounts = createAccountStore(db, clock);
-  const audit = createAuditLog(db, clock);
+  const audit = countAuditEvents(createAuditLog(db, clock), deps.metrics);
   const hasher = deps.hasher ?? createArgon2Hasher();
   const keys = secrets.dataEncryptionKeys;
   const totp = createTotpCredentialStore(db, clock, keys);
@@ -98,6 +101,7 @@ export function createApp(deps: AppDeps) {
   // and every login fails (notes §1, panva/node-oidc-provider#341).
   app.keys = secrets.cookieKeys;
   app.proxy = config.trustProxy;
+  if (deps.metrics) instrument(deps.metrics, { app, provider, basePath });
   app.use(errorBoundary(logger));
   app.use(securityHeaders(config));
   app.use(healthRoutes(basePath, { db, keysLoaded: () => secrets.jwks.keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0 }));

@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   console.error(`\n${config.branding.displayName} identity provider listening on ${idp.url}`);
   console.error(`  issuer:    ${config.issuer}`);
   console.error(`  discovery: ${config.issuer}/.well-known/openid-configuration`);
+  if (idp.metricsUrl) console.error(`  metrics:   ${idp.metricsUrl}`);
   if (users.length === 0) {
     console.error('\nNo users yet. Add the first one and a relying app:');
     console.error('  printf "%s" "a-long-password" | npx jullix-idp user add alice --email alice@example.com --name "Alice" --role customer --password-stdin');

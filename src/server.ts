@@ -10,6 +10,8 @@ import { openDatabase } from './db/connection.ts';
 import { migrateLatest, pendingMigrations } from './db/migrations.ts';
 import { IdpError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createMetrics } from './ops/metrics.ts';
+import { listenMetrics, type MetricsListener } from './ops/metrics-server.ts';
 import { startExpiryCleanup } from './provider/adapter.ts';
 import { systemClock, type Clock } from './security/clock.ts';
 import type { PasswordHasher } from './security/password-hashing.ts';
@@ -19,6 +21,8 @@ export interface RunningIdp {
   url: string;
   db: Knex;
   server: Server;
+  /** The scrape URL when metrics are on (METRICS_PORT), else undefined. */
+  metricsUrl: string | undefined;
   app: ReturnType<typeof createApp>;
   close(graceMs?: number): Promise<void>;
 }
@@ -50,7 +54,10 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
     await db.destroy();
     throw err;
   }
-  const app = createApp({ config, secrets, db, clock, logger, ...(opts.hasher ? { hasher: opts.hasher } : {}) });
+  // knex's pool, read at scrape time: `db.client` is typed `any`.
+  const client: unknown = db.client;
+  const metrics = config.metrics.port === undefined ? undefined : createMetrics({ pool: () => (client as { pool?: unknown }).pool });
+  const app = createApp({ config, secrets, db, clock, logger, metrics, ...(opts.hasher ? { hasher: opts.hasher } : {}) });
   const stopCleanup = startExpiryCleanup(db, clock, 10 * 60 * 1000);
   const server = app.app.listen(config.port);
   await new Promise<void>((resolve, reject) => {
@@ -60,17 +67,28 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
       reject(err.code === 'EADDRINUSE' ? new IdpError('config_invalid', `Port ${config.port} is already in use: stop the other process or set PORT`, { expose: true }) : err);
     });
   });
+  let metricsListener: MetricsListener | undefined;
+  if (metrics && config.metrics.port !== undefined) {
+    try {
+      metricsListener = await listenMetrics(metrics, { ...config.metrics, port: config.metrics.port }, logger);
+    } catch (err) {
+      stopCleanup();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.destroy();
+      throw err;
+    }
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
-    config, db, server, app, url: `http://localhost:${port}`,
+    config, db, server, app, url: `http://localhost:${port}`, metricsUrl: metricsListener?.url,
     /** Stops accepting, lets requests in flight finish (at most `graceMs`), then closes the database. */
     async close(graceMs = 10_000) {
       stopCleanup();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
+      await Promise.all([closed, metricsListener?.close(graceMs)]);
       clearTimeout(timer);
       await db.destroy();
     },
