@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditLog, AuditRecord } from '../audit/log.ts';
+import { loadConfig } from '../config/load.ts';
 import { countAuditEvents, createMetrics } from './metrics.ts';
 import { countsForAudit, grantTypeOf, methodOf, routeOf, statusClassOf, tokenErrorOf } from './metrics-labels.ts';
 import { bearerMatches } from './metrics-server.ts';
@@ -129,4 +130,22 @@ test('bearerMatches: only the exact token, with the Bearer scheme', () => {
   assert.equal(bearerMatches(token, token), false);
   assert.equal(bearerMatches('Bearer ', token), false);
   assert.equal(bearerMatches(undefined, token), false);
+});
+
+test('config: metrics are off by default, on loopback when on, and bad settings are refused with what to fix', () => {
+  const base = { PORT: '3000', DATA_DIR: '/tmp/jullix-metrics-config' };
+  assert.deepEqual(loadConfig(base).metrics, { host: '127.0.0.1' });
+  assert.deepEqual(loadConfig({ ...base, METRICS_PORT: '9464', METRICS_TOKEN: 'x'.repeat(32) }).metrics, { host: '127.0.0.1', port: 9464, token: 'x'.repeat(32) });
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig({ ...base, ...env });
+      return '';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  assert.match(problems({ METRICS_PORT: '3000' }), /metrics\.port: must differ from the main port/);
+  assert.match(problems({ METRICS_PORT: 'nine' }), /METRICS_PORT: expected a whole number/);
+  assert.match(problems({ METRICS_PORT: '70000' }), /metrics\.port/);
+  assert.match(problems({ METRICS_PORT: '9464', METRICS_TOKEN: 'short' }), /metrics\.token: must be at least 16 characters/);
 });
