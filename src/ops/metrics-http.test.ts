@@ -3,8 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { isCallback, newBrowser, passwordStep, redeem, tokenRequest, type TestClient } from '../adversarial/flows.ts';
+import { codeFor, isCallback, newBrowser, passwordStep, recoveryCodesOf, redeem, secretOf, submit, tokenRequest, type TestClient } from '../adversarial/flows.ts';
 import { isIdpError } from '../errors.ts';
+import { manualClock } from '../security/clock.ts';
 import { backends, freePort, startTestIdp, type TestIdp } from '../testing/harness.ts';
 
 const TOKEN = 'metrics-test-token-0123456789abcdef';
@@ -91,6 +92,54 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('metrics for the second factor', () => {
+  test('enrolment, TOTP and recovery codes are counted by outcome and factor, and the acr reached', async () => {
+    const clock = manualClock(Date.now());
+    const idp = await startTestIdp({ clock, env: { METRICS_PORT: String(await freePort()), METRICS_TOKEN: TOKEN } });
+    try {
+      await idp.addUser({ username: 'ivan.installer', password: 'ivan-password-long', role: 'installer' });
+      await idp.addClient({ ...PORTAL, redirect_uris: ['https://app.example.test/callback'], client_name: 'Metrics portal', grant_types: ['authorization_code'], jullix_first_party: true });
+      const signIn = async (browser = newBrowser()) => (await passwordStep(browser, idp, PORTAL, 'ivan.installer', 'ivan-password-long')).page;
+
+      const enrolBrowser = newBrowser();
+      const enrol = await signIn(enrolBrowser);
+      const secret = secretOf(enrol.html);
+      const wrong = await submit(enrolBrowser, enrol, '/enrol', { code: '000001' });
+      const shown = await submit(enrolBrowser, wrong, '/enrol', { code: await codeFor(secret, clock.now()) });
+      const recovery = recoveryCodesOf(shown.html);
+      assert.ok(isCallback((await submit(enrolBrowser, shown, '/continue')).url), 'enrolled and signed in');
+
+      clock.advance(30_000);
+      const totpBrowser = newBrowser();
+      const totpStep = await signIn(totpBrowser);
+      const refused = await submit(totpBrowser, totpStep, '/totp', { code: '000002' });
+      assert.equal(refused.status, 401);
+      assert.ok(isCallback((await submit(totpBrowser, refused, '/totp', { code: await codeFor(secret, clock.now()) })).url));
+
+      const recoveryBrowser = newBrowser();
+      const notice = await submit(recoveryBrowser, await signIn(recoveryBrowser), '/totp', { code: recovery[0] ?? '' });
+      assert.ok(isCallback((await submit(recoveryBrowser, notice, '/continue')).url));
+
+      const text = await (await scrape(idp)).text();
+      const expected: Record<string, number> = {
+        'jullix_idp_sign_ins_total{outcome="success",factor="password"}': 3,
+        'jullix_idp_sign_ins_total{outcome="failure",factor="enrolment"}': 1,
+        'jullix_idp_sign_ins_total{outcome="success",factor="enrolment"}': 1,
+        'jullix_idp_sign_ins_total{outcome="failure",factor="totp"}': 1,
+        'jullix_idp_sign_ins_total{outcome="success",factor="totp"}': 1,
+        'jullix_idp_sign_ins_total{outcome="success",factor="recovery_code"}': 1,
+        'jullix_idp_totp_enrolments_total{via="sign_in"}': 1,
+        'jullix_idp_totp_enrolments_total{via="account"}': 0,
+        'jullix_idp_sign_ins_completed_total{acr="aal2"}': 3,
+      };
+      for (const [series, value] of Object.entries(expected)) assert.equal(sample(text, series), value, series);
+      assert.ok(!text.includes('ivan'), 'no username in the exposition');
+    } finally {
+      await idp.stop();
+    }
+  });
+});
 
 describe('metrics lifecycle', () => {
   test('off by default: no listener, no /metrics on the main port', async () => {
