@@ -63,6 +63,7 @@ for (const backend of backends()) {
       assert.equal(sample(text, 'jullix_idp_http_request_duration_seconds_count{route="/token",method="POST",status_class="2xx"}'), 2);
       assert.ok((sample(text, 'jullix_idp_db_pool_max_connections') ?? 0) >= 1, 'pool size reported');
       assert.notEqual(sample(text, 'jullix_idp_db_pool_connections{state="used"}'), undefined);
+      assert.doesNotMatch(text, /route="other"/, 'every endpoint used has a route template');
     });
 
     test('the exposition holds no username, email, name, ids, client ids or addresses', async () => {
@@ -135,6 +136,7 @@ describe('metrics for the second factor', () => {
       };
       for (const [series, value] of Object.entries(expected)) assert.equal(sample(text, series), value, series);
       assert.ok(!text.includes('ivan'), 'no username in the exposition');
+      assert.doesNotMatch(text, /route="other"/, 'every page of the sign-in has a route template');
     } finally {
       await idp.stop();
     }
