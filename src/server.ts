@@ -80,6 +80,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
       drain.start();
       const startedAt = drain.startedAt ?? performance.now();
       while (!drainSettled({ startedAt, lastRequestAt: drain.lastRequestAt, now: performance.now(), ...wait })) await sleep(50);
+      logger.info('stopped accepting connections', { drainedMs: Math.round(performance.now() - startedAt) });
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);

@@ -69,7 +69,8 @@ export function createDrain(basePath: string, now: () => number): Drain {
       if (startedAt === null) return handler(req, res);
       // Node then sends `Connection: close` and closes the socket after this response.
       res.shouldKeepAlive = false;
-      if (path !== `${basePath}/health/ready`) return handler(req, res);
+      const probe = path === `${basePath}/health/ready` && (req.method === 'GET' || req.method === 'HEAD');
+      if (!probe) return handler(req, res);
       res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ status: 'draining' }));
     },
