@@ -16,8 +16,8 @@ async function main(): Promise<void> {
   }
   const shutdown = (signal: string) => {
     console.error(`${signal}: shutting down`);
-    // A balancer that polls /health/ready every second notices the 503 well within one quiet second;
-    // without one (a single instance) the wait is one quiet second, or half the grace under traffic.
+    // Serve on, readiness 503, until a second passes without a request (the balancers have taken
+    // this instance out), at most half the grace: the rest is for the requests still in flight.
     const graceMs = config.shutdownGraceSeconds * 1000;
     idp.close(graceMs, { quietMs: Math.min(1000, graceMs), maxMs: graceMs / 2 }).then(() => process.exit(0), () => process.exit(1));
   };
