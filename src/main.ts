@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   }
   const shutdown = (signal: string) => {
     console.error(`${signal}: shutting down`);
-    idp.close(config.shutdownGraceSeconds * 1000).then(() => process.exit(0), () => process.exit(1));
+    // Serve on, readiness 503, until a second passes without a request (the balancers have taken
+    // this instance out), at most half the grace: the rest is for the requests still in flight.
+    const graceMs = config.shutdownGraceSeconds * 1000;
+    idp.close(graceMs, { quietMs: Math.min(1000, graceMs), maxMs: graceMs / 2 }).then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

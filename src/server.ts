@@ -1,6 +1,7 @@
 // Starts a whole IdP: config -> secrets -> database -> migrations -> app -> listen. Used by
 // main.ts and by integration tests (each with its own env, data folder and clock).
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { createApp } from './app.ts';
 import { loadConfig, type Env } from './config/load.ts';
@@ -12,6 +13,7 @@ import { IdpError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { listenMetrics, type MetricsListener } from './ops/metrics-server.ts';
+import { createDrain, drainSettled } from './ops/health.ts';
 import { startExpiryCleanup } from './provider/adapter.ts';
 import { systemClock, type Clock } from './security/clock.ts';
 import type { PasswordHasher } from './security/password-hashing.ts';
@@ -24,8 +26,11 @@ export interface RunningIdp {
   /** The scrape URL when metrics are on (METRICS_PORT), else undefined. */
   metricsUrl: string | undefined;
   app: ReturnType<typeof createApp>;
-  close(graceMs?: number): Promise<void>;
+  close(graceMs?: number, drain?: DrainWait): Promise<void>;
 }
+
+/** How long a stopping instance keeps serving, readiness 503, before it stops accepting (ops/health.ts). */
+export interface DrainWait { quietMs: number; maxMs: number }
 
 export interface StartOptions {
   env?: Env;
@@ -59,7 +64,9 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
   const metrics = config.metrics.port === undefined ? undefined : createMetrics({ pool: () => (client as { pool?: unknown }).pool });
   const app = createApp({ config, secrets, db, clock, logger, metrics, ...(opts.hasher ? { hasher: opts.hasher } : {}) });
   const stopCleanup = startExpiryCleanup(db, clock, 10 * 60 * 1000);
-  const server = app.app.listen(config.port);
+  // Real monotonic time, not the injected clock: it paces timers, and tests may freeze their clock.
+  const drain = createDrain(new URL(config.issuer).pathname.replace(/\/$/, ''), () => performance.now());
+  const server = http.createServer(drain.wrap(app.app.callback())).listen(config.port);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (err: NodeJS.ErrnoException) => {
@@ -82,9 +89,16 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
     config, db, server, app, url: `http://localhost:${port}`, metricsUrl: metricsListener?.url,
-    /** Stops accepting, lets requests in flight finish (at most `graceMs`), then closes the database. */
-    async close(graceMs = 10_000) {
+    /**
+     * Turns readiness 503 and keeps serving until balancers go quiet (`wait`; none by default),
+     * then stops accepting, lets requests in flight finish (at most `graceMs`), closes the database.
+     */
+    async close(graceMs = 10_000, wait: DrainWait = { quietMs: 0, maxMs: 0 }) {
       stopCleanup();
+      drain.start();
+      const startedAt = drain.startedAt ?? performance.now();
+      while (!drainSettled({ startedAt, lastRequestAt: drain.lastRequestAt, now: performance.now(), ...wait })) await sleep(50);
+      logger.info('stopped accepting connections', { drainedMs: Math.round(performance.now() - startedAt) });
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
