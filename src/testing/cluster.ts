@@ -11,6 +11,8 @@ import { generateSigningKeys } from '../config/secrets.ts';
 import { freePort, type Backend } from './harness.ts';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+/** Timed-out health checks in a row that take an instance out (HAProxy's `fall`). */
+const FALL = 3;
 /** How often the proxy asks each instance's /health/ready, like a balancer's check interval. */
 const CHECK_INTERVAL_MS = 100;
 
@@ -63,11 +65,24 @@ const endToEnd = (headers: http.IncomingHttpHeaders) => Object.fromEntries(Objec
 function balancer(instances: Instance[], log: number[], stats: ProxyStats) {
   const agent = new http.Agent({ keepAlive: true });
   let next = 0;
+  // A slow answer is not a dead instance: like HAProxy's `fall 3`, only three timed-out checks in a
+  // row take it out (a busy machine delays every instance's check at once). An answer other than 200
+  // (readiness 503 while draining) or a refused connection takes it out at once.
+  const slowChecks = new WeakMap<Instance, number>();
+  const checking = new WeakSet<Instance>();
   const check = (target: Instance) => {
+    // One check at a time per instance, as a balancer does: a slow one is not stacked with more.
+    if (checking.has(target)) return;
+    checking.add(target);
     http.get({ host: '127.0.0.1', port: target.port, path: '/health/ready', agent: false, timeout: 1000 }, (res) => {
+      slowChecks.set(target, 0);
       target.up = res.statusCode === 200;
       res.resume();
-    }).on('error', () => { target.up = false; }).on('timeout', function (this: http.ClientRequest) { this.destroy(); });
+    }).on('error', (err: NodeJS.ErrnoException) => {
+      const slow = err.code === 'ECONNRESET' ? (slowChecks.get(target) ?? 0) + 1 : FALL;
+      slowChecks.set(target, slow);
+      if (slow >= FALL) target.up = false;
+    }).on('timeout', function (this: http.ClientRequest) { this.destroy(); }).on('close', () => checking.delete(target));
   };
   const checks = setInterval(() => instances.forEach(check), CHECK_INTERVAL_MS);
   const fail = (res: http.ServerResponse, status: number) => {
