@@ -107,5 +107,24 @@ for (const backend of backends()) {
       assert.equal(res.status, 302, 'idle for 61 minutes: sent to sign in');
       assert.equal(await authorize(browser), 'password');
     });
+
+    test('(e) an access token issued without offline_access ends with its session, before its own hour', async () => {
+      // A 10-minute idle timeout, so the session ends while the token (1 h) would still be valid.
+      const shortIdle = await startTestIdp({ backend, clock, env: { SESSION_IDLE_TIMEOUT_SECONDS: '600' } });
+      try {
+        await shortIdle.addUser({ username: 'ida', password: 'ida-password-1' });
+        await shortIdle.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
+        const shortRp = { ...rp, issuer: shortIdle.config.issuer };
+        clock.set(Date.now());
+        const tokens = await passwordSignIn(new TestBrowser(), await discover(shortRp), shortRp, 'ida', 'ida-password-1');
+        const userinfo = () => fetch(`${shortIdle.config.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+        assert.equal((await userinfo()).status, 200);
+        clock.advance(11 * MINUTE);
+        // Session-bound (oidc-provider's default expiresWithSession): refused with its session.
+        assert.equal((await userinfo()).status, 401);
+      } finally {
+        await shortIdle.stop();
+      }
+    });
   });
 }
