@@ -10,7 +10,8 @@ import { languageRoute } from '../interactions/language.ts';
 import { healthRoutes } from './ops/health.ts';
 import { countAuditEvents, instrument, type Metrics } from './ops/metrics.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
-import { endOtherSessions } from './self-service/sessions.ts';
+import { endOtherSessions, extendSession } from './self-service/sessions.ts';
+import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
 import { createAuditLog } from './audit/log.ts';
@@ -136,6 +137,7 @@ export function createApp(deps: AppDeps) {
     ...interactionDeps, issuer: config.issuer,
     accountPage: createAccountPageStateStore(db, clock, keys),
     endOtherSessions: (accountId, keep) => endOtherSessions(db, accountId, keep),
+    extendSession: (id) => extendSession(db, clock, id, (loginTs) => sessionTtlSeconds(config.sessions, loginTs, clock.now())),
   }));
   app.use(basePath ? mount(basePath, provider) : mount(provider));
   return { app, provider, accounts, audit, hasher, totp, recoveryCodes };

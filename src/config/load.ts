@@ -49,6 +49,7 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['MFA_REQUIRED_ROLES', ['mfa', 'requiredRoles'], 'list'],
   ['AAL2_MAX_AGE_SECONDS', ['mfa', 'aal2MaxAgeSeconds'], 'int'],
   ['SESSION_TTL_SECONDS', ['sessions', 'sessionTtlSeconds'], 'int'],
+  ['SESSION_IDLE_TIMEOUT_SECONDS', ['sessions', 'idleTimeoutSeconds'], 'int'],
   ['JWKS', ['secrets', 'jwks'], 'string'],
   ['COOKIE_KEYS', ['secrets', 'cookieKeys'], 'string'],
   ['DATA_ENCRYPTION_KEY', ['secrets', 'dataEncryptionKeys'], 'string'],

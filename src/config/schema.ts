@@ -1,6 +1,7 @@
 // The configuration schema: one typed object, validated once at start-up (STYLE habit 1).
 import { z } from 'zod';
 import { ROLES } from '../accounts/types.ts';
+import { lifetimeProblem } from '../sign-in/session-lifetime.ts';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -32,8 +33,14 @@ export const configSchema = z.object({
     aal2MaxAgeSeconds: z.number().int().min(1).max(30 * 86400),
   }),
   sessions: z.object({
+    /** Absolute session lifetime from the sign-in, however busy the session is. */
     sessionTtlSeconds: z.number().int().min(60).max(30 * 86400),
+    /** A session unused for this long needs a new sign-in; every use restarts it (NIST AAL2: at most 1 h). */
+    idleTimeoutSeconds: z.number().int().min(60).max(30 * 86400),
     interactionTtlSeconds: z.number().int().min(60).max(86400),
+  }).superRefine((sessions, ctx) => {
+    const problem = lifetimeProblem(sessions);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['idleTimeoutSeconds'], message: problem });
   }),
   secrets: z.object({
     /** JSON Web Key Set with private signing keys (JWKS env var). */
