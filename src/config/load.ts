@@ -59,6 +59,9 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['METRICS_TOKEN', ['metrics', 'token'], 'string'],
 ];
 
+/** Every environment variable the IdP reads (NODE_ENV too): test and bench harnesses clear them all. */
+export const CONFIG_ENV_VARIABLES: readonly string[] = ['NODE_ENV', ...ENV_MAP.map(([name]) => name)];
+
 function parseEnvValue(name: string, raw: string, kind: 'string' | 'int' | 'bool' | 'list', problems: string[]): unknown {
   if (kind === 'string') return raw;
   if (kind === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
