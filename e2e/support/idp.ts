@@ -25,7 +25,6 @@ export interface E2eIdp {
 }
 
 // Settings an operator may have exported in this shell must not leak into the test IdP.
-
 function idpEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONFIG_ENV_VARIABLES) delete env[name];
