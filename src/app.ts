@@ -8,8 +8,10 @@ import { interactionRoutes } from '../interactions/routes.ts';
 import { accountRoutes } from '../interactions/account/routes.ts';
 import { languageRoute } from '../interactions/language.ts';
 import { healthRoutes } from './ops/health.ts';
+import { countAuditEvents, instrument, type Metrics } from './ops/metrics.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
-import { endOtherSessions } from './self-service/sessions.ts';
+import { endOtherSessions, extendSession } from './self-service/sessions.ts';
+import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
 import { createAuditLog } from './audit/log.ts';
@@ -38,6 +40,8 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   hasher?: PasswordHasher;
+  /** Set when metrics are on: counts audit events and grants, times requests. */
+  metrics?: Metrics | undefined;
 }
 
 /** Static files our pages use; a fixed list, so no path from the URL ever reaches the file system. */
@@ -105,7 +109,7 @@ export function createApp(deps: AppDeps) {
   const { config, secrets, db, clock, logger } = deps;
   const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
   const accounts = createAccountStore(db, clock);
-  const audit = createAuditLog(db, clock);
+  const audit = countAuditEvents(createAuditLog(db, clock), deps.metrics);
   const hasher = deps.hasher ?? createArgon2Hasher();
   const keys = secrets.dataEncryptionKeys;
   const totp = createTotpCredentialStore(db, clock, keys);
@@ -132,6 +136,7 @@ export function createApp(deps: AppDeps) {
   // and every login fails (notes §1, panva/node-oidc-provider#341).
   app.keys = secrets.cookieKeys;
   app.proxy = config.trustProxy;
+  if (deps.metrics) instrument(deps.metrics, { app, provider, basePath });
   app.use(errorBoundary(logger));
   app.use(securityHeaders(config));
   app.use(healthRoutes(basePath, { db, keysLoaded: () => deps.signingKeys.jwks().keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0 }));
@@ -168,6 +173,7 @@ export function createApp(deps: AppDeps) {
     ...interactionDeps, get provider() { return provider; }, issuer: config.issuer,
     accountPage: createAccountPageStateStore(db, clock, keys),
     endOtherSessions: (accountId, keep) => endOtherSessions(db, accountId, keep),
+    extendSession: (id) => extendSession(db, clock, id, (loginTs) => sessionTtlSeconds(config.sessions, loginTs, clock.now())),
   }));
   const providerMiddleware = currentProvider(() => provider);
   app.use(basePath ? mount(basePath, providerMiddleware) : providerMiddleware);

@@ -8,6 +8,8 @@ import { interactionPolicyWithStepUp } from './step-up.ts';
 import { accountClient } from './account-client.ts';
 import { registrationPolicies } from './registration-policy.ts';
 import type { GrantRegistry } from './grants.ts';
+import type { Clock } from '../security/clock.ts';
+import { sessionTtlSeconds } from '../sign-in/session-lifetime.ts';
 import { randomBytes } from 'node:crypto';
 
 /** Pages the provider renders itself; supplied by interactions/ through the composition root. */
@@ -26,6 +28,8 @@ export interface ProviderConfigDeps {
   findAccount: NonNullable<Configuration['findAccount']>;
   pages: ProviderPages;
   grants: GrantRegistry;
+  /** The adapter's clock: a session's ttl becomes its row's expiry on this clock. */
+  clock: Clock;
 }
 
 export const ACR_VALUES = ['aal1', 'aal2'] as const;
@@ -105,7 +109,10 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
       ClientCredentials: 600,
       IdToken: ID_TOKEN_TTL_SECONDS,
       Interaction: config.sessions.interactionTtlSeconds,
-      Session: config.sessions.sessionTtlSeconds,
+      // The provider re-saves a signed-in session on every request through /auth (and /session/end),
+      // so this idle window slides with each use; it is cut at the absolute lifetime from loginTs
+      // (the last sign-in or step-up). The _session cookie's expiry follows the same value.
+      Session: (_ctx, session) => sessionTtlSeconds(config.sessions, session.loginTs, deps.clock.now()),
       Grant: 14 * 86400,
       RefreshToken: 14 * 86400,
     },

@@ -30,6 +30,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     findAccount: createFindAccount((id) => deps.accounts.findById(id)),
     pages: deps.pages,
     grants: createGrantRegistry(deps.db, deps.clock),
+    clock: deps.clock,
   }));
   // Behind a TLS-terminating proxy, endpoint URLs and Secure cookies follow X-Forwarded-Proto.
   provider.proxy = deps.config.trustProxy;
