@@ -8,7 +8,7 @@ import { interactionRoutes } from '../interactions/routes.ts';
 import { accountRoutes } from '../interactions/account/routes.ts';
 import { languageRoute } from '../interactions/language.ts';
 import { healthRoutes } from './ops/health.ts';
-import { countAuditEvents, instrument, type Metrics } from './ops/metrics.ts';
+import { countAuditEvents, countGrants, instrument, type Metrics } from './ops/metrics.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
 import { endOtherSessions, extendSession } from './self-service/sessions.ts';
 import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
@@ -87,8 +87,9 @@ function errorBoundary(logger: Logger): Koa.Middleware {
 }
 
 /** Every listener a provider needs; each provider built after a key rotation gets them too. */
-function attachProviderListeners(provider: Provider, logger: Logger): void {
+function attachProviderListeners(provider: Provider, logger: Logger, metrics: Metrics | undefined): void {
   provider.on('server_error', (ctx, err) => logger.error('provider server_error', { path: ctx.path, error: err, stack: err.stack }));
+  if (metrics) countGrants(metrics, provider);
 }
 
 /** The current provider's middleware (koa-mount composes it, once per provider). */
@@ -117,7 +118,7 @@ export function createApp(deps: AppDeps) {
   const pages = providerPages(config.branding.displayName, basePath, logger);
   const build = (jwks: ReturnType<SigningKeyRing['jwks']>) => {
     const built = createProvider({ config, secrets, jwks, db, clock, accounts, pages });
-    attachProviderListeners(built, logger);
+    attachProviderListeners(built, logger, deps.metrics);
     return built;
   };
   // oidc-provider cannot change its keys at runtime (panva/node-oidc-provider#651): a rotation builds
@@ -136,7 +137,7 @@ export function createApp(deps: AppDeps) {
   // and every login fails (notes §1, panva/node-oidc-provider#341).
   app.keys = secrets.cookieKeys;
   app.proxy = config.trustProxy;
-  if (deps.metrics) instrument(deps.metrics, { app, provider, basePath });
+  if (deps.metrics) instrument(deps.metrics, { app, basePath });
   app.use(errorBoundary(logger));
   app.use(securityHeaders(config));
   app.use(healthRoutes(basePath, { db, keysLoaded: () => deps.signingKeys.jwks().keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0 }));

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { codeFor, isCallback, newBrowser, passwordStep, recoveryCodesOf, redeem, secretOf, submit, tokenRequest, type TestClient } from '../adversarial/flows.ts';
+import { runCli } from '../cli/test-support.ts';
 import { isIdpError } from '../errors.ts';
 import { manualClock } from '../security/clock.ts';
 import { backends, freePort, startTestIdp, type TestIdp } from '../testing/harness.ts';
@@ -64,6 +65,16 @@ for (const backend of backends()) {
       assert.ok((sample(text, 'jullix_idp_db_pool_max_connections') ?? 0) >= 1, 'pool size reported');
       assert.notEqual(sample(text, 'jullix_idp_db_pool_connections{state="used"}'), undefined);
       assert.doesNotMatch(text, /route="other"/, 'every endpoint used has a route template');
+    });
+
+    test('grants are still counted after a key rotation has swapped in a new provider', async () => {
+      const before = sample(await (await scrape(idp)).text(), 'jullix_idp_tokens_issued_total{grant_type="client_credentials"}');
+      const rotated = await runCli(idp.dataDir, ['keys', 'rotate', '--alg', 'RS256', '--activate-after', '1h'], { env: idp.config.databaseUrl ? { DATABASE_URL: idp.config.databaseUrl } : {} });
+      assert.equal(rotated.code, 0, rotated.stderr);
+      assert.equal(await idp.app.signingKeys.refresh(), true, 'the published keys changed, so the provider was rebuilt');
+      assert.equal((await tokenRequest(idp, SERVICE, new URLSearchParams({ grant_type: 'client_credentials' }))).status, 200);
+      const after = sample(await (await scrape(idp)).text(), 'jullix_idp_tokens_issued_total{grant_type="client_credentials"}');
+      assert.equal(after, (before ?? 0) + 1);
     });
 
     test('the exposition holds no username, email, name, ids, client ids or addresses', async () => {

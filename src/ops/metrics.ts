@@ -103,11 +103,15 @@ export function countAuditEvents(audit: AuditLog, metrics: Metrics | undefined):
   };
 }
 
-/** Hooks the metrics into the app: call before any other `app.use`, so the timing covers every middleware. */
-export function instrument(metrics: Metrics, target: { app: Koa; provider: Provider; basePath: string }): void {
-  const { app, provider, basePath } = target;
+/** Counts token endpoint outcomes; called for every provider, including those built after a key rotation. */
+export function countGrants(metrics: Metrics, provider: Provider): void {
   provider.on('grant.success', (ctx) => metrics.countGrant(ctx.oidc.params?.grant_type));
   provider.on('grant.error', (ctx, err) => metrics.countGrantError(ctx.oidc?.params?.grant_type, err.error));
+}
+
+/** Hooks the metrics into the app: call before any other `app.use`, so the timing covers every middleware. */
+export function instrument(metrics: Metrics, target: { app: Koa; basePath: string }): void {
+  const { app, basePath } = target;
   app.use(async (ctx, next) => {
     const started = performance.now();
     // Read first: koa-mount rewrites ctx.path while the provider runs.
