@@ -14,6 +14,7 @@ import type { SignInStateStore } from '../src/sign-in/state.ts';
 import type { GrantRegistry } from '../src/provider/grants.ts';
 
 export interface InteractionDeps {
+  /** The current provider: read it per request, a signing-key rotation replaces it (src/app.ts). */
   provider: Provider;
   brand: string;
   /** The issuer's path ('' when the IdP sits at the root of its host). */

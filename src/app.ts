@@ -8,8 +8,10 @@ import { interactionRoutes } from '../interactions/routes.ts';
 import { accountRoutes } from '../interactions/account/routes.ts';
 import { languageRoute } from '../interactions/language.ts';
 import { healthRoutes } from './ops/health.ts';
+import { countAuditEvents, countGrants, instrument, type Metrics } from './ops/metrics.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
-import { endOtherSessions } from './self-service/sessions.ts';
+import { endOtherSessions, extendSession } from './self-service/sessions.ts';
+import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
 import { createAuditLog } from './audit/log.ts';
@@ -23,6 +25,8 @@ import { createThrottle } from './security/throttle.ts';
 import { createGrantRegistry } from './provider/grants.ts';
 import type { Logger } from './log.ts';
 import { createProvider } from './provider/index.ts';
+import type { SigningKeyRing } from './provider/keys-ring.ts';
+import type Provider from 'oidc-provider';
 import type { Clock } from './security/clock.ts';
 import { createArgon2Hasher, type PasswordHasher } from './security/password-hashing.ts';
 import { isSaneOrigin } from './security/request-origin.ts';
@@ -30,10 +34,14 @@ import { isSaneOrigin } from './security/request-origin.ts';
 export interface AppDeps {
   config: Config;
   secrets: Secrets;
+  /** The signing keys; when they change, a new provider takes over from the next request on. */
+  signingKeys: SigningKeyRing;
   db: Knex;
   clock: Clock;
   logger: Logger;
   hasher?: PasswordHasher;
+  /** Set when metrics are on: counts audit events and grants, times requests. */
+  metrics?: Metrics | undefined;
 }
 
 /** Static files our pages use; a fixed list, so no path from the URL ever reaches the file system. */
@@ -78,29 +86,61 @@ function errorBoundary(logger: Logger): Koa.Middleware {
   };
 }
 
+/** Every listener a provider needs; each provider built after a key rotation gets them too. */
+function attachProviderListeners(provider: Provider, logger: Logger, metrics: Metrics | undefined): void {
+  provider.on('server_error', (ctx, err) => logger.error('provider server_error', { path: ctx.path, error: err, stack: err.stack }));
+  if (metrics) countGrants(metrics, provider);
+}
+
+/** The current provider's middleware (koa-mount composes it, once per provider). */
+function currentProvider(get: () => Provider): Koa.Middleware {
+  const composed = new WeakMap<Provider, Koa.Middleware>();
+  return (ctx, next) => {
+    const provider = get();
+    let run = composed.get(provider);
+    if (run === undefined) {
+      run = mount(provider);
+      composed.set(provider, run);
+    }
+    return run(ctx, next);
+  };
+}
+
 export function createApp(deps: AppDeps) {
   const { config, secrets, db, clock, logger } = deps;
   const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
   const accounts = createAccountStore(db, clock);
-  const audit = createAuditLog(db, clock);
+  const audit = countAuditEvents(createAuditLog(db, clock), deps.metrics);
   const hasher = deps.hasher ?? createArgon2Hasher();
   const keys = secrets.dataEncryptionKeys;
   const totp = createTotpCredentialStore(db, clock, keys);
   const recoveryCodes = createRecoveryCodeStore(db, clock, keys);
-  const provider = createProvider({
-    config, secrets, db, clock, accounts,
-    pages: providerPages(config.branding.displayName, basePath, logger),
+  const pages = providerPages(config.branding.displayName, basePath, logger);
+  const build = (jwks: ReturnType<SigningKeyRing['jwks']>) => {
+    const built = createProvider({ config, secrets, jwks, db, clock, accounts, pages });
+    attachProviderListeners(built, logger, deps.metrics);
+    return built;
+  };
+  // oidc-provider cannot change its keys at runtime (panva/node-oidc-provider#651): a rotation builds
+  // a new one. All its state is in the database, so the new one carries on every session and flow.
+  let provider = build(deps.signingKeys.jwks());
+  deps.signingKeys.onChange((jwks) => {
+    try {
+      provider = build(jwks);
+    } catch (err) {
+      logger.error('provider with the new signing keys could not be built; keeping the old keys', { error: err instanceof Error ? err : String(err) });
+    }
   });
-  provider.on('server_error', (ctx, err) => logger.error('provider server_error', { path: ctx.path, error: err, stack: err.stack }));
 
   const app = new Koa();
   // The parent app must sign cookies with the provider's keys, or _interaction is written unsigned
   // and every login fails (notes §1, panva/node-oidc-provider#341).
   app.keys = secrets.cookieKeys;
   app.proxy = config.trustProxy;
+  if (deps.metrics) instrument(deps.metrics, { app, basePath });
   app.use(errorBoundary(logger));
   app.use(securityHeaders(config));
-  app.use(healthRoutes(basePath, { db, keysLoaded: () => secrets.jwks.keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0 }));
+  app.use(healthRoutes(basePath, { db, keysLoaded: () => deps.signingKeys.jwks().keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0 }));
   app.use(async (ctx, next) => {
     // A Host (or trusted X-Forwarded-*) that is no URL origin is refused before the provider builds URLs
     // from it (health probes above may come without one).
@@ -118,7 +158,8 @@ export function createApp(deps: AppDeps) {
     ctx.body = await readFile(asset.file);
   });
   const interactionDeps = {
-    provider, brand: config.branding.displayName, basePath, cookieKeys: secrets.cookieKeys,
+    get provider() { return provider; },
+    brand: config.branding.displayName, basePath, cookieKeys: secrets.cookieKeys,
     requiredRoles: config.mfa.requiredRoles, clock,
     password: createPasswordFactor({ findByLogin: (l: string) => accounts.findByLogin(l), hasher }),
     hasher, accounts, totp, recoveryCodes, audit, logger,
@@ -129,10 +170,13 @@ export function createApp(deps: AppDeps) {
   app.use(languageRoute(basePath));
   app.use(interactionRoutes(interactionDeps));
   app.use(accountRoutes({
-    ...interactionDeps, issuer: config.issuer,
+    // A spread copies the getter's value: the account pages need the live provider too.
+    ...interactionDeps, get provider() { return provider; }, issuer: config.issuer,
     accountPage: createAccountPageStateStore(db, clock, keys),
     endOtherSessions: (accountId, keep) => endOtherSessions(db, accountId, keep),
+    extendSession: (id) => extendSession(db, clock, id, (loginTs) => sessionTtlSeconds(config.sessions, loginTs, clock.now())),
   }));
-  app.use(basePath ? mount(basePath, provider) : mount(provider));
-  return { app, provider, accounts, audit, hasher, totp, recoveryCodes };
+  const providerMiddleware = currentProvider(() => provider);
+  app.use(basePath ? mount(basePath, providerMiddleware) : providerMiddleware);
+  return { app, get provider() { return provider; }, signingKeys: deps.signingKeys, accounts, audit, hasher, totp, recoveryCodes };
 }

@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   console.error(`\n${config.branding.displayName} identity provider listening on ${idp.url}`);
   console.error(`  issuer:    ${config.issuer}`);
   console.error(`  discovery: ${config.issuer}/.well-known/openid-configuration`);
+  if (idp.metricsUrl) console.error(`  metrics:   ${idp.metricsUrl}`);
   if (users.length === 0) {
     console.error('\nNo users yet. Add the first one and a relying app:');
     console.error('  printf "%s" "a-long-password" | npx jullix-idp user add alice --email alice@example.com --name "Alice" --role customer --password-stdin');
@@ -16,7 +17,10 @@ async function main(): Promise<void> {
   }
   const shutdown = (signal: string) => {
     console.error(`${signal}: shutting down`);
-    idp.close(config.shutdownGraceSeconds * 1000).then(() => process.exit(0), () => process.exit(1));
+    // Serve on, readiness 503, until a second passes without a request (the balancers have taken
+    // this instance out), at most half the grace: the rest is for the requests still in flight.
+    const graceMs = config.shutdownGraceSeconds * 1000;
+    idp.close(graceMs, { quietMs: Math.min(1000, graceMs), maxMs: graceMs / 2 }).then(() => process.exit(0), () => process.exit(1));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

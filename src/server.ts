@@ -1,6 +1,7 @@
 // Starts a whole IdP: config -> secrets -> database -> migrations -> app -> listen. Used by
 // main.ts and by integration tests (each with its own env, data folder and clock).
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { createApp } from './app.ts';
 import { loadConfig, type Env } from './config/load.ts';
@@ -10,7 +11,11 @@ import { openDatabase } from './db/connection.ts';
 import { migrateLatest, pendingMigrations } from './db/migrations.ts';
 import { IdpError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createMetrics } from './ops/metrics.ts';
+import { listenMetrics, type MetricsListener } from './ops/metrics-server.ts';
+import { createDrain, drainSettled } from './ops/health.ts';
 import { startExpiryCleanup } from './provider/adapter.ts';
+import { openKeyRing, type SigningKeyRing } from './provider/keys-ring.ts';
 import { systemClock, type Clock } from './security/clock.ts';
 import type { PasswordHasher } from './security/password-hashing.ts';
 
@@ -19,9 +24,14 @@ export interface RunningIdp {
   url: string;
   db: Knex;
   server: Server;
+  /** The scrape URL when metrics are on (METRICS_PORT), else undefined. */
+  metricsUrl: string | undefined;
   app: ReturnType<typeof createApp>;
-  close(graceMs?: number): Promise<void>;
+  close(graceMs?: number, drain?: DrainWait): Promise<void>;
 }
+
+/** How long a stopping instance keeps serving, readiness 503, before it stops accepting (ops/health.ts). */
+export interface DrainWait { quietMs: number; maxMs: number }
 
 export interface StartOptions {
   env?: Env;
@@ -38,6 +48,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
   const secrets = resolveSecrets(config);
   if (secrets.source === 'generated') logger.info('generated development keys', { file: `${config.dataDir}/secrets.json` });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let signingKeys: SigningKeyRing;
   try {
     if (config.migrateOnStart) {
       const applied = await migrateLatest(db);
@@ -46,31 +57,58 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
       const pending = await pendingMigrations(db);
       if (pending.length > 0) throw new IdpError('migrations_pending', `The database needs migrations (${pending.join(', ')}): run "npx jullix-idp migrate" or set MIGRATE_ON_START=true`, { expose: true });
     }
+    signingKeys = await openKeyRing({ secrets, db, clock, logger });
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  const app = createApp({ config, secrets, db, clock, logger, ...(opts.hasher ? { hasher: opts.hasher } : {}) });
+  // knex's pool, read at scrape time: `db.client` is typed `any`.
+  const client: unknown = db.client;
+  const metrics = config.metrics.port === undefined ? undefined : createMetrics({ pool: () => (client as { pool?: unknown }).pool });
+  const app = createApp({ config, secrets, signingKeys, db, clock, logger, metrics, ...(opts.hasher ? { hasher: opts.hasher } : {}) });
+  signingKeys.start(config.signingKeys.refreshSeconds * 1000);
   const stopCleanup = startExpiryCleanup(db, clock, 10 * 60 * 1000);
-  const server = app.app.listen(config.port);
+  // Real monotonic time, not the injected clock: it paces timers, and tests may freeze their clock.
+  const drain = createDrain(new URL(config.issuer).pathname.replace(/\/$/, ''), () => performance.now());
+  const server = http.createServer(drain.wrap(app.app.callback())).listen(config.port);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (err: NodeJS.ErrnoException) => {
+      signingKeys.stop();
       void db.destroy();
       reject(err.code === 'EADDRINUSE' ? new IdpError('config_invalid', `Port ${config.port} is already in use: stop the other process or set PORT`, { expose: true }) : err);
     });
   });
+  let metricsListener: MetricsListener | undefined;
+  if (metrics && config.metrics.port !== undefined) {
+    try {
+      metricsListener = await listenMetrics(metrics, { ...config.metrics, port: config.metrics.port }, logger);
+    } catch (err) {
+      stopCleanup();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.destroy();
+      throw err;
+    }
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
-    config, db, server, app, url: `http://localhost:${port}`,
-    /** Stops accepting, lets requests in flight finish (at most `graceMs`), then closes the database. */
-    async close(graceMs = 10_000) {
+    config, db, server, app, url: `http://localhost:${port}`, metricsUrl: metricsListener?.url,
+    /**
+     * Turns readiness 503 and keeps serving until balancers go quiet (`wait`; none by default),
+     * then stops accepting, lets requests in flight finish (at most `graceMs`), closes the database.
+     */
+    async close(graceMs = 10_000, wait: DrainWait = { quietMs: 0, maxMs: 0 }) {
       stopCleanup();
+      signingKeys.stop();
+      drain.start();
+      const startedAt = drain.startedAt ?? performance.now();
+      while (!drainSettled({ startedAt, lastRequestAt: drain.lastRequestAt, now: performance.now(), ...wait })) await sleep(50);
+      logger.info('stopped accepting connections', { drainedMs: Math.round(performance.now() - startedAt) });
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
+      await Promise.all([closed, metricsListener?.close(graceMs)]);
       clearTimeout(timer);
       await db.destroy();
     },

@@ -8,11 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { createHttpClient } from './http.ts';
 import { stopProcess } from './children.ts';
 import { rssMb } from './proc-stats.ts';
+import { CONFIG_ENV_VARIABLES } from '../../src/config/load.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const CONFIG_VARIABLES = ['NODE_ENV', 'PORT', 'ISSUER', 'DATA_DIR', 'DATABASE_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'MIGRATE_ON_START',
-  'DISPLAY_NAME', 'MFA_REQUIRED_ROLES', 'SESSION_TTL_SECONDS', 'JWKS', 'COOKIE_KEYS', 'DATA_ENCRYPTION_KEY', 'DATA_ENCRYPTION_KEYS'];
 
 /** Node 22 runs our .ts sources; under plain `node` (20) fall back to the repository's own 22. */
 export function nodeBinary(): string {
@@ -32,7 +31,7 @@ export async function freePort(): Promise<number> {
 /** The environment `npm start` would see for this instance. */
 export function idpEnv(opts: { port: number; dataDir: string; databaseUrl?: string | undefined; logLevel?: string; extra?: Record<string, string> }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of CONFIG_VARIABLES) delete env[name];
+  for (const name of CONFIG_ENV_VARIABLES) delete env[name];
   return {
     ...env, ...opts.extra, PORT: String(opts.port), ISSUER: `http://localhost:${opts.port}`, DATA_DIR: opts.dataDir, LOG_LEVEL: opts.logLevel ?? 'warn',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),

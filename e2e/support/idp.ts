@@ -10,6 +10,7 @@ import { test as base } from '@playwright/test';
 import { addClient, addUser, type ClientCredentials, type NewClient, type NewUser, type Role } from './cli.ts';
 import { nodeBinary, REPO_ROOT } from './node.ts';
 import { freePort } from './ports.ts';
+import { CONFIG_ENV_VARIABLES } from '../../src/config/load.ts';
 
 export interface E2eIdp {
   issuer: string;
@@ -24,12 +25,9 @@ export interface E2eIdp {
 }
 
 // Settings an operator may have exported in this shell must not leak into the test IdP.
-const CONFIG_VARIABLES = ['NODE_ENV', 'PORT', 'ISSUER', 'DATA_DIR', 'DATABASE_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'MIGRATE_ON_START',
-  'DISPLAY_NAME', 'MFA_REQUIRED_ROLES', 'SESSION_TTL_SECONDS', 'JWKS', 'COOKIE_KEYS', 'DATA_ENCRYPTION_KEY', 'DATA_ENCRYPTION_KEYS'];
-
 function idpEnv(port: number, dataDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of CONFIG_VARIABLES) delete env[name];
+  for (const name of CONFIG_ENV_VARIABLES) delete env[name];
   return { ...env, PORT: String(port), ISSUER: `http://localhost:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
 }
 

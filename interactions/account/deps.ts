@@ -7,4 +7,6 @@ export interface AccountDeps extends InteractionDeps {
   accountPage: AccountPageStateStore;
   /** Ends every provider session of the account except `keepSessionId`; returns how many. */
   endOtherSessions(accountId: string, keepSessionId: string): Promise<number>;
+  /** Restarts the session's idle timeout (never past its absolute end); returns the new expiry in ms. */
+  extendSession(sessionId: string): Promise<number | undefined>;
 }

@@ -34,7 +34,7 @@ const NOTICES: Record<string, MessageKey> = {
 const csrfBinding = (sessionId: string) => `account:${sessionId}`;
 
 async function overview(ctx: Context, deps: AccountDeps, base: string): Promise<void> {
-  const session = await currentSession(ctx, deps.provider);
+  const session = await currentSession(ctx, deps);
   const user = session ? await deps.accounts.findById(session.accountId) : undefined;
   const ui = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
   if (!session || !user || user.disabled) return signInRedirect(ctx, deps.issuer, base, ui);
@@ -59,7 +59,7 @@ async function callback(ctx: Context, deps: AccountDeps, base: string): Promise<
 }
 
 async function action(ctx: Context, deps: AccountDeps, base: string, run: (a: ActionArgs) => Promise<void>): Promise<void> {
-  const session = await currentSession(ctx, deps.provider);
+  const session = await currentSession(ctx, deps);
   const user = session ? await deps.accounts.findById(session.accountId) : undefined;
   if (!session || !user || user.disabled) {
     ctx.status = 303;

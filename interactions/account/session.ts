@@ -2,20 +2,28 @@
 // sends the browser to /auth as the built-in "jullix-account" client and comes back here.
 import { randomBytes, createHash } from 'node:crypto';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from '../../src/provider/account-client.ts';
+import type { AccountDeps } from './deps.ts';
 
 const STATE_COOKIE = 'jullix_account_state';
 
 export interface AccountSession { id: string; accountId: string; expiresAtMs: number }
 
-/** The provider session this browser holds (its signed `_session` cookie), if signed in. */
-export async function currentSession(ctx: Context, provider: Provider): Promise<AccountSession | undefined> {
+/**
+ * The provider session this browser holds (its signed `_session` cookie), if signed in. Using the
+ * account page counts as activity: it restarts the idle timeout, as a request to /auth does.
+ */
+export async function currentSession(ctx: Context, deps: Pick<AccountDeps, 'provider' | 'extendSession'>): Promise<AccountSession | undefined> {
   const id = ctx.cookies.get('_session', { signed: true });
   if (!id || id.length > 128) return undefined;
-  const session = await provider.Session.find(id);
+  const session = await deps.provider.Session.find(id);
   if (!session?.accountId) return undefined;
-  return { id, accountId: session.accountId, expiresAtMs: session.exp * 1000 };
+  const extendedMs = await deps.extendSession(id);
+  if (extendedMs !== undefined) {
+    // Same name, options and keys as the provider's own cookie, with the new expiry.
+    ctx.cookies.set('_session', id, { signed: true, httpOnly: true, sameSite: 'lax', overwrite: true, ...(session.transient ? {} : { expires: new Date(extendedMs) }) });
+  }
+  return { id, accountId: session.accountId, expiresAtMs: extendedMs ?? session.exp * 1000 };
 }
 
 export function signInRedirect(ctx: Context, issuer: string, base: string, uiLocales?: string): void {

@@ -35,6 +35,8 @@ export const AUDIT_EVENTS = [
   'client.removed',
   'registration_token.created',
   'registration_token.revoked',
+  'keys.rotated',
+  'keys.removed',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load(): Promise<Command> }> = 
   },
   audit: { summary: 'Show the audit trail, newest first', load: async () => (await import('./audit.ts')).auditCommand },
   backup: { summary: 'Copy the SQLite database to a file while the server runs', load: async () => (await import('./backup.ts')).backupCommand },
+  keys: { summary: 'Show, rotate and remove the token signing keys', load: async () => (await import('./keys.ts')).keysCommands },
   secrets: { summary: 'Re-encrypt TOTP secrets under the newest data-encryption key', load: async () => (await import('./secrets.ts')).secretsCommands },
 };
 

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { decryptSecret, encryptSecret, needsReencryption } from '../security/encryption.ts';
 import { IdpError } from '../errors.ts';
+import { createSigningKeyStore } from '../provider/keys-store.ts';
 import { commandGroup, defineCommand } from './command.ts';
 import { withContext } from './context.ts';
 import { printJson } from './output.ts';
@@ -19,7 +20,9 @@ Usage: jullix-idp secrets reencrypt [--batch-size <n>] [--json]
 After putting a new key first in DATA_ENCRYPTION_KEYS (keeping the old ones after it), this
 re-encrypts every TOTP secret under the new key, <n> rows per transaction (default 500). It can
 be interrupted and run again. When it reports 0 remaining, the old key is no longer needed for
-TOTP secrets (recovery codes made under it keep needing it until they are regenerated).`,
+TOTP secrets (recovery codes made under it keep needing it until they are regenerated).
+Signing keys kept in the database (see "jullix-idp keys") are re-encrypted too: an instance
+cannot start with a signing key it cannot decrypt.`,
   options: { 'batch-size': { type: 'string' } },
   positionals: [],
   schema: z.object({ 'batch-size': z.string().regex(/^\d{1,5}$/, 'a whole number from 1 to 10000').transform(Number).pipe(z.number().min(1).max(10000)).default(500) }),
@@ -46,9 +49,11 @@ TOTP secrets (recovery codes made under it keep needing it until they are regene
       }
       const all = await ctx.db<Row>('totp_credentials').select('secret_ciphertext');
       const remaining = all.filter((r) => needsReencryption(current, r.secret_ciphertext)).length;
+      const signingKeys = await createSigningKeyStore(ctx.db, ctx.clock, keys).reencrypt();
       const ms = Date.now() - started;
-      if (json) return printJson(io, { reencrypted: moved, remaining, ms });
+      if (json) return printJson(io, { reencrypted: moved, remaining, ms, signingKeys });
       io.out(`Re-encrypted ${moved} TOTP secret${moved === 1 ? '' : 's'} in ${ms} ms; ${remaining} still under an older key.`);
+      io.out(`Re-encrypted ${signingKeys.reencrypted} signing key${signingKeys.reencrypted === 1 ? '' : 's'}; ${signingKeys.remaining} still under an older key.`);
     });
   },
 });

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.ts';
 import { resolveSecrets, type Secrets } from '../config/secrets.ts';
 import { openDatabase } from '../db/connection.ts';
 import { migrateLatest } from '../db/migrations.ts';
+import { createLogger } from '../log.ts';
 import type Provider from 'oidc-provider';
 import type { ClientRegistry } from '../provider/clients.ts';
 import type { ProviderPages } from '../provider/configuration.ts';
@@ -53,7 +54,10 @@ const NO_PAGES: ProviderPages = {
 async function buildProvider(ctx: CliContext): Promise<Provider> {
   const { config, db, clock, accounts } = ctx;
   const { createProvider } = await import('../provider/index.ts');
-  return createProvider({ config, secrets: ctx.secrets(), db, clock, accounts, pages: NO_PAGES });
+  const { openKeyRing } = await import('../provider/keys-ring.ts');
+  // The same keys the server signs with: a client's signing alg is validated against them.
+  const keys = await openKeyRing({ secrets: ctx.secrets(), db, clock, logger: createLogger('silent') });
+  return createProvider({ config, secrets: ctx.secrets(), jwks: keys.jwks(), db, clock, accounts, pages: NO_PAGES });
 }
 
 /** The registry, validating new and changed clients with that provider, built only when one is. */

@@ -49,11 +49,19 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['MFA_REQUIRED_ROLES', ['mfa', 'requiredRoles'], 'list'],
   ['AAL2_MAX_AGE_SECONDS', ['mfa', 'aal2MaxAgeSeconds'], 'int'],
   ['SESSION_TTL_SECONDS', ['sessions', 'sessionTtlSeconds'], 'int'],
+  ['SESSION_IDLE_TIMEOUT_SECONDS', ['sessions', 'idleTimeoutSeconds'], 'int'],
+  ['SIGNING_KEYS_REFRESH_SECONDS', ['signingKeys', 'refreshSeconds'], 'int'],
   ['JWKS', ['secrets', 'jwks'], 'string'],
   ['COOKIE_KEYS', ['secrets', 'cookieKeys'], 'string'],
   ['DATA_ENCRYPTION_KEY', ['secrets', 'dataEncryptionKeys'], 'string'],
   ['DATA_ENCRYPTION_KEYS', ['secrets', 'dataEncryptionKeys'], 'string'],
+  ['METRICS_PORT', ['metrics', 'port'], 'int'],
+  ['METRICS_HOST', ['metrics', 'host'], 'string'],
+  ['METRICS_TOKEN', ['metrics', 'token'], 'string'],
 ];
+
+/** Every environment variable the IdP reads (NODE_ENV too): test and bench harnesses clear them all. */
+export const CONFIG_ENV_VARIABLES: readonly string[] = ['NODE_ENV', ...ENV_MAP.map(([name]) => name)];
 
 function parseEnvValue(name: string, raw: string, kind: 'string' | 'int' | 'bool' | 'list', problems: string[]): unknown {
   if (kind === 'string') return raw;

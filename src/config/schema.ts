@@ -1,6 +1,7 @@
 // The configuration schema: one typed object, validated once at start-up (STYLE habit 1).
 import { z } from 'zod';
 import { ROLES } from '../accounts/types.ts';
+import { lifetimeProblem } from '../sign-in/session-lifetime.ts';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -32,9 +33,19 @@ export const configSchema = z.object({
     aal2MaxAgeSeconds: z.number().int().min(1).max(30 * 86400),
   }),
   sessions: z.object({
+    /** Absolute session lifetime from the sign-in, however busy the session is. */
     sessionTtlSeconds: z.number().int().min(60).max(30 * 86400),
+    /** A session unused for this long needs a new sign-in; every use restarts it (NIST AAL2: at most 1 h). */
+    idleTimeoutSeconds: z.number().int().min(60).max(30 * 86400),
     interactionTtlSeconds: z.number().int().min(60).max(86400),
+  }).superRefine((sessions, ctx) => {
+    const problem = lifetimeProblem(sessions);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['idleTimeoutSeconds'], message: problem });
   }),
+  signingKeys: z.object({
+    /** How often each instance reloads the signing keys (a rotation reaches every instance within this). */
+    refreshSeconds: z.number().int().min(1).max(3600).default(30),
+  }).default({ refreshSeconds: 30 }),
   secrets: z.object({
     /** JSON Web Key Set with private signing keys (JWKS env var). */
     jwks: z.string().optional(),
@@ -43,6 +54,15 @@ export const configSchema = z.object({
     /** Base64 of 32 random bytes, newest first, comma-separated for rotation (DATA_ENCRYPTION_KEYS). */
     dataEncryptionKeys: z.string().optional(),
   }),
+  /** Prometheus /metrics on its own listener: off unless a port is set (docs/operations.md, Metrics). */
+  metrics: z.object({
+    port: z.number().int().min(0).max(65535).optional(),
+    /** Loopback by default, so only this machine (or a sidecar) can scrape. */
+    host: z.string().trim().min(1),
+    token: z.string().min(16, 'must be at least 16 characters, e.g. the output of: openssl rand -hex 32').optional(),
+  }),
+}).refine((c) => c.metrics.port === undefined || c.metrics.port === 0 || c.metrics.port !== c.port, {
+  path: ['metrics', 'port'], message: 'must differ from the main port: metrics are never served on the public listener',
 });
 
 export type Config = z.infer<typeof configSchema>;

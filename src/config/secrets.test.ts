@@ -14,10 +14,39 @@ test('in production every missing secret and an http issuer are reported at once
     const config = loadConfig({ NODE_ENV: 'production', ISSUER: 'http://login.example.com', DATA_DIR: dataDir });
     assert.throws(() => resolveSecrets(config), (err) => {
       assert.ok(isIdpError(err, 'config_invalid'));
-      for (const name of ['JWKS', 'COOKIE_KEYS', 'DATA_ENCRYPTION_KEYS', 'must be https']) assert.match(err.message, new RegExp(name));
+      for (const name of ['COOKIE_KEYS', 'DATA_ENCRYPTION_KEYS', 'must be https']) assert.match(err.message, new RegExp(name));
+      // Signing keys may live in the database (encrypted with DATA_ENCRYPTION_KEYS), so JWKS is optional.
+      assert.doesNotMatch(err.message, /JWKS/);
       return true;
     });
     assert.equal(existsSync(path.join(dataDir, 'secrets.json')), false, 'no development keys written in production');
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('in production without JWKS the signing keys are left to the database, and nothing is written to DATA_DIR', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'jullix-secrets-'));
+  try {
+    const config = loadConfig({
+      NODE_ENV: 'production', ISSUER: 'https://login.example.com', DATA_DIR: dataDir,
+      COOKIE_KEYS: 'c'.repeat(32), DATA_ENCRYPTION_KEYS: Buffer.alloc(32, 1).toString('base64'),
+    });
+    const secrets = resolveSecrets(config);
+    assert.equal(secrets.jwks, undefined);
+    assert.equal(secrets.seedJwks, undefined);
+    assert.equal(existsSync(path.join(dataDir, 'secrets.json')), false);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('in development without JWKS, secrets.json\'s signing keys are offered as the seed of the database keys', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'jullix-secrets-'));
+  try {
+    const secrets = resolveSecrets(loadConfig({ ISSUER: 'http://localhost:3000', DATA_DIR: dataDir }));
+    assert.equal(secrets.jwks, undefined);
+    assert.deepEqual(secrets.seedJwks?.keys.map((k) => k.alg), ['RS256', 'ES256']);
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }

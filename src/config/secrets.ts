@@ -1,5 +1,7 @@
-// Signing keys, cookie keys and the data-encryption key. In production they must come from the
-// environment; elsewhere they are generated once and kept in DATA_DIR/secrets.json (mode 0600).
+// Signing keys, cookie keys and the data-encryption key. In production cookie and data keys must
+// come from the environment; elsewhere they are generated once and kept in DATA_DIR/secrets.json
+// (mode 0600). Signing keys come from JWKS when it is set, else from the database, where they can
+// be rotated (src/provider/keys-ring.ts); secrets.json's signing keys seed an empty table.
 import { generateKeyPairSync, randomBytes, createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +11,10 @@ import { isProduction } from './load.ts';
 import type { Config } from './schema.ts';
 
 export interface Secrets {
-  jwks: { keys: JWK[] };
+  /** The JWKS variable's private keys, used as given; undefined: the database holds the signing keys. */
+  jwks: { keys: JWK[] } | undefined;
+  /** DATA_DIR/secrets.json's signing keys, imported into an empty signing_keys table so tokens they signed keep verifying. */
+  seedJwks?: { keys: JWK[] } | undefined;
   /** Newest first: the first signs, all verify (rotation). */
   cookieKeys: string[];
   /** 32-byte AES keys, newest first: the first encrypts, all decrypt. */
@@ -73,9 +78,9 @@ export function resolveSecrets(config: Config): Secrets {
   const file = path.join(config.dataDir, 'secrets.json');
   let stored: StoredSecrets | undefined;
   let source: Secrets['source'] = 'environment';
-  const missing = [env.jwks, env.cookieKeys, env.dataEncryptionKeys].some((v) => v === undefined);
+  // Without JWKS, signing keys live in the database, encrypted with DATA_ENCRYPTION_KEYS: allowed in production too.
+  const missing = [env.cookieKeys, env.dataEncryptionKeys].some((v) => v === undefined) || (env.jwks === undefined && !prod);
   if (missing && prod) {
-    if (env.jwks === undefined) problems.push('JWKS is not set: set it to a JSON Web Key Set of private signing keys ({"keys":[…]} with an RSA key)');
     if (env.cookieKeys === undefined) problems.push('COOKIE_KEYS is not set: set it to one or more long random strings, comma-separated, newest first');
     if (env.dataEncryptionKeys === undefined) problems.push('DATA_ENCRYPTION_KEYS is not set: set it to base64 of 32 random bytes (openssl rand -base64 32)');
   } else if (missing) {
@@ -90,7 +95,7 @@ export function resolveSecrets(config: Config): Secrets {
       source = 'generated';
     }
   }
-  const jwks = env.jwks !== undefined ? parseJwks(env.jwks, problems) : stored?.jwks;
+  const jwks = env.jwks !== undefined ? parseJwks(env.jwks, problems) : undefined;
   const cookieKeys = env.cookieKeys !== undefined ? splitList(env.cookieKeys) : (stored?.cookieKeys ?? []);
   if (env.cookieKeys !== undefined && cookieKeys.some((k) => k.length < 32)) problems.push('COOKIE_KEYS: each key must be at least 32 characters');
   const dataKeys = env.dataEncryptionKeys !== undefined
@@ -99,8 +104,8 @@ export function resolveSecrets(config: Config): Secrets {
   if (prod && !/^https:/.test(config.issuer) && !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(config.issuer)) {
     problems.push(`ISSUER is ${config.issuer}: in production it must be https (cookies and tokens travel over it)`);
   }
-  if (problems.length > 0 || jwks === undefined) {
+  if (problems.length > 0) {
     throw new IdpError('config_invalid', `Cannot start with these secrets (NODE_ENV=${config.nodeEnv}):\n  - ${problems.join('\n  - ')}`, { expose: true });
   }
-  return { jwks, cookieKeys, dataEncryptionKeys: dataKeys, source };
+  return { jwks, seedJwks: jwks === undefined ? stored?.jwks : undefined, cookieKeys, dataEncryptionKeys: dataKeys, source };
 }

@@ -1,6 +1,8 @@
-// Integration: health endpoints and a graceful stop (requests in flight finish).
+// Integration: health endpoints and a graceful stop (readiness 503 first, requests in flight finish).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { drainSettled } from './health.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 
 describe('health and lifecycle', () => {
@@ -39,5 +41,52 @@ describe('graceful stop', () => {
     assert.deepEqual(await Promise.all(inFlight), Array(20).fill(200));
     const refused = await fetch(`${idp.url}/health/live`).then(() => 'answered', () => 'refused');
     assert.equal(refused, 'refused', 'no new connections after close');
+  });
+});
+
+describe('drain before stopping', () => {
+  test('the listener closes after a quiet period with no requests, or after the longest wait', () => {
+    const t = { startedAt: 1000, quietMs: 500, maxMs: 3000 };
+    assert.equal(drainSettled({ ...t, lastRequestAt: 900, now: 1200 }), false, 'a request came just before: the balancer may not know yet');
+    assert.equal(drainSettled({ ...t, lastRequestAt: 900, now: 1500 }), true, 'nothing since the drain began, for quietMs');
+    assert.equal(drainSettled({ ...t, lastRequestAt: 2000, now: 2400 }), false, 'traffic still arriving');
+    assert.equal(drainSettled({ ...t, lastRequestAt: 2000, now: 2500 }), true);
+    assert.equal(drainSettled({ ...t, lastRequestAt: 3990, now: 4000 }), true, 'never quiet: stop waiting at maxMs');
+    assert.equal(drainSettled({ ...t, quietMs: 0, maxMs: 0, lastRequestAt: 1000, now: 1000 }), true, 'no drain asked: stop at once');
+  });
+
+  test('while draining, readiness is 503, requests are still served but close their connection, and the listener waits for quiet', async () => {
+    const idp = await startTestIdp({ backend: backends()[0]! });
+    const agent = new http.Agent({ keepAlive: true });
+    const get = (path: string) => new Promise<{ status: number; connection: string; body: string }>((resolve, reject) => {
+      http.get(`${idp.url}${path}`, { agent }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => { body += c.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection ?? '', body }));
+      }).on('error', reject);
+    });
+    try {
+      assert.equal((await get('/health/ready')).connection, 'keep-alive', 'keep-alive before the drain');
+      const began = performance.now();
+      let closedAt = 0;
+      const closing = idp.close(5000, { quietMs: 400, maxMs: 4000 }).then(() => { closedAt = performance.now(); });
+      const ready = await get('/health/ready');
+      assert.deepEqual([ready.status, JSON.parse(ready.body), ready.connection], [503, { status: 'draining' }, 'close']);
+      let lastRequest = 0;
+      for (let i = 0; i < 4; i++) {
+        const page = await get('/.well-known/openid-configuration');
+        assert.deepEqual([page.status, page.connection], [200, 'close'], 'still served, without keeping the socket');
+        lastRequest = performance.now();
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      await closing;
+      assert.ok(closedAt - lastRequest >= 350, `closed ${Math.round(closedAt - lastRequest)} ms after the last request`);
+      assert.ok(closedAt - began < 4500);
+      const refused = await fetch(`${idp.url}/health/live`).then(() => 'answered', () => 'refused');
+      assert.equal(refused, 'refused');
+    } finally {
+      agent.destroy();
+      await idp.stop();
+    }
   });
 });

@@ -24,7 +24,7 @@ for (const backend of await withTestDatabases()) {
       const config = loadConfig({ DATA_DIR: os.tmpdir(), PORT: '3999' });
       const secrets = { jwks: generateSigningKeys(), cookieKeys: ['k'.repeat(32)], dataEncryptionKeys: [], source: 'environment' as const };
       const pages = { renderError: () => undefined, logoutSource: () => undefined, postLogoutSuccessSource: () => undefined };
-      provider = createProvider({ config, secrets, db, clock, accounts: createAccountStore(db, clock), pages });
+      provider = createProvider({ config, secrets, jwks: secrets.jwks, db, clock, accounts: createAccountStore(db, clock), pages });
     });
     after(() => cleanup?.());
 

@@ -1,6 +1,6 @@
 // oidc-provider's configuration: what the protocol side of the IdP does. Everything here is from
 // oidc-provider's documented options; we only choose values (see ../shared/notes/oidc-provider.md).
-import type { Configuration, ErrorOut, KoaContextWithOIDC, errors } from 'oidc-provider';
+import type { Configuration, ErrorOut, JWK, KoaContextWithOIDC, errors } from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import type { Secrets } from '../config/secrets.ts';
 import { FIRST_PARTY } from './client-metadata.ts';
@@ -8,6 +8,8 @@ import { interactionPolicyWithStepUp } from './step-up.ts';
 import { accountClient } from './account-client.ts';
 import { registrationPolicies } from './registration-policy.ts';
 import type { GrantRegistry } from './grants.ts';
+import type { Clock } from '../security/clock.ts';
+import { sessionTtlSeconds } from '../sign-in/session-lifetime.ts';
 import { randomBytes } from 'node:crypto';
 
 /** Pages the provider renders itself; supplied by interactions/ through the composition root. */
@@ -20,14 +22,20 @@ export interface ProviderPages {
 export interface ProviderConfigDeps {
   config: Config;
   secrets: Secrets;
+  /** The signing keys now (src/provider/keys-ring.ts): a key rotation builds a new provider with new ones. */
+  jwks: { keys: JWK[] };
   adapter: NonNullable<Configuration['adapter']>;
   findAccount: NonNullable<Configuration['findAccount']>;
   pages: ProviderPages;
   grants: GrantRegistry;
+  /** The adapter's clock: a session's ttl becomes its row's expiry on this clock. */
+  clock: Clock;
 }
 
 export const ACR_VALUES = ['aal1', 'aal2'] as const;
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'roles'];
+/** The longest-lived thing a signing key signs: a retired key stays published at least this long. */
+export const ID_TOKEN_TTL_SECONDS = 3600;
 export { FIRST_PARTY } from './client-metadata.ts';
 
 function interactionsBase(issuer: string): string {
@@ -41,7 +49,7 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
   return {
     adapter: deps.adapter,
     findAccount: deps.findAccount,
-    jwks: secrets.jwks,
+    jwks: deps.jwks,
     clients: [accountClient(config.issuer)],
     cookies: { keys: secrets.cookieKeys, long: { httpOnly: true, sameSite: 'lax' }, short: { httpOnly: true, sameSite: 'lax' } },
     acrValues: [...ACR_VALUES],
@@ -99,9 +107,12 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
       AccessToken: 3600,
       AuthorizationCode: 60,
       ClientCredentials: 600,
-      IdToken: 3600,
+      IdToken: ID_TOKEN_TTL_SECONDS,
       Interaction: config.sessions.interactionTtlSeconds,
-      Session: config.sessions.sessionTtlSeconds,
+      // The provider re-saves a signed-in session on every request through /auth (and /session/end),
+      // so this idle window slides with each use; it is cut at the absolute lifetime from loginTs
+      // (the last sign-in or step-up). The _session cookie's expiry follows the same value.
+      Session: (_ctx, session) => sessionTtlSeconds(config.sessions, session.loginTs, deps.clock.now()),
       Grant: 14 * 86400,
       RefreshToken: 14 * 86400,
     },

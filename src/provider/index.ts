@@ -1,5 +1,5 @@
 // Builds the oidc-provider instance from the validated config and injected dependencies.
-import Provider from 'oidc-provider';
+import Provider, { type JWK } from 'oidc-provider';
 import type { Knex } from 'knex';
 import type { AccountStore } from '../accounts/store.ts';
 import type { Config } from '../config/schema.ts';
@@ -13,6 +13,8 @@ import { createGrantRegistry } from './grants.ts';
 export interface ProviderDeps {
   config: Config;
   secrets: Secrets;
+  /** The signing keys to build with (they change on rotation; secrets.jwks may be undefined). */
+  jwks: { keys: JWK[] };
   db: Knex;
   clock: Clock;
   accounts: AccountStore;
@@ -23,10 +25,12 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.config.issuer, providerConfiguration({
     config: deps.config,
     secrets: deps.secrets,
+    jwks: deps.jwks,
     adapter: createAdapterClass(deps.db, deps.clock),
     findAccount: createFindAccount((id) => deps.accounts.findById(id)),
     pages: deps.pages,
     grants: createGrantRegistry(deps.db, deps.clock),
+    clock: deps.clock,
   }));
   // Behind a TLS-terminating proxy, endpoint URLs and Secure cookies follow X-Forwarded-Proto.
   provider.proxy = deps.config.trustProxy;

@@ -1,0 +1,56 @@
+// The watcher: it wakes at a key's activation even between its regular reloads, and a reload that
+// fails keeps the keys in use (and says so in the log).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Knex } from 'knex';
+import type { Secrets } from '../config/secrets.ts';
+import { withTestDatabases } from '../db/test-database.ts';
+import { createLogger } from '../log.ts';
+import { systemClock } from '../security/clock.ts';
+import { fingerprint, type Jwks } from './keys.ts';
+import { openKeyRing, type SigningKeyRing } from './keys-ring.ts';
+import { createSigningKeyStore } from './keys-store.ts';
+
+const [sqlite] = await withTestDatabases();
+
+describe('signing key watcher', () => {
+  let db: Knex;
+  let cleanup: () => Promise<void>;
+  let ring: SigningKeyRing;
+  const lines: string[] = [];
+  const dataKey = randomBytes(32);
+  const secrets: Secrets = { jwks: undefined, cookieKeys: [], dataEncryptionKeys: [dataKey], source: 'environment' };
+  before(async () => {
+    ({ db, cleanup } = await sqlite!.open({ migrate: true }));
+    ring = await openKeyRing({ secrets, db, clock: systemClock, logger: createLogger('debug', {}, (l) => lines.push(l)) });
+  });
+  after(async () => { ring.stop(); await cleanup(); });
+
+  test('a key activates on time although the regular reload is an hour away', async () => {
+    const changes: Jwks[] = [];
+    ring.onChange((jwks) => changes.push(jwks));
+    const { added } = await createSigningKeyStore(db, systemClock, [dataKey]).rotate(['RS256'], 400, 3600_000);
+    assert.equal(await ring.refresh(), true, 'published as next');
+    ring.start(3600_000);
+    const started = Date.now();
+    while (changes.length < 2 && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(changes.length, 2);
+    assert.match(fingerprint(changes[1]!), new RegExp(`^${added[0]!.kid}:sign,`), 'the new key signs');
+    assert.ok(lines.some((l) => l.includes('signing keys changed')));
+  });
+
+  test('a reload that fails keeps the keys in use and logs why', async () => {
+    ring.stop();
+    const before = fingerprint(ring.jwks());
+    const row = await db('signing_keys').first('kid', 'private_jwk_ciphertext') as { kid: string; private_jwk_ciphertext: string };
+    await db('signing_keys').where({ kid: row.kid }).update({ private_jwk_ciphertext: 'v1.garbage' });
+    await assert.rejects(ring.refresh(), /cannot be decrypted/);
+    assert.equal(fingerprint(ring.jwks()), before);
+    ring.start(50);
+    const started = Date.now();
+    while (!lines.some((l) => l.includes('signing keys could not be reloaded')) && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(lines.some((l) => l.includes('signing keys could not be reloaded')));
+    assert.equal(fingerprint(ring.jwks()), before);
+  });
+});
