@@ -34,8 +34,17 @@ const FIND: Record<LookupColumn, string> = {
 };
 const CONSUME = 'update oidc_models set consumed_at = ? where model = ? and id = ? and consumed_at is null';
 
+export interface AdapterOptions {
+  /**
+   * When a stored session must end whatever its row's expiry says, in ms (the absolute lifetime
+   * from the sign-in), or undefined for none. Checked on every read: a session re-saved with the
+   * provider's minimum ttl of 1 s in its last second would otherwise live on, one second at a time.
+   */
+  sessionEndsAt?: (payload: AdapterPayload) => number | undefined;
+}
+
 /** A class for oidc-provider's `adapter` option; the provider constructs one per model name. */
-export function createAdapterClass(db: Knex, clock: Clock): AdapterConstructor {
+export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptions = {}): AdapterConstructor {
   const table = () => db<OidcModelRow>('oidc_models');
   const sql = sqlRunner(db);
 
@@ -93,6 +102,10 @@ export function createAdapterClass(db: Knex, clock: Clock): AdapterConstructor {
       const expiresAt = toMillisOrNull(row.expires_at);
       if (expiresAt !== null && expiresAt <= clock.now()) return undefined;
       const payload = parsePayload(row.payload, this.model);
+      if (this.model === 'Session' && options.sessionEndsAt) {
+        const end = options.sessionEndsAt(payload);
+        if (end !== undefined && end <= clock.now()) return undefined;
+      }
       const consumedAt = toMillisOrNull(row.consumed_at);
       // The provider only tests truthiness; it stores seconds itself, so give seconds.
       if (consumedAt !== null) payload.consumed = Math.floor(consumedAt / 1000);
