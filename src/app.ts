@@ -169,7 +169,7 @@ export function createApp(deps: AppDeps) {
     // A spread copies the getter's value: the account pages need the live provider too.
     ...interactionDeps, get provider() { return provider; }, issuer: config.issuer,
     accountPage: createAccountPageStateStore(db, clock, keys),
-    endOtherSessions: (accountId, keep) => endOtherSessions(db, accountId, keep),
+    endOtherSessions: (accountId, keep) => endOtherSessions(db, clock, accountId, keep),
     extendSession: (id) => extendSession(db, clock, id, (loginTs) => sessionTtlSeconds(config.sessions, loginTs, clock.now())),
   }));
   const providerMiddleware = currentProvider(() => provider);
