@@ -100,6 +100,10 @@ describe('jullix-idp keys', () => {
     const unknown = await cli(['keys', 'remove', 'no-such-key']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no signing key no-such-key/);
+    // An older kid may start with '-': after "--" it is a kid, not an option.
+    const dashed = await cli(['keys', 'remove', '--', '-no-such-key']);
+    assert.equal(dashed.code, 1, dashed.stderr);
+    assert.match(dashed.stderr, /no signing key -no-such-key/);
     const bad = await cli(['keys', 'remove', 'not a kid']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /<kid>: must be a key id/);

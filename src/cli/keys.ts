@@ -149,6 +149,8 @@ Deletes a key in state next or retired. Every instance drops it from the JWKS wi
 SIGNING_KEYS_REFRESH_SECONDS, and tokens it signed stop verifying. Removing a next key cancels
 its rotation: the current key goes on signing. A key that signs now cannot be removed: rotate
 first (for a leaked key with --activate-after 5m), then remove it once the new key has activated.
+A kid that starts with "-" (keys made before version 2026-11-25 may) goes after "--":
+jullix-idp keys remove -- -Xyz...
 
 Options:
   --json   print the removed key as in "keys list --json"`,

@@ -26,7 +26,8 @@ export interface Secrets {
 interface StoredSecrets { jwks: { keys: JWK[] }; cookieKeys: string[]; dataEncryptionKeys: string[] }
 
 function kidFor(jwk: JWK): string {
-  return createHash('sha256').update(String(jwk.n ?? jwk.x)).digest('base64url').slice(0, 16);
+  // Hex, so a kid never starts with '-' (the admin CLI would read it as an option).
+  return createHash('sha256').update(String(jwk.n ?? jwk.x)).digest('hex').slice(0, 16);
 }
 
 export function generateSigningKeys(): { keys: JWK[] } {

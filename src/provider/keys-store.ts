@@ -47,10 +47,13 @@ function binding(kid: string): SecretBinding {
   return { userId: 'signing-key', credentialId: kid };
 }
 
-/** RFC 7638 JWK thumbprint: a kid derived from the public key alone. */
+/**
+ * RFC 7638 JWK thumbprint, hex-encoded: a kid derived from the public key alone. Hex, not the usual
+ * base64url, so a kid never starts with '-' and reads as an option on the admin CLI (`keys remove`).
+ */
 function thumbprint(jwk: JWK): string {
   const members = jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
-  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+  return createHash('sha256').update(JSON.stringify(members)).digest('hex');
 }
 
 export function generateSigningKey(alg: SigningAlg): JWK {

@@ -83,12 +83,12 @@ test('a rotation is refused while a key of that alg still waits to activate, or 
   assert.equal(planRotation(keys, ['RS256'], T + H, H, H).retire[0]?.kid, 'rs-next');
 });
 
-test('generated keys are private P-256 / RSA keys with an RFC 7638 thumbprint kid', () => {
+test('generated keys are private P-256 / RSA keys with a hex RFC 7638 thumbprint kid (never starting with "-", which the CLI would take for an option)', () => {
   for (const alg of ['RS256', 'ES256'] as const) {
     const jwk = generateSigningKey(alg);
     assert.equal(jwk.alg, alg);
     assert.equal(jwk.use, 'sig');
-    assert.match(String(jwk.kid), /^[A-Za-z0-9_-]{43}$/);
+    assert.match(String(jwk.kid), /^[0-9a-f]{64}$/);
     assert.equal(typeof jwk.d, 'string');
     assert.ok(PRIVATE_MEMBERS.some((m) => m in jwk));
   }
