@@ -9,9 +9,14 @@ import { isHardLocked, retryAfterMs, type ThrottlePolicy } from './throttle-poli
 
 export interface ThrottleBucket { key: string; policy: ThrottlePolicy }
 
+/** What one read of the counters says: how long to wait, and which keys have failures on record. */
+export interface ThrottleCheck { retryAfterMs: number; counted: Set<string> }
+
 export interface Throttle {
   /** Milliseconds until every bucket allows an attempt (0 = go ahead). */
   retryAfter(buckets: ThrottleBucket[]): Promise<number>;
+  /** retryAfter, plus the keys that have a counter row (so a success can skip resetting the others). */
+  check(buckets: ThrottleBucket[]): Promise<ThrottleCheck>;
   /** Counts one failure in every bucket; returns the buckets that reached their hard limit. */
   fail(buckets: ThrottleBucket[]): Promise<string[]>;
   reset(keys: string[]): Promise<void>;
@@ -31,9 +36,12 @@ export function createThrottle(db: Knex, clock: Clock): Throttle {
   }
   return {
     async retryAfter(buckets) {
+      return (await this.check(buckets)).retryAfterMs;
+    },
+    async check(buckets) {
       const states = await load(buckets.map((b) => b.key));
       const now = clock.now();
-      return Math.max(0, ...buckets.map((b) => retryAfterMs(states.get(b.key) ?? null, now, b.policy)));
+      return { retryAfterMs: Math.max(0, ...buckets.map((b) => retryAfterMs(states.get(b.key) ?? null, now, b.policy))), counted: new Set(states.keys()) };
     },
     async fail(buckets) {
       const now = clock.now();
