@@ -47,13 +47,14 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
   const form = await readForm(ctx);
   requireCsrf(deps, uid, form);
   const { state, user } = await signInProgress(deps, uid);
-  // Read once: it decides whether this step is due and is what a code is checked against.
-  const credential = user ? await deps.totp.find(user.id) : undefined;
-  if (!state || !user || (await stepFor(deps, details, state, user, { hasTotp: credential !== undefined })) !== 'totp') throw new IdpError('wrong_step', 'no TOTP step pending');
+  if (!state || !user) throw new IdpError('wrong_step', 'no TOTP step pending');
+  const buckets = secondFactorBuckets(user.id, ctx.ip);
+  // One read: the credential decides whether this step is due and is what a code is checked against.
+  const { credential, throttle } = await deps.totp.findWithThrottle(user.id, buckets);
+  if ((await stepFor(deps, details, state, user, { hasTotp: credential !== undefined })) !== 'totp') throw new IdpError('wrong_step', 'no TOTP step pending');
   const { t } = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
   const clientId = String(details.params.client_id ?? '');
-  const buckets = secondFactorBuckets(user.id, ctx.ip);
-  const { retryAfterMs: waitMs, counted } = await deps.throttle.check(buckets);
+  const { retryAfterMs: waitMs, counted } = throttle;
   if (waitMs > 0) {
     await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { step: 'totp', retryAfterMs: waitMs } });
     return showTotp(ctx, deps, details, { status: 429, error: t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) });
