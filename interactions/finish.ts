@@ -1,7 +1,6 @@
 // After each completed factor: work out the next step, and finish the login exactly once, when
 // every required factor is done, with amr/acr saying how the person signed in (STYLE habit 5).
 import type { Context } from 'koa';
-import type { InteractionResults } from 'oidc-provider';
 import type { User } from '../src/accounts/types.ts';
 import type { AuditRecord } from '../src/audit/log.ts';
 import { loginLevel, nextStep, type Factor, type Step } from '../src/sign-in/policy.ts';
@@ -69,22 +68,8 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   await deps.audit.recordAll([...(justDone?.records ?? []), success]);
   rememberDevice(ctx, user.id, deps.basePath);
   await deps.signInState.remove(details.uid);
-  await finishInteraction(ctx, details, { login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true } });
-}
-
-/**
- * What provider.interactionFinished(…, { mergeWithLastSubmission: false }) does, on the interaction
- * this request already loaded: that method looks it up again (one more query on the TOTP step's
- * critical path, docs/performance.md). loadInteraction checked the same cookie and session at the
- * start of this request, and the resume endpoint checks the session against the result again.
- */
-async function finishInteraction(ctx: Context, details: InteractionDetails, result: InteractionResults): Promise<void> {
-  details.result = result;
-  // The provider's own clock (epoch seconds from Date.now), as its interactionResult computes the TTL.
-  await details.save(details.exp - Math.floor(Date.now() / 1000));
-  ctx.res.statusCode = 303;
-  ctx.res.setHeader('Location', details.returnTo);
-  ctx.res.setHeader('Content-Length', '0');
-  ctx.res.end();
+  await deps.provider.interactionFinished(ctx.req, ctx.res, {
+    login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
+  }, { mergeWithLastSubmission: false });
   ctx.respond = false;
 }
