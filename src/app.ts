@@ -126,13 +126,9 @@ export function createApp(deps: AppDeps) {
   // oidc-provider cannot change its keys at runtime (panva/node-oidc-provider#651): a rotation builds
   // a new one. All its state is in the database, so the new one carries on every session and flow.
   let provider = build(deps.signingKeys.jwks());
-  deps.signingKeys.onChange((jwks) => {
-    try {
-      provider = build(jwks);
-    } catch (err) {
-      logger.error('provider with the new signing keys could not be built; keeping the old keys', { error: err instanceof Error ? err : String(err) });
-    }
-  });
+  // A build that throws leaves the old provider (and the ring's old keys) in place; the ring logs it
+  // and retries on its next reload.
+  deps.signingKeys.onChange((jwks) => { provider = build(jwks); });
 
   const app = new Koa();
   // The parent app must sign cookies with the provider's keys, or _interaction is written unsigned
@@ -175,7 +171,7 @@ export function createApp(deps: AppDeps) {
     // A spread copies the getter's value: the account pages need the live provider too.
     ...interactionDeps, get provider() { return provider; }, issuer: config.issuer,
     accountPage: createAccountPageStateStore(db, clock, keys),
-    endOtherSessions: (accountId, keep) => endOtherSessions(db, accountId, keep),
+    endOtherSessions: (accountId, keep) => endOtherSessions(db, clock, accountId, keep),
     extendSession: (id) => extendSession(db, clock, id, (loginTs) => sessionTtlSeconds(config.sessions, loginTs, clock.now())),
   }));
   const providerMiddleware = currentProvider(() => provider);

@@ -67,6 +67,22 @@ for (const backend of backends()) {
       assert.equal(await signedIn(mine), true, 'this browser stays signed in');
     });
 
+    test('a request of the other browser still in flight cannot save its ended session back', async () => {
+      const secret = await customerWithTotp('hanna');
+      const stolen = new TestBrowser();
+      await signIn(stolen, 'hanna', secret);
+      // What a request on the stolen session does: load it now, save it when it ends (the provider
+      // re-saves every session it loaded), and the person signs everyone else out in between.
+      const sessionId = stolen.cookies.get('_session') ?? '';
+      const inFlight = await idp.app.provider.Session.find(sessionId);
+      assert.ok(inFlight?.accountId, 'the stolen browser holds a live session');
+      const mine = new TestBrowser();
+      const page = await signIn(mine, 'hanna', secret);
+      await turnTotpOff(mine, page, 'hanna', secret, true);
+      await inFlight.save(3600);
+      assert.equal(await signedIn(stolen), false, 'the late save did not bring the session back');
+    });
+
     test('not asked for: the other sessions stay (it is the person\'s choice)', async () => {
       const secret = await customerWithTotp('gerd');
       const other = new TestBrowser();

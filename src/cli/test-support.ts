@@ -2,7 +2,6 @@
 // DATA_DIR. The environment is built from scratch so a DATABASE_URL in the caller's never leaks in.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,12 +61,4 @@ export function hasNoStackTrace(result: CliResult): boolean {
   return !/^\s+at .+:\d+:\d+\)?$/m.test(result.stderr) && !result.stderr.includes('node:internal');
 }
 
-/** A port free right now: an in-process IdP's issuer must name the port it will listen on. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from '../testing/ports.ts';

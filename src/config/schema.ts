@@ -43,8 +43,12 @@ export const configSchema = z.object({
     if (problem) ctx.addIssue({ code: 'custom', path: ['idleTimeoutSeconds'], message: problem });
   }),
   signingKeys: z.object({
-    /** How often each instance reloads the signing keys (a rotation reaches every instance within this). */
-    refreshSeconds: z.number().int().min(1).max(3600).default(30),
+    /**
+     * How often each instance reloads the signing keys (a rotation reaches every instance within
+     * this). At most 2 minutes: with relying apps' JWKS caches (openid-client refetches on an unknown
+     * kid after 60 s) that stays inside `keys rotate`'s shortest activation delay of 5 minutes.
+     */
+    refreshSeconds: z.number().int().min(1).max(120, 'must be at most 120 s: a new key must reach every instance well within the 5-minute minimum activation delay of keys rotate').default(30),
   }).default({ refreshSeconds: 30 }),
   secrets: z.object({
     /** JSON Web Key Set with private signing keys (JWKS env var). */

@@ -72,6 +72,21 @@ for (const backend of await withTestDatabases()) {
       assert.ok(await sessions.find('s2'));
     });
 
+    test('an ended session stays ended: a late save of the same id (a request still in flight) does not revive it', async () => {
+      const sessions = new Adapter('Session');
+      await sessions.upsert('s-late', { uid: 'u-late', accountId: 'eve' }, 60);
+      await sessions.destroy('s-late');
+      await sessions.upsert('s-late', { uid: 'u-late', accountId: 'eve', exp: 1 }, 3600);
+      assert.equal(await sessions.find('s-late'), undefined);
+      assert.equal(await sessions.findByUid('u-late'), undefined);
+      // Other models keep plain upsert semantics after a destroy.
+      const grants = new Adapter('Grant');
+      await grants.upsert('g-late', { accountId: 'eve' }, 60);
+      await grants.destroy('g-late');
+      await grants.upsert('g-late', { accountId: 'eve' }, 60);
+      assert.ok(await grants.find('g-late'));
+    });
+
     test('findByUid and findByUserCode look up by the copied columns, honouring expiry', async () => {
       const sessions = new Adapter('Session');
       await sessions.upsert('s3', { uid: 'uid-3', accountId: 'bob' }, 60);

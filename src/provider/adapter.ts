@@ -24,18 +24,35 @@ type LookupColumn = 'id' | 'uid' | 'user_code';
 
 // Fixed SQL, so each statement is prepared once per connection (src/db/prepared.ts).
 // consumed_at is left out of the upsert's merge so that re-saving a consumed model never revives it.
+// For a Session it means "ended" (signed out, replaced at a sign-in, ended from the account page):
+// the provider re-saves every session it loaded at the end of each request, so a request still in
+// flight when the session ended would otherwise write it back, for whoever holds the old cookie.
 const UPSERT = `insert into oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
   values (?, ?, ?, ?, ?, ?, ?) on conflict (model, id) do update set payload = excluded.payload,
-  grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`;
+  grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at
+  where oidc_models.model <> 'Session' or oidc_models.consumed_at is null`;
 const FIND: Record<LookupColumn, string> = {
   id: 'select payload, expires_at, consumed_at from oidc_models where model = ? and id = ? limit 1',
-  uid: 'select payload, expires_at, consumed_at from oidc_models where model = ? and uid = ? limit 1',
+  // Only sessions are looked up by uid, and a session keeps its uid when its id is replaced at a
+  // sign-in: the ended row (old id) and the live one share it, so only the live one may answer.
+  uid: 'select payload, expires_at, consumed_at from oidc_models where model = ? and uid = ? and consumed_at is null limit 1',
   user_code: 'select payload, expires_at, consumed_at from oidc_models where model = ? and user_code = ? limit 1',
 };
 const CONSUME = 'update oidc_models set consumed_at = ? where model = ? and id = ? and consumed_at is null';
+/** Ends a session: the row stays, marked, until its expiry sweeps it, so no late save revives it. */
+const END_SESSION = "update oidc_models set consumed_at = ? where model = 'Session' and id = ? and consumed_at is null";
+
+export interface AdapterOptions {
+  /**
+   * When a stored session must end whatever its row's expiry says, in ms (the absolute lifetime
+   * from the sign-in), or undefined for none. Checked on every read: a session re-saved with the
+   * provider's minimum ttl of 1 s in its last second would otherwise live on, one second at a time.
+   */
+  sessionEndsAt?: (payload: AdapterPayload) => number | undefined;
+}
 
 /** A class for oidc-provider's `adapter` option; the provider constructs one per model name. */
-export function createAdapterClass(db: Knex, clock: Clock): AdapterConstructor {
+export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptions = {}): AdapterConstructor {
   const table = () => db<OidcModelRow>('oidc_models');
   const sql = sqlRunner(db);
 
@@ -79,7 +96,8 @@ export function createAdapterClass(db: Knex, clock: Clock): AdapterConstructor {
     }
 
     async destroy(id: string): Promise<void> {
-      await table().where({ model: this.model, id }).delete();
+      if (this.model === 'Session') await sql.run(END_SESSION, [clock.now(), id]);
+      else await table().where({ model: this.model, id }).delete();
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
@@ -92,8 +110,13 @@ export function createAdapterClass(db: Knex, clock: Clock): AdapterConstructor {
       // Expired rows stay until the sweep; to the provider they are already gone.
       const expiresAt = toMillisOrNull(row.expires_at);
       if (expiresAt !== null && expiresAt <= clock.now()) return undefined;
-      const payload = parsePayload(row.payload, this.model);
       const consumedAt = toMillisOrNull(row.consumed_at);
+      if (this.model === 'Session' && consumedAt !== null) return undefined;
+      const payload = parsePayload(row.payload, this.model);
+      if (this.model === 'Session' && options.sessionEndsAt) {
+        const end = options.sessionEndsAt(payload);
+        if (end !== undefined && end <= clock.now()) return undefined;
+      }
       // The provider only tests truthiness; it stores seconds itself, so give seconds.
       if (consumedAt !== null) payload.consumed = Math.floor(consumedAt / 1000);
       return payload;

@@ -5,6 +5,7 @@ import type { AccountStore } from '../accounts/store.ts';
 import type { Config } from '../config/schema.ts';
 import type { Secrets } from '../config/secrets.ts';
 import type { Clock } from '../security/clock.ts';
+import { absoluteEndMs } from '../sign-in/session-lifetime.ts';
 import { createAdapterClass } from './adapter.ts';
 import { providerConfiguration, type ProviderPages } from './configuration.ts';
 import { createFindAccount } from './find-account.ts';
@@ -26,7 +27,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     config: deps.config,
     secrets: deps.secrets,
     jwks: deps.jwks,
-    adapter: createAdapterClass(deps.db, deps.clock),
+    adapter: createAdapterClass(deps.db, deps.clock, {
+      sessionEndsAt: (session) => absoluteEndMs(deps.config.sessions, typeof session.loginTs === 'number' ? session.loginTs : undefined),
+    }),
     findAccount: createFindAccount((id) => deps.accounts.findById(id)),
     pages: deps.pages,
     grants: createGrantRegistry(deps.db, deps.clock),

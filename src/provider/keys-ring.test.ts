@@ -54,3 +54,30 @@ describe('signing key watcher', () => {
     assert.equal(fingerprint(ring.jwks()), before);
   });
 });
+
+describe('signing key watcher when the new provider cannot be built', () => {
+  test('the change is not settled: the next reload tries again', async () => {
+    const { db, cleanup } = await sqlite!.open({ migrate: true });
+    const dataKey = randomBytes(32);
+    const secrets: Secrets = { jwks: undefined, cookieKeys: [], dataEncryptionKeys: [dataKey], source: 'environment' };
+    const ring = await openKeyRing({ secrets, db, clock: systemClock, logger: createLogger('silent') });
+    try {
+      let failures = 1;
+      const built: Jwks[] = [];
+      ring.onChange((jwks) => {
+        if (failures-- > 0) throw new Error('provider refused the keys');
+        built.push(jwks);
+      });
+      const before = fingerprint(ring.jwks());
+      await createSigningKeyStore(db, systemClock, [dataKey]).rotate(['RS256'], 3600_000, 3600_000);
+      await assert.rejects(ring.refresh(), /provider refused the keys/);
+      assert.equal(fingerprint(ring.jwks()), before, 'the ring still reports the keys the live provider has');
+      assert.equal(await ring.refresh(), true, 'retried and built');
+      assert.equal(built.length, 1);
+      assert.notEqual(fingerprint(ring.jwks()), before);
+    } finally {
+      ring.stop();
+      await cleanup();
+    }
+  });
+});

@@ -46,9 +46,11 @@ export async function openKeyRing(deps: KeyRingDeps): Promise<SigningKeyRing> {
     keys = await store.loadPublished();
     const next = effectiveJwks(keys, clock.now());
     if (fingerprint(next) === fingerprint(current)) return false;
+    // Listeners first: when one fails (the provider could not be built), `current` stays as it was,
+    // so the next reload sees the change again and retries instead of settling on keys nobody uses.
+    for (const listener of listeners) listener(next);
     current = next;
     logger.info('signing keys changed', { kids: fingerprint(next) });
-    for (const listener of listeners) listener(next);
     return true;
   };
   const refresh = () => (inFlight ??= reload().finally(() => { inFlight = undefined; }));

@@ -160,10 +160,12 @@ export function createSigningKeyStore(db: Knex, clock: Clock, dataKeys: readonly
         throw new IdpError('conflict', `key ${kid} signs now: run "jullix-idp keys rotate --alg ${key.alg} --activate-after 5m" and remove it once the new key has activated`, { expose: true });
       }
       await db.transaction(async (trx) => {
-        // Conditional on the state read: a `next` key that activated meanwhile is kept.
+        // Conditional on the state at the moment of the delete (the clock read again, not the `now`
+        // above): a `next` key that activated meanwhile may already have signed, so it is kept.
+        const at = clock.now();
         const deleted = state === 'next'
-          ? await table(trx).where({ kid }).where('activates_at', '>', now).delete()
-          : await table(trx).where({ kid }).where('retires_at', '<=', now).delete();
+          ? await table(trx).where({ kid }).where('activates_at', '>', at).delete()
+          : await table(trx).where({ kid }).where('retires_at', '<=', at).delete();
         if (deleted !== 1) throw new IdpError('conflict', `key ${kid} changed meanwhile; run "jullix-idp keys list" and try again`, { expose: true });
         // Cancelling a rotation: the key it would have replaced goes on signing, and is not removed.
         if (state === 'next') {

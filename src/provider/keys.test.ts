@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isIdpError } from '../errors.ts';
+import { IdpError, isIdpError } from '../errors.ts';
+import { loadConfig } from '../config/load.ts';
 import { effectiveJwks, fingerprint, keyState, nextTransition, planRotation, retentionMs, type SigningAlg, type SigningKeyWithSecret } from './keys.ts';
 import { generateSigningKey } from './keys-store.ts';
 
@@ -92,4 +93,9 @@ test('generated keys are private P-256 / RSA keys with an RFC 7638 thumbprint ki
     assert.ok(PRIVATE_MEMBERS.some((m) => m in jwk));
   }
   assert.notEqual(generateSigningKey('RS256').kid, generateSigningKey('RS256').kid);
+});
+
+test('config: a key reload interval longer than 2 minutes is refused, so a new key reaches every instance within the 5-minute minimum delay', () => {
+  assert.equal(loadConfig({ SIGNING_KEYS_REFRESH_SECONDS: '120' }).signingKeys.refreshSeconds, 120);
+  assert.throws(() => loadConfig({ SIGNING_KEYS_REFRESH_SECONDS: '600' }), (err: unknown) => err instanceof IdpError && err.code === 'config_invalid' && /signingKeys\.refreshSeconds: must be at most 120 s/.test(err.message));
 });

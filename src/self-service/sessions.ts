@@ -7,9 +7,12 @@ import type { Clock } from '../security/clock.ts';
  * Sessions are stored as JSON payloads; the account id is a UUID we generated, so matching its
  * quoted form in the payload is exact (no LIKE wildcards can occur in it).
  */
-export async function endOtherSessions(db: Knex, accountId: string, keepSessionId: string): Promise<number> {
+export async function endOtherSessions(db: Knex, clock: Clock, accountId: string, keepSessionId: string): Promise<number> {
   if (!/^[0-9a-f-]{36}$/i.test(accountId)) throw new Error('unexpected account id format');
-  return db('oidc_models').where('model', 'Session').andWhere('payload', 'like', `%"accountId":"${accountId}"%`).andWhereNot('id', keepSessionId).delete();
+  // Ended, not deleted: the row blocks a request still in flight on that session from saving it back
+  // (see the adapter's upsert); the expiry sweep removes it.
+  return db('oidc_models').where('model', 'Session').whereNull('consumed_at').andWhere('payload', 'like', `%"accountId":"${accountId}"%`).andWhereNot('id', keepSessionId)
+    .update({ consumed_at: clock.now() });
 }
 
 /**
@@ -20,12 +23,12 @@ export async function endOtherSessions(db: Knex, accountId: string, keepSessionI
  * Returns the new expiry in ms, or undefined when the session was not extended.
  */
 export async function extendSession(db: Knex, clock: Clock, sessionId: string, ttlFor: (loginTs: number | undefined) => number): Promise<number | undefined> {
-  const row = await db('oidc_models').where({ model: 'Session', id: sessionId }).first<{ payload: string } | undefined>('payload');
+  const row = await db('oidc_models').where({ model: 'Session', id: sessionId }).whereNull('consumed_at').first<{ payload: string } | undefined>('payload');
   if (!row) return undefined;
   const payload = JSON.parse(row.payload) as Record<string, unknown>;
   const ttl = ttlFor(typeof payload.loginTs === 'number' ? payload.loginTs : undefined);
   const exp = Math.floor(Date.now() / 1000) + ttl;
-  const updated = await db('oidc_models').where({ model: 'Session', id: sessionId, payload: row.payload })
+  const updated = await db('oidc_models').where({ model: 'Session', id: sessionId, payload: row.payload }).whereNull('consumed_at')
     .update({ payload: JSON.stringify({ ...payload, exp }), expires_at: clock.now() + ttl * 1000 });
   return updated === 1 ? exp * 1000 : undefined;
 }

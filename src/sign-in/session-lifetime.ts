@@ -18,8 +18,9 @@ export function absoluteEndMs(lifetime: SessionLifetime, signedInAtSeconds: numb
 /**
  * Seconds to keep the session from `nowMs`: the idle timeout, cut to what is left of the absolute
  * lifetime. A session nobody signed in to (it only carries an interaction) gets the idle timeout.
- * Never below 1: the provider refuses a ttl of 0, and a session this close to its end is only
- * still found within its last second, so it can outlive the absolute end by under a second.
+ * Never below 1: the provider refuses a ttl of 0. The absolute end itself is enforced where
+ * sessions are read (the adapter's `sessionEndsAt`): re-saved with 1 s in its last second, a
+ * session would otherwise live on one second at a time.
  */
 export function sessionTtlSeconds(lifetime: SessionLifetime, signedInAtSeconds: number | undefined, nowMs: number): number {
   const end = absoluteEndMs(lifetime, signedInAtSeconds);

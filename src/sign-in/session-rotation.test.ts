@@ -34,7 +34,8 @@ for (const backend of backends()) {
     });
     after(() => idp.stop());
 
-    const stored = async (id: string | undefined) => (id ? idp.db('oidc_models').where({ model: 'Session', id }).first() : undefined);
+    /** The live (not ended) stored session with this id. */
+    const stored = async (id: string | undefined) => (id ? idp.db('oidc_models').where({ model: 'Session', id }).whereNull('consumed_at').first() : undefined);
 
     /** A second browser holding a copy of `browser`'s cookies as they are now. */
     function copyOf(browser: TestBrowser): TestBrowser {
@@ -70,7 +71,7 @@ for (const backend of backends()) {
       assert.ok(again.url.startsWith(REDIRECT));
       const after = browser.cookies.get('_session');
       assert.ok(after && after !== before, 'a new session id after the sign-in');
-      assert.equal(await stored(before), undefined, 'the old id is deleted, not just unused');
+      assert.equal(await stored(before), undefined, 'the old id is ended, not just unused');
       assert.ok(await stored(after));
       assert.equal((await authorize(stolen)).kind, 'password', 'the copied old cookie signs nobody in');
       assert.equal((await authorize(browser)).kind, 'sso');
@@ -110,7 +111,7 @@ for (const backend of backends()) {
 
       const aal2Id = browser.cookies.get('_session');
       assert.ok(aal2Id && aal2Id !== aal1Id, 'a new session id at aal2');
-      assert.equal(await stored(aal1Id), undefined, 'the aal1 id is deleted');
+      assert.equal(await stored(aal1Id), undefined, 'the aal1 id is ended');
       assert.equal((await authorize(stolen, { acr_values: 'aal2' })).kind, 'password', 'the old cookie is worth nothing');
       const sso = await authorize(browser, { acr_values: 'aal2' });
       assert.equal(sso.kind, 'sso');

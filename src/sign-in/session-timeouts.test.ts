@@ -90,6 +90,30 @@ for (const backend of backends()) {
       assert.equal(await authorize(browser), 'password', 'past the absolute lifetime');
     });
 
+    test('(c2) uses every 400 ms through the last seconds do not carry a session past its absolute end', async () => {
+      // The provider's smallest ttl is 1 s: re-saved in its last second, a session would otherwise
+      // live on one second at a time for anyone who keeps using it (found in review).
+      const browser = new TestBrowser();
+      const authTime = await signIn(browser);
+      const endMs = (authTime + TTL_S) * 1000;
+      // Kept alive within the idle window up to the last seconds, as in (c).
+      while (clock.now() + 50 * MINUTE < endMs - 1500) {
+        clock.advance(50 * MINUTE);
+        assert.equal(await authorize(browser), 'sso');
+      }
+      clock.set(endMs - 1500);
+      assert.equal(await authorize(browser), 'sso', '1.5 s before the end');
+      const overview = async () => (await browser.request(`${idp.url}/account`)).status;
+      let lastOk = 0;
+      for (let t = endMs - 1200; t < endMs + 4000; t += 400) {
+        clock.set(t);
+        if (await overview() === 200) lastOk = t;
+      }
+      assert.ok(lastOk < endMs, `the account page still answered ${lastOk - endMs} ms after the absolute end`);
+      clock.set(endMs + 4400);
+      assert.equal(await authorize(browser), 'password', 'past the absolute lifetime');
+    });
+
     test('(d) using the account page restarts the idle timeout too', async () => {
       const browser = new TestBrowser();
       await signIn(browser);

@@ -2,7 +2,6 @@
 // PostgreSQL database (TEST_DATABASE_URL), plus helpers to add users and clients.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../db/connection.ts';
@@ -10,15 +9,9 @@ import type { Role, User } from '../accounts/types.ts';
 import { startIdp, type RunningIdp } from '../server.ts';
 import type { Clock } from '../security/clock.ts';
 import { createLogger } from '../log.ts';
+import { freePort } from './ports.ts';
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
+export { freePort };
 
 export interface Backend { name: 'sqlite' | 'postgres'; create(): Promise<{ databaseUrl?: string; drop(): Promise<void> }> }
 
