@@ -2,6 +2,7 @@
 // every required factor is done, with amr/acr saying how the person signed in (STYLE habit 5).
 import type { Context } from 'koa';
 import type { User } from '../src/accounts/types.ts';
+import type { AuditRecord } from '../src/audit/log.ts';
 import { loginLevel, nextStep, type Factor, type Step } from '../src/sign-in/policy.ts';
 import type { SignInState } from '../src/sign-in/state.ts';
 import type { InteractionDeps } from './deps.ts';
@@ -14,14 +15,15 @@ export function requiredAcrOf(details: InteractionDetails): 'aal1' | 'aal2' | un
   return v === 'aal1' || v === 'aal2' ? v : undefined;
 }
 
-export async function stepFor(deps: InteractionDeps, details: InteractionDetails, state: SignInState | undefined, user: User | undefined): Promise<Step> {
+/** `known.hasTotp`: whether the user has a TOTP credential, when the caller has just read it (saves a query). */
+export async function stepFor(deps: InteractionDeps, details: InteractionDetails, state: SignInState | undefined, user: User | undefined, known: { hasTotp?: boolean } = {}): Promise<Step> {
   if (!state?.accountId || !user || user.disabled || user.id !== state.accountId) return 'password';
   const passwordDone = state.factors.includes('pwd');
   const secondFactorDone = state.factors.includes('otp') || state.factors.includes('recovery');
   return nextStep({
     passwordDone,
     // nextStep reads hasTotp only between the two factors; elsewhere the query would be wasted.
-    hasTotp: passwordDone && !secondFactorDone && await deps.totp.has(user.id),
+    hasTotp: passwordDone && !secondFactorDone && (known.hasTotp ?? await deps.totp.has(user.id)),
     role: user.role,
     requiredRoles: deps.requiredRoles,
     secondFactorDone,
@@ -36,8 +38,11 @@ export async function signInProgress(deps: InteractionDeps, uid: string): Promis
   return { state, user };
 }
 
-/** A factor this request has just completed, with the progress it was checked against (not re-read). */
-export interface JustDone { state: SignInState; user: User; factor: Factor }
+/**
+ * A factor this request has just completed, with the progress it was checked against (not re-read),
+ * and its audit records: written together with login.success in one insert when the login finishes.
+ */
+export interface JustDone { state: SignInState; user: User; factor: Factor; records: AuditRecord[] }
 
 /**
  * Finishes the login when nothing is left to do; otherwise sends the browser to the next step's page.
@@ -50,12 +55,17 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
     : await signInProgress(deps, details.uid);
   const step = await stepFor(deps, details, state, user);
   if (step !== 'finish' || !state || !user) {
-    if (justDone) await deps.signInState.addFactor(details.uid, justDone.factor);
+    if (justDone) {
+      await deps.audit.recordAll(justDone.records);
+      await deps.signInState.addFactor(details.uid, justDone.factor);
+    }
     ctx.status = 303;
     return ctx.redirect(`${deps.basePath}/interaction/${details.uid}`);
   }
   const level = loginLevel(state.factors);
-  await deps.audit.record({ event: 'login.success', userId: user.id, username: user.username, ip: ctx.ip, clientId: String(details.params.client_id ?? ''), detail: { acr: level.acr, amr: level.amr.join(' ') } });
+  const success: AuditRecord = { event: 'login.success', userId: user.id, username: user.username, ip: ctx.ip, clientId: String(details.params.client_id ?? ''), detail: { acr: level.acr, amr: level.amr.join(' ') } };
+  // Before the login finishes, so a finished login always has its records.
+  await deps.audit.recordAll([...(justDone?.records ?? []), success]);
   rememberDevice(ctx, user.id, deps.basePath);
   await deps.signInState.remove(details.uid);
   await deps.provider.interactionFinished(ctx.req, ctx.res, {

@@ -3,8 +3,10 @@ import type { Context } from 'koa';
 import { matchTotp } from '../src/factors/totp.ts';
 import { looksLikeRecoveryCode } from '../src/factors/recovery-codes.ts';
 import { IdpError } from '../src/errors.ts';
-import { keysResetOnSuccess, secondFactorBuckets } from '../src/sign-in/throttle-buckets.ts';
+import { keysToReset, secondFactorBuckets } from '../src/sign-in/throttle-buckets.ts';
 import type { User } from '../src/accounts/types.ts';
+import type { AuditRecord } from '../src/audit/log.ts';
+import type { TotpCredential } from '../src/factors/totp-credentials.ts';
 import { csrfToken } from './csrf.ts';
 import type { InteractionDeps } from './deps.ts';
 import { continueSignIn, signInProgress, stepFor } from './finish.ts';
@@ -25,7 +27,11 @@ export async function checkSecondFactor(deps: InteractionDeps, user: User, input
   if (looksLikeRecoveryCode(input)) {
     return (await deps.recoveryCodes.consume(user.id, input)) ? { ok: true, factor: 'recovery' } : { ok: false, reason: 'invalid' };
   }
-  const credential = await deps.totp.find(user.id);
+  return checkTotpCode(deps, await deps.totp.find(user.id), input);
+}
+
+/** Checks a TOTP code against the credential already read (undefined: the user has none). */
+async function checkTotpCode(deps: InteractionDeps, credential: TotpCredential | undefined, input: string): Promise<Outcome> {
   if (!credential) return { ok: false, reason: 'invalid' };
   const match = await matchTotp(credential.secret, input, deps.clock.now());
   // A code from a few steps away is still refused (±1 step only), but the person is told why.
@@ -41,25 +47,30 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
   const form = await readForm(ctx);
   requireCsrf(deps, uid, form);
   const { state, user } = await signInProgress(deps, uid);
-  if (!state || !user || (await stepFor(deps, details, state, user)) !== 'totp') throw new IdpError('wrong_step', 'no TOTP step pending');
+  if (!state || !user) throw new IdpError('wrong_step', 'no TOTP step pending');
+  const buckets = secondFactorBuckets(user.id, ctx.ip);
+  // One read: the credential decides whether this step is due and is what a code is checked against.
+  const { credential, throttle } = await deps.totp.findWithThrottle(user.id, buckets);
+  if ((await stepFor(deps, details, state, user, { hasTotp: credential !== undefined })) !== 'totp') throw new IdpError('wrong_step', 'no TOTP step pending');
   const { t } = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
   const clientId = String(details.params.client_id ?? '');
-  const buckets = secondFactorBuckets(user.id, ctx.ip);
-  const waitMs = await deps.throttle.retryAfter(buckets);
+  const { retryAfterMs: waitMs, counted } = throttle;
   if (waitMs > 0) {
     await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { step: 'totp', retryAfterMs: waitMs } });
     return showTotp(ctx, deps, details, { status: 429, error: t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) });
   }
-  const outcome = await checkSecondFactor(deps, user, field(form, 'code', 64));
+  const input = field(form, 'code', 64);
+  const outcome = looksLikeRecoveryCode(input) ? await checkSecondFactor(deps, user, input) : await checkTotpCode(deps, credential, input);
   if (!outcome.ok) {
     await deps.throttle.fail(buckets);
     await deps.audit.record({ event: 'totp.failure', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { reason: outcome.reason } });
     return showTotp(ctx, deps, details, { status: 401, error: t(TOTP_ERRORS[outcome.reason]) });
   }
-  await deps.throttle.reset(keysResetOnSuccess(buckets));
+  const reset = keysToReset(buckets, counted);
+  if (reset.length > 0) await deps.throttle.reset(reset);
   if (outcome.factor === 'otp') {
-    await deps.audit.record({ event: 'totp.success', userId: user.id, username: user.username, ip: ctx.ip, clientId });
-    return continueSignIn(ctx, deps, details, { state, user, factor: outcome.factor });
+    const records: AuditRecord[] = [{ event: 'totp.success', userId: user.id, username: user.username, ip: ctx.ip, clientId }];
+    return continueSignIn(ctx, deps, details, { state, user, factor: outcome.factor, records });
   }
   await deps.signInState.addFactor(uid, outcome.factor);
   const remaining = await deps.recoveryCodes.remaining(user.id);

@@ -50,5 +50,21 @@ for (const backend of await withTestDatabases()) {
       assert.equal((await audit.list({ limit: 0 })).length, 1); // clamped to at least one
       assert.deepEqual(await audit.list({ userId: 'nobody' }), []);
     });
+
+    test('recordAll writes every record in one go, listed in the order given', async () => {
+      clock.advance(1000);
+      await audit.recordAll([
+        { event: 'totp.success', userId: 'u3', username: 'carol', ip: '127.0.1.6', clientId: 'portal' },
+        { event: 'login.success', userId: 'u3', username: 'carol', ip: '127.0.1.6', clientId: 'portal', detail: { acr: 'aal2', amr: 'pwd otp' } },
+      ]);
+      await audit.recordAll([]);
+      const mine = await audit.list({ userId: 'u3' });
+      assert.deepEqual(mine.map((e) => e.event), ['login.success', 'totp.success']);
+      assert.deepEqual(mine.map((e) => e.at.getTime()), [T0 + 2000, T0 + 2000]);
+      assert.deepEqual(mine[0]?.detail, { acr: 'aal2', amr: 'pwd otp' });
+      assert.equal(mine[1]?.detail, null);
+      assert.equal(mine[1]?.clientId, 'portal');
+      assert.equal((await audit.list()).length, 6, 'the empty batch wrote nothing');
+    });
   });
 }

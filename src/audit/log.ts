@@ -1,7 +1,7 @@
 // The security audit trail: who did what, from where, when. Detail values are flat scalars so
 // that nobody is tempted to log a whole request (and with it a password or code).
 import type { Knex } from 'knex';
-import { sqlRunner } from '../db/prepared.ts';
+import { sqlRunner, type SqlValue } from '../db/prepared.ts';
 import { toMillis } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
@@ -68,6 +68,8 @@ export interface AuditEntry {
 
 export interface AuditLog {
   record(entry: AuditRecord): Promise<void>;
+  /** Several records in one insert (one database round trip), in this order; all or none are written. */
+  recordAll(entries: readonly AuditRecord[]): Promise<void>;
   /** Newest first; `limit` defaults to 100 and is capped at 1000. */
   list(filter?: { userId?: string; limit?: number }): Promise<AuditEntry[]>;
 }
@@ -83,8 +85,14 @@ interface AuditRow {
   detail: string | null;
 }
 
-// Two records per sign-in: fixed SQL, prepared once (src/db/prepared.ts, docs/performance.md).
-const INSERT = 'insert into audit_log (at, event, user_id, username, ip, client_id, detail) values (?, ?, ?, ?, ?, ?, ?)';
+// Two records per sign-in: fixed SQL, prepared once per number of rows (src/db/prepared.ts,
+// docs/performance.md). One statement is atomic, so a batch is written whole or not at all.
+const insertSql = (rows: number) => `insert into audit_log (at, event, user_id, username, ip, client_id, detail) values ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+const INSERT = insertSql(1);
+
+function rowValues(at: number, entry: AuditRecord): SqlValue[] {
+  return [at, entry.event, entry.userId ?? null, entry.username ?? null, entry.ip ?? null, entry.clientId ?? null, entry.detail === undefined ? null : JSON.stringify(entry.detail)];
+}
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
@@ -94,10 +102,13 @@ export function createAuditLog(db: Knex, clock: Clock): AuditLog {
   const sql = sqlRunner(db);
   return {
     async record(entry) {
-      await sql.run(INSERT, [
-        clock.now(), entry.event, entry.userId ?? null, entry.username ?? null, entry.ip ?? null, entry.clientId ?? null,
-        entry.detail === undefined ? null : JSON.stringify(entry.detail),
-      ]);
+      await sql.run(INSERT, rowValues(clock.now(), entry));
+    },
+    async recordAll(entries) {
+      if (entries.length === 0) return;
+      const at = clock.now();
+      // Rows get ascending ids in the order given, which list() uses to order same-millisecond entries.
+      await sql.run(insertSql(entries.length), entries.flatMap((entry) => rowValues(at, entry)));
     },
     async list(filter = {}) {
       const limit = Math.min(Math.max(Math.trunc(filter.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);

@@ -5,6 +5,8 @@ import { withTestDatabases } from '../db/test-database.ts';
 import { createAccountStore } from '../accounts/store.ts';
 import { manualClock } from '../security/clock.ts';
 import { isIdpError } from '../errors.ts';
+import { createThrottle } from '../security/throttle.ts';
+import { secondFactorBuckets } from '../sign-in/throttle-buckets.ts';
 import { createTotpCredentialStore } from './totp-credentials.ts';
 import { createRecoveryCodeStore } from './recovery-code-store.ts';
 import { generateTotpSecret } from './totp.ts';
@@ -31,6 +33,25 @@ for (const backend of await withTestDatabases()) {
       assert.equal(await totp.acceptStep(cred!.id, 101), true);
       assert.equal(await totp.acceptStep(cred!.id, 101), false);
       assert.equal(await totp.acceptStep(cred!.id, 99), false);
+    });
+
+    test('findWithThrottle: the credential and the throttle check from one read', async () => {
+      const throttle = createThrottle(db, clock);
+      const buckets = secondFactorBuckets(alice.id, '198.51.100.7');
+      const quiet = await totp.findWithThrottle(alice.id, buckets);
+      assert.equal(quiet.credential?.secret, secret);
+      assert.deepEqual(quiet.throttle, { retryAfterMs: 0, counted: new Set() });
+      for (let i = 0; i < 5; i++) await throttle.fail(buckets);
+      const throttled = await totp.findWithThrottle(alice.id, buckets);
+      assert.deepEqual(throttled.credential, await totp.find(alice.id));
+      assert.deepEqual(throttled.throttle, await throttle.check(buckets), 'the same answer as the throttle gives');
+      assert.equal(throttled.throttle.retryAfterMs, 2000);
+      assert.deepEqual(throttled.throttle.counted, new Set(buckets.map((b) => b.key)));
+      const none = await totp.findWithThrottle(bob.id, secondFactorBuckets(bob.id, '198.51.100.7'));
+      assert.equal(none.credential, undefined, 'no credential, while the address counter is still read');
+      assert.deepEqual(none.throttle.counted, new Set(['otp:ip:198.51.100.7']));
+      assert.equal((await totp.findWithThrottle(alice.id, [])).throttle.retryAfterMs, 0);
+      await throttle.reset(buckets.map((b) => b.key));
     });
 
     test('concurrent submissions of one step: exactly one wins', async () => {

@@ -8,6 +8,7 @@ import { toMillis } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
 import { decryptSecret, encryptSecret } from '../security/encryption.ts';
+import { checkRows, type ThrottleBucket, type ThrottleCheck, type ThrottleRow } from '../security/throttle.ts';
 
 export interface TotpCredential { id: string; userId: string; secret: string; lastUsedStep: number | null; createdAt: number }
 
@@ -15,6 +16,11 @@ interface Row { id: string; user_id: string; secret_ciphertext: string; last_use
 
 export interface TotpCredentialStore {
   find(userId: string): Promise<TotpCredential | undefined>;
+  /**
+   * find, and the sign-in throttle's check of `buckets`, in one statement: the TOTP step needs both
+   * before it looks at the code, and each statement is a round trip on the single connection.
+   */
+  findWithThrottle(userId: string, buckets: ThrottleBucket[]): Promise<{ credential: TotpCredential | undefined; throttle: ThrottleCheck }>;
   has(userId: string): Promise<boolean>;
   /** Saves a newly proven secret; `provenStep` is the step of the code that proved it (not reusable). */
   enrol(userId: string, secret: string, provenStep: number): Promise<void>;
@@ -27,6 +33,10 @@ export interface TotpCredentialStore {
 
 // Read on every TOTP step and sign-in: fixed SQL, prepared once (src/db/prepared.ts).
 const FIND = 'select id, user_id, secret_ciphertext, last_used_step, created_at from totp_credentials where user_id = ? limit 1';
+// Both tables in one result: `kind` says which columns a row fills (UNION ALL keeps every row).
+const withThrottleSql = (keys: number) => `select 'credential' as kind, id, user_id, secret_ciphertext, last_used_step, created_at, null as "key", null as failures, null as last_failure_at from totp_credentials where user_id = ? `
+  + `union all select 'throttle', null, null, null, null, null, "key", failures, last_failure_at from throttle where ${keys === 0 ? '1 = 0' : `"key" in (${Array.from({ length: keys }, () => '?').join(', ')})`}`;
+type CombinedRow = ({ kind: 'credential' } & Row) | ({ kind: 'throttle' } & ThrottleRow);
 const HAS = 'select id from totp_credentials where user_id = ? limit 1';
 // The replay check: the row count of this one conditional UPDATE decides (RFC 6238 §5.2).
 const ACCEPT_STEP = 'update totp_credentials set last_used_step = ? where id = ? and (last_used_step is null or last_used_step < ?)';
@@ -37,12 +47,20 @@ export function createTotpCredentialStore(db: Knex, clock: Clock, dataKeys: Buff
   const sql = sqlRunner(db);
   const currentKey = dataKeys[0];
   if (!currentKey) throw new IdpError('config_invalid', 'no data-encryption key configured');
+  const toCredential = (row: Row): TotpCredential => {
+    const secret = decryptSecret(dataKeys, row.secret_ciphertext, { userId: row.user_id, credentialId: row.id });
+    return { id: row.id, userId: row.user_id, secret, lastUsedStep: row.last_used_step === null ? null : Number(row.last_used_step), createdAt: toMillis(row.created_at) };
+  };
   return {
     async find(userId) {
       const [row] = await sql.all<Row>(FIND, [userId]);
-      if (!row) return undefined;
-      const secret = decryptSecret(dataKeys, row.secret_ciphertext, { userId: row.user_id, credentialId: row.id });
-      return { id: row.id, userId: row.user_id, secret, lastUsedStep: row.last_used_step === null ? null : Number(row.last_used_step), createdAt: toMillis(row.created_at) };
+      return row ? toCredential(row) : undefined;
+    },
+    async findWithThrottle(userId, buckets) {
+      const rows = await sql.all<CombinedRow>(withThrottleSql(buckets.length), [userId, ...buckets.map((b) => b.key)]);
+      const credentialRow = rows.find((r) => r.kind === 'credential');
+      const throttleRows = rows.filter((r) => r.kind === 'throttle');
+      return { credential: credentialRow ? toCredential(credentialRow) : undefined, throttle: checkRows(buckets, throttleRows, clock.now()) };
     },
     async has(userId) {
       return (await sql.all(HAS, [userId])).length > 0;

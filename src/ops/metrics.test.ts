@@ -108,14 +108,17 @@ test('countAuditEvents: counts only what the audit log actually wrote', async ()
   let fail = false;
   const inner: AuditLog = {
     record: async () => { if (fail) throw new Error('database gone'); },
+    recordAll: async () => { if (fail) throw new Error('database gone'); },
     list: async () => [],
   };
   const audit = countAuditEvents(inner, metrics);
   await audit.record({ event: 'totp.success', username: 'alice' });
+  await audit.recordAll([{ event: 'totp.success', username: 'alice' }, { event: 'totp.success', username: 'alice' }]);
   fail = true;
   await assert.rejects(audit.record({ event: 'totp.success', username: 'alice' }));
+  await assert.rejects(audit.recordAll([{ event: 'totp.success', username: 'alice' }]));
   const text = await metrics.registry.metrics();
-  assert.equal(sample(text, 'jullix_idp_sign_ins_total{outcome="success",factor="totp"}'), 1);
+  assert.equal(sample(text, 'jullix_idp_sign_ins_total{outcome="success",factor="totp"}'), 3, 'each record of a batch counts');
   assert.ok(!text.includes('alice'));
   assert.equal(countAuditEvents(inner, undefined), inner, 'metrics off: the audit log is untouched');
 });

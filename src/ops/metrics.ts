@@ -99,6 +99,10 @@ export function countAuditEvents(audit: AuditLog, metrics: Metrics | undefined):
       await audit.record(entry);
       metrics.countAudit(entry);
     },
+    async recordAll(entries) {
+      await audit.recordAll(entries);
+      for (const entry of entries) metrics.countAudit(entry);
+    },
     list: (filter) => audit.list(filter),
   };
 }

@@ -30,3 +30,12 @@ export function secondFactorBuckets(userId: string, ip: string): ThrottleBucket[
 export function keysResetOnSuccess(buckets: ThrottleBucket[]): string[] {
   return buckets.map((b) => b.key).filter((k) => !k.includes(':ip:'));
 }
+
+/**
+ * The keys a success must actually delete: those of keysResetOnSuccess that the check before the
+ * attempt found counted. Deleting a row that was not there is a wasted write; a failure counted by
+ * a racing request after that check stays counted, which errs on the side of the limiter.
+ */
+export function keysToReset(buckets: ThrottleBucket[], counted: ReadonlySet<string>): string[] {
+  return keysResetOnSuccess(buckets).filter((k) => counted.has(k));
+}
