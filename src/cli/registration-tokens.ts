@@ -40,7 +40,20 @@ async function unexpiredRows(db: Knex, clock: Clock): Promise<TokenRow[]> {
   const rows = await db<TokenRow & { model: string }>('oidc_models').where('model', MODEL)
     .andWhere((q) => void q.whereNull('expires_at').orWhere('expires_at', '>', clock.now()))
     .select('id', 'payload', 'expires_at');
-  return rows.sort((a, b) => (viewOf(b).created_at ?? '').localeCompare(viewOf(a).created_at ?? ''));
+  return rows.sort((a, b) => createdMs(b) - createdMs(a));
+}
+
+/**
+ * When a token was made, to the millisecond where that can be told: the provider's `iat` is in
+ * whole seconds (two tokens made in one second would tie), but the expiry column is in ms and the
+ * payload says how long the token lives (exp - iat), so their difference is the creation instant.
+ */
+function createdMs(row: TokenRow): number {
+  const payload = JSON.parse(row.payload) as { iat?: unknown; exp?: unknown };
+  const iat = typeof payload.iat === 'number' ? payload.iat : 0;
+  const expiresAt = toMillisOrNull(row.expires_at);
+  if (expiresAt === null || typeof payload.exp !== 'number') return iat * 1000;
+  return expiresAt - (payload.exp - iat) * 1000;
 }
 
 /** A new token for the third-party policy; its value is returned here and nowhere else. */
