@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startIdp, type RunningIdp } from '../server.ts';
-import { freePort, jsonOf, runCli, tempDataDir } from './test-support.ts';
+import type { RunningIdp } from '../server.ts';
+import { jsonOf, runCli, startIdpIn, tempDataDir } from './test-support.ts';
 
 describe('a client added by the CLI', () => {
   let dir: string;
@@ -13,8 +13,7 @@ describe('a client added by the CLI', () => {
   let idp: RunningIdp;
   before(async () => {
     ({ dir, cleanup } = await tempDataDir());
-    const port = await freePort();
-    idp = await startIdp({ env: { PORT: String(port), ISSUER: `http://localhost:${port}`, DATA_DIR: dir, LOG_LEVEL: 'silent' } });
+    idp = await startIdpIn(dir);
   });
   after(async () => {
     await idp?.close();

@@ -5,10 +5,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
-import { openDatabase } from '../db/connection.ts';
 import { FIRST_PARTY } from '../provider/client-metadata.ts';
 import type { ClientView } from './client-view.ts';
-import { hasNoStackTrace, jsonOf, runCli, tempDataDir, type CliResult } from './test-support.ts';
+import { hasNoStackTrace, jsonOf, runCli, tempDataDir, type CliResult, withDatabase } from './test-support.ts';
 
 type AddedClient = ClientView & { client_secret?: string };
 
@@ -29,15 +28,7 @@ describe('jullix-idp client', () => {
   const traced = (args: string[]): Promise<CliResult> => runCli(dir, args, { env: { NODE_OPTIONS: traceOptions } });
   let confidential: AddedClient;
   let spa: AddedClient;
-  // A second connection to the CLI's SQLite file, to check what it stored.
-  const withDb = async <T>(work: (db: Knex) => Promise<T>): Promise<T> => {
-    const db = await openDatabase({ dataDir: dir });
-    try {
-      return await work(db);
-    } finally {
-      await db.destroy();
-    }
-  };
+  const withDb = <T>(work: (db: Knex) => Promise<T>): Promise<T> => withDatabase(dir, work);
 
   before(async () => {
     ({ dir, cleanup } = await tempDataDir());
@@ -60,8 +51,7 @@ describe('jullix-idp client', () => {
     assert.equal(confidential.first_party, true);
     assert.match(result.stderr, /shown only this once/);
 
-    const db = await openDatabase({ dataDir: dir });
-    try {
+    await withDb(async (db) => {
       const row = await db('oidc_models').where({ model: 'Client', id: confidential.client_id }).first();
       assert.equal(row?.expires_at, null);
       const payload = JSON.parse(String(row?.payload));
@@ -74,9 +64,7 @@ describe('jullix-idp client', () => {
       const audit = await db('audit_log').where('event', 'client.created').first();
       assert.equal(audit?.client_id, confidential.client_id);
       assert.ok(!String(audit?.detail).includes(String(confidential.client_secret)), 'no secret in the audit trail');
-    } finally {
-      await db.destroy();
-    }
+    });
   });
 
   test('add --public prints a client without a secret, readably', async () => {

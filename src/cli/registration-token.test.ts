@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
-import { openDatabase } from '../db/connection.ts';
-import { startIdp, type RunningIdp } from '../server.ts';
+import type { RunningIdp } from '../server.ts';
 import type { RegistrationTokenView } from './registration-tokens.ts';
-import { freePort, hasNoStackTrace, jsonOf, runCli, tempDataDir, type CliResult } from './test-support.ts';
+import { hasNoStackTrace, jsonOf, runCli, startIdpIn, tempDataDir, type CliResult, withDatabase } from './test-support.ts';
 
 type CreatedToken = RegistrationTokenView & { token: string; registration_endpoint: string };
 
@@ -18,14 +17,7 @@ describe('jullix-idp registration-token', () => {
   let cleanup: () => Promise<void>;
   let idp: RunningIdp;
   const cli = (args: string[]): Promise<CliResult> => runCli(dir, args);
-  const withDb = async <T>(work: (db: Knex) => Promise<T>): Promise<T> => {
-    const db = await openDatabase({ dataDir: dir });
-    try {
-      return await work(db);
-    } finally {
-      await db.destroy();
-    }
-  };
+  const withDb = <T>(work: (db: Knex) => Promise<T>): Promise<T> => withDatabase(dir, work);
   const register = (token: string) => fetch(`${idp.url}/reg`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -35,8 +27,7 @@ describe('jullix-idp registration-token', () => {
 
   before(async () => {
     ({ dir, cleanup } = await tempDataDir());
-    const port = await freePort();
-    idp = await startIdp({ env: { PORT: String(port), ISSUER: `http://localhost:${port}`, DATA_DIR: dir, LOG_LEVEL: 'silent' } });
+    idp = await startIdpIn(dir);
   });
   after(async () => {
     await idp?.close();

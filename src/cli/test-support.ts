@@ -5,6 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Knex } from 'knex';
+import { openDatabase } from '../db/connection.ts';
+import { startIdp, type RunningIdp } from '../server.ts';
+import { freePort } from '../testing/ports.ts';
 
 export const CLI_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -61,4 +65,20 @@ export function hasNoStackTrace(result: CliResult): boolean {
   return !/^\s+at .+:\d+:\d+\)?$/m.test(result.stderr) && !result.stderr.includes('node:internal');
 }
 
-export { freePort } from '../testing/ports.ts';
+export { freePort };
+
+/** A second connection to the CLI's SQLite file under `dataDir`, to check what a command stored. */
+export async function withDatabase<T>(dataDir: string, work: (db: Knex) => Promise<T>): Promise<T> {
+  const db = await openDatabase({ dataDir });
+  try {
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The IdP as `npm start` runs it, in this process, on a free port and the CLI's `dataDir`. */
+export async function startIdpIn(dataDir: string): Promise<RunningIdp> {
+  const port = await freePort();
+  return startIdp({ env: { PORT: String(port), ISSUER: `http://localhost:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
+}

@@ -5,7 +5,6 @@ import type { Knex } from 'knex';
 import { createAccountStore } from '../accounts/store.ts';
 import { loadConfig } from '../config/load.ts';
 import { resolveSecrets } from '../config/secrets.ts';
-import { openDatabase } from '../db/connection.ts';
 import { createRecoveryCodeStore } from '../factors/recovery-code-store.ts';
 import { RECOVERY_CODE_COUNT } from '../factors/recovery-codes.ts';
 import { createTotpCredentialStore } from '../factors/totp-credentials.ts';
@@ -14,7 +13,7 @@ import { systemClock } from '../security/clock.ts';
 import { createArgon2Hasher } from '../security/password-hashing.ts';
 import type { AuditEntryView } from './audit.ts';
 import type { UserWithTwoStep } from './output.ts';
-import { hasNoStackTrace, jsonOf, runCli, tempDataDir, type CliResult } from './test-support.ts';
+import { hasNoStackTrace, jsonOf, runCli, tempDataDir, type CliResult, withDatabase } from './test-support.ts';
 
 type UserView = UserWithTwoStep;
 
@@ -29,15 +28,7 @@ describe('jullix-idp user', () => {
   const addUser = (username: string, role = 'customer', email = `${username.toLowerCase()}@example.com`) =>
     cli(['user', 'add', username, '--email', email, '--name', `${username} Example`, '--role', role, '--password-stdin'], `${PASSWORD}\n`);
   const show = async (username: string) => jsonOf<UserView>(await cli(['user', 'show', username, '--json']));
-  // A second connection to the CLI's SQLite file, to check what it stored.
-  const withDb = async <T>(work: (db: Knex) => Promise<T>): Promise<T> => {
-    const db = await openDatabase({ dataDir: dir });
-    try {
-      return await work(db);
-    } finally {
-      await db.destroy();
-    }
-  };
+  const withDb = <T>(work: (db: Knex) => Promise<T>): Promise<T> => withDatabase(dir, work);
 
   before(async () => ({ dir, cleanup } = await tempDataDir()));
   after(() => cleanup());
