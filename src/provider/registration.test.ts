@@ -85,13 +85,19 @@ for (const backend of backends()) {
       assert.equal(gone.status, 400);
     });
 
-    test('refusing consent sends the registered app access_denied', async () => {
+    /** The registered app's sign-in as nina, up to the consent page it must show. */
+    async function signInToConsent(b: TestBrowser) {
       const rp = { issuer: idp.config.issuer, clientId: client.client_id, clientSecret: client.client_secret, redirectUri: REDIRECT };
       const config = await discover(rp);
-      const b = new TestBrowser();
       const started = await startSignIn(config, rp);
       const page = await openSignInPage(b, started, REDIRECT);
       const consent = await submit(b, page.url, page.html, '/login', { username: 'nina', password: 'nina-password-1' }, REDIRECT);
+      return { rp, config, started, consent };
+    }
+
+    test('refusing consent sends the registered app access_denied', async () => {
+      const b = new TestBrowser();
+      const { consent } = await signInToConsent(b);
       const refused = await submit(b, consent.url, consent.html, '/abort', {}, REDIRECT);
       assert.equal(new URL(refused.url).searchParams.get('error'), 'access_denied');
     });
@@ -99,11 +105,7 @@ for (const backend of backends()) {
     const browser = new TestBrowser();
 
     test('consent is asked once, remembered across sessions, listed and revocable on the account page', async () => {
-      const rp = { issuer: idp.config.issuer, clientId: client.client_id, clientSecret: client.client_secret, redirectUri: REDIRECT };
-      const config = await discover(rp);
-      const started = await startSignIn(config, rp);
-      const page = await openSignInPage(browser, started, REDIRECT);
-      const consent = await submit(browser, page.url, page.html, '/login', { username: 'nina', password: 'nina-password-1' }, REDIRECT);
+      const { rp, config, started, consent } = await signInToConsent(browser);
       assert.match(consent.html, /Solar Stats/);
       assert.match(consent.html, /<img class="app-logo" src="https:\/\/stats.example\/logo.png"/);
       assert.match(consent.html, /href="https:\/\/stats.example\/"/);
@@ -134,12 +136,8 @@ for (const backend of backends()) {
     });
 
     test('RP-initiated logout ends the session and notifies the app over the back-channel', async () => {
-      const rp = { issuer: idp.config.issuer, clientId: client.client_id, clientSecret: client.client_secret, redirectUri: REDIRECT };
-      const config = await discover(rp);
       const b = new TestBrowser();
-      const started = await startSignIn(config, rp);
-      const page = await openSignInPage(b, started, REDIRECT);
-      const consent = await submit(b, page.url, page.html, '/login', { username: 'nina', password: 'nina-password-1' }, REDIRECT);
+      const { rp, config, started, consent } = await signInToConsent(b);
       const done = await submit(b, consent.url, consent.html, '/consent', {}, REDIRECT);
       const idToken = (await redeem(config, done.url, started)).id_token ?? '';
       const bad = await b.request(`${idp.url}/session/end?id_token_hint=${idToken}&post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`);
