@@ -61,3 +61,14 @@ test('short cookie keys are refused', async () => {
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('a key list of only commas is refused, not started with no cookie or data key', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'jullix-secrets-'));
+  try {
+    const config = loadConfig({ NODE_ENV: 'production', ISSUER: 'https://login.example.com', DATA_DIR: dataDir, COOKIE_KEYS: ' , ', DATA_ENCRYPTION_KEYS: ',' });
+    assert.throws(() => resolveSecrets(config), (err: unknown) => isIdpError(err) && err.code === 'config_invalid'
+      && /COOKIE_KEYS holds no key/.test(err.message) && /DATA_ENCRYPTION_KEYS holds no key/.test(err.message));
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

@@ -99,9 +99,12 @@ export function resolveSecrets(config: Config): Secrets {
   const jwks = env.jwks !== undefined ? parseJwks(env.jwks, problems) : undefined;
   const cookieKeys = env.cookieKeys !== undefined ? splitList(env.cookieKeys) : (stored?.cookieKeys ?? []);
   if (env.cookieKeys !== undefined && cookieKeys.some((k) => k.length < 32)) problems.push('COOKIE_KEYS: each key must be at least 32 characters');
+  // A value of only commas or spaces is set but holds no key: the server would start unable to sign a cookie.
+  if (env.cookieKeys !== undefined && cookieKeys.length === 0) problems.push('COOKIE_KEYS holds no key: set one or more long random strings, comma-separated, newest first');
   const dataKeys = env.dataEncryptionKeys !== undefined
     ? parseDataKeys(splitList(env.dataEncryptionKeys), problems, 'DATA_ENCRYPTION_KEYS')
     : parseDataKeys(stored?.dataEncryptionKeys ?? [], problems, `${file} dataEncryptionKeys`);
+  if (env.dataEncryptionKeys !== undefined && dataKeys.length === 0) problems.push('DATA_ENCRYPTION_KEYS holds no key: set base64 of 32 random bytes (openssl rand -base64 32)');
   if (prod && !/^https:/.test(config.issuer) && !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(config.issuer)) {
     problems.push(`ISSUER is ${config.issuer}: in production it must be https (cookies and tokens travel over it)`);
   }
