@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { IdpError } from '../src/errors.ts';
+import { validateHttpsUrl } from '../src/provider/redirect-uris.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -22,9 +23,12 @@ export async function loadInteraction(ctx: Context, provider: Provider, uid: str
   return details;
 }
 
-/** Only https URLs from client metadata are shown as links or images (no javascript:, no data:). */
+/**
+ * Only https URLs from client metadata are shown as links or images (no javascript:, no data:, no
+ * "user@host" that disguises the real host): the same rule as for operator-registered apps.
+ */
 function httpsOnly(value: unknown): string | undefined {
-  return typeof value === 'string' && /^https:\/\/[^\s]+$/i.test(value) ? value : undefined;
+  return typeof value === 'string' && validateHttpsUrl(value).ok ? value : undefined;
 }
 
 export async function clientName(provider: Provider, clientId: unknown): Promise<{ name: string; uri?: string | undefined; logo?: string | undefined }> {

@@ -94,6 +94,21 @@ describe('XSS probes', () => {
     }
   });
 
+  test('a registered app\'s site or logo with a "user@" part that disguises the host is not shown on the consent page', async () => {
+    const iat = await new idp.app.provider.InitialAccessToken({ expiresIn: 600, policies: ['third-party'] }).save();
+    const res = await fetch(`${idp.url}/reg`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${iat}` },
+      body: JSON.stringify({ client_name: 'Your Bank', client_uri: 'https://bank.example@evil.example/', logo_uri: 'https://bank.example@evil.example/logo.png', redirect_uris: [REDIRECT] }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const app = await res.json() as { client_id: string; client_secret: string };
+    const browser = newBrowser();
+    const login = await open(browser, authRequest(idp, app).url);
+    const consent = await submit(browser, login, '/login', { username: 'xena', password: 'xena-password-long' });
+    assert.match(consent.html, /Your Bank/);
+    assert.ok(!consent.html.includes('evil.example'), 'the disguised URL is neither linked nor shown');
+  });
+
   test('ui_locales, Accept-Language, the language cookie and login_hint never reach the page raw', async () => {
     const hostile = { 'accept-language': SCRIPT, cookie: `jullix_lang=${encodeURIComponent(SCRIPT)}` };
     const page = await open(newBrowser(hostile), authRequest(idp, PUBLIC_CLIENT, { ui_locales: PAYLOADS.join(' '), login_hint: SCRIPT }).url);
