@@ -9,7 +9,9 @@ export const LANGUAGE_COOKIE = 'jullix_lang';
 export function safeBackPath(back: unknown, basePath: string): string {
   const fallback = `${basePath}/`;
   if (typeof back !== 'string' || back.length > 512) return fallback;
-  if (!back.startsWith('/') || back.startsWith('//') || back.includes('\\') || /[\r\n]/.test(back)) return fallback;
+  // Control characters and spaces too: a URL parser drops a tab, so "/\t/evil.example" would
+  // resolve to //evil.example if anything on the way stopped percent-encoding it.
+  if (!back.startsWith('/') || back.startsWith('//') || back.includes('\\') || /[\u0000-\u0020\u007f]/.test(back)) return fallback;
   return back;
 }
 

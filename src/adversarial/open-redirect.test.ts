@@ -126,7 +126,8 @@ describe('open-redirect probes', () => {
       const path = `/lang?set=en&back=${encodeURIComponent(back)}`;
       const res = await newBrowser().request(`${idp.url}${path}`);
       const location = res.headers.get('location') ?? '';
-      assert.ok(res.status !== 303 || onSite(location, `${idp.url}${path}`), `${back} -> ${location}`);
+      assert.equal(res.status, 303, back);
+      assert.ok(onSite(location, `${idp.url}${path}`), `${back} -> ${location}`);
     }
   });
 
