@@ -11,6 +11,7 @@ import type { GrantRegistry } from './grants.ts';
 import type { Clock } from '../security/clock.ts';
 import { sessionTtlSeconds } from '../sign-in/session-lifetime.ts';
 import { randomBytes } from 'node:crypto';
+import { mayCallLoopback } from './redirect-uris.ts';
 
 /** Pages the provider renders itself; supplied by interactions/ through the composition root. */
 export interface ProviderPages {
@@ -121,16 +122,11 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
   };
 }
 
-/**
- * oidc-provider refuses to call loopback and private addresses (SSRF protection). A development
- * IdP on a loopback issuer talks to relying apps on loopback too, so only then is that lifted.
- */
+/** Back-channel calls, with oidc-provider's SSRF guard lifted only where `mayCallLoopback` allows. */
 function backchannelFetch(issuer: string): NonNullable<Configuration['fetch']> {
-  const loopbackIssuer = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(\/|$)/.test(issuer);
   return (url, init) => {
-    const target = new URL(String(url instanceof Request ? url.url : url));
-    const loopbackTarget = ['localhost', '127.0.0.1', '[::1]'].includes(target.hostname);
-    if (loopbackIssuer && loopbackTarget && init) delete (init as { dispatcher?: unknown }).dispatcher;
+    const target = String(url instanceof Request ? url.url : url);
+    if (init && mayCallLoopback(issuer, target)) delete (init as { dispatcher?: unknown }).dispatcher;
     return globalThis.fetch(url, init);
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { validateBackchannelLogoutUri, validateHttpsUrl, validateRedirectUri, type RedirectUriVerdict } from './redirect-uris.ts';
+import { mayCallLoopback, validateBackchannelLogoutUri, validateHttpsUrl, validateRedirectUri, type RedirectUriVerdict } from './redirect-uris.ts';
 
 describe('validateRedirectUri', () => {
   const accepted = [
@@ -75,3 +75,17 @@ table('validateHttpsUrl', validateHttpsUrl,
     ['//app.example.com/logo.png', /https URL/],
     ['https://user:pw@app.example.com/', /user credentials/],
   ]);
+
+test('mayCallLoopback: the SSRF guard is lifted only for a loopback http issuer calling a loopback app', () => {
+  assert.equal(mayCallLoopback('http://localhost:3000', 'http://127.0.0.1:8080/backchannel'), true);
+  assert.equal(mayCallLoopback('http://127.0.0.1:3000/idp', 'http://[::1]:8080/logout'), true);
+  for (const [issuer, target] of [
+    ['https://login.example.com', 'http://127.0.0.1:8080/backchannel'],
+    ['https://localhost:3000', 'http://127.0.0.1:8080/backchannel'],
+    ['http://localhost:3000', 'http://10.0.0.1/backchannel'],
+    ['http://localhost:3000', 'https://169.254.169.254/latest/meta-data'],
+    ['http://localhost.evil.example', 'http://127.0.0.1/backchannel'],
+    ['http://localhost:3000', 'http://127.0.0.1@evil.example/'],
+    ['not a url', 'http://127.0.0.1/'],
+  ] as const) assert.equal(mayCallLoopback(issuer, target), false, `${issuer} -> ${target}`);
+});

@@ -56,3 +56,16 @@ export function validateHttpsUrl(uri: string): RedirectUriVerdict {
   }
   return { ok: true };
 }
+
+/**
+ * Whether a back-channel call may go around oidc-provider's SSRF guard (which refuses loopback and
+ * private addresses): only a development IdP, itself on a loopback http issuer, calling an app on
+ * loopback. Any other issuer or target keeps the guard.
+ */
+export function mayCallLoopback(issuer: string, target: string): boolean {
+  const from = URL.parse(issuer);
+  const to = URL.parse(target);
+  if (from === null || to === null) return false;
+  const loopback = (u: URL) => u.username === '' && u.password === '' && LOOPBACK_HOSTS.has(u.hostname);
+  return from.protocol === 'http:' && loopback(from) && loopback(to);
+}
