@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateSigningKeys } from '../config/secrets.ts';
+import { generateSigningKeys } from '../provider/keys.ts';
 import { openDatabase } from '../db/connection.ts';
 import { createLogger } from '../log.ts';
 import { openKeyRing } from '../provider/keys-ring.ts';

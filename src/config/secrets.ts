@@ -2,11 +2,12 @@
 // come from the environment; elsewhere they are generated once and kept in DATA_DIR/secrets.json
 // (mode 0600). Signing keys come from JWKS when it is set, else from the database, where they can
 // be rotated (src/provider/keys-ring.ts); secrets.json's signing keys seed an empty table.
-import { generateKeyPairSync, randomBytes, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JWK } from 'oidc-provider';
 import { IdpError } from '../errors.ts';
+import { generateSigningKeys } from '../provider/keys.ts';
 import { isProduction } from './load.ts';
 import type { Config } from './schema.ts';
 
@@ -24,18 +25,6 @@ export interface Secrets {
 }
 
 interface StoredSecrets { jwks: { keys: JWK[] }; cookieKeys: string[]; dataEncryptionKeys: string[] }
-
-function kidFor(jwk: JWK): string {
-  // Hex, so a kid never starts with '-' (the admin CLI would read it as an option).
-  return createHash('sha256').update(String(jwk.n ?? jwk.x)).digest('hex').slice(0, 16);
-}
-
-export function generateSigningKeys(): { keys: JWK[] } {
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }) as JWK;
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as JWK;
-  // RS256 first: it is the default ID token algorithm every relying party supports (OIDC Core 15.1).
-  return { keys: [{ ...rsa, kid: kidFor(rsa), use: 'sig', alg: 'RS256' }, { ...ec, kid: kidFor(ec), use: 'sig', alg: 'ES256' }] };
-}
 
 function generateStored(): StoredSecrets {
   return {

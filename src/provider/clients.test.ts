@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
 import { createAccountStore } from '../accounts/store.ts';
 import { loadConfig } from '../config/load.ts';
-import { generateSigningKeys } from '../config/secrets.ts';
+import { generateSigningKeys } from './keys.ts';
 import { withTestDatabases } from '../db/test-database.ts';
 import { isIdpError } from '../errors.ts';
 import { manualClock } from '../security/clock.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
-import { generateSigningKeys } from '../config/secrets.ts';
+import { generateSigningKeys } from './keys.ts';
 import { withTestDatabases } from '../db/test-database.ts';
 import { isIdpError } from '../errors.ts';
 import { manualClock } from '../security/clock.ts';

@@ -1,14 +1,13 @@
 // Signing keys in the database, shared by every instance: the first start fills an empty table,
 // `keys rotate` adds the next generation. Private keys are encrypted with the data-encryption key
 // and bound to their kid, so a ciphertext copied onto another row does not decrypt.
-import { createHash, generateKeyPairSync } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { JWK } from 'oidc-provider';
 import { toMillis, toMillisOrNull } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
 import { decryptSecret, encryptSecret, needsReencryption, type SecretBinding } from '../security/encryption.ts';
-import { isSigningAlg, keyState, planRotation, SIGNING_ALGS, type Jwks, type SigningAlg, type SigningKey, type SigningKeyWithSecret } from './keys.ts';
+import { generateSigningKey, isSigningAlg, keyState, planRotation, SIGNING_ALGS, type Jwks, type SigningAlg, type SigningKey, type SigningKeyWithSecret } from './keys.ts';
 
 interface Row {
   kid: string;
@@ -45,21 +44,6 @@ export interface SigningKeyStore {
 /** The binding (AAD) of a key's ciphertext: its kid, under a label no user id can equal (those are UUIDs). */
 function binding(kid: string): SecretBinding {
   return { userId: 'signing-key', credentialId: kid };
-}
-
-/**
- * RFC 7638 JWK thumbprint, hex-encoded: a kid derived from the public key alone. Hex, not the usual
- * base64url, so a kid never starts with '-' and reads as an option on the admin CLI (`keys remove`).
- */
-function thumbprint(jwk: JWK): string {
-  const members = jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
-  return createHash('sha256').update(JSON.stringify(members)).digest('hex');
-}
-
-export function generateSigningKey(alg: SigningAlg): JWK {
-  const pair = alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = pair.privateKey.export({ format: 'jwk' }) as JWK;
-  return { ...jwk, kid: thumbprint(jwk), alg, use: 'sig' };
 }
 
 function toKey(row: Row): SigningKey {

@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IdpError, isIdpError } from '../errors.ts';
 import { loadConfig } from '../config/load.ts';
-import { effectiveJwks, fingerprint, keyState, nextTransition, planRotation, retentionMs, type SigningAlg, type SigningKeyWithSecret } from './keys.ts';
-import { generateSigningKey } from './keys-store.ts';
+import { effectiveJwks, generateSigningKey, fingerprint, keyState, nextTransition, planRotation, retentionMs, type SigningAlg, type SigningKeyWithSecret } from './keys.ts';
 
 const H = 3600_000;
 const T = Date.UTC(2026, 10, 25, 12);

@@ -1,6 +1,7 @@
 // The rules of signing-key rotation, as pure functions of the stored keys and the time. A key is
 // published before it signs (`next`), signs (`active`), then only verifies (`retired`) until
 // everything it signed has expired, and finally leaves the JWKS (`expired`).
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import type { JWK } from 'oidc-provider';
 import { IdpError } from '../errors.ts';
 
@@ -35,6 +36,27 @@ export interface Jwks { keys: JWK[] }
 
 export function isSigningAlg(value: string): value is SigningAlg {
   return (SIGNING_ALGS as readonly string[]).includes(value);
+}
+
+/**
+ * RFC 7638 JWK thumbprint, hex-encoded: a kid derived from the public key alone. Hex, not the usual
+ * base64url, so a kid never starts with '-' and reads as an option on the admin CLI (`keys remove`).
+ */
+function thumbprint(jwk: JWK): string {
+  const members = jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+  return createHash('sha256').update(JSON.stringify(members)).digest('hex');
+}
+
+/** A new private signing key for `alg`, with kid, alg and use set. */
+export function generateSigningKey(alg: SigningAlg): JWK {
+  const pair = alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = pair.privateKey.export({ format: 'jwk' }) as JWK;
+  return { ...jwk, kid: thumbprint(jwk), alg, use: 'sig' };
+}
+
+/** One key per algorithm, RS256 first: the default ID token algorithm every relying party supports (OIDC Core 15.1). */
+export function generateSigningKeys(): Jwks {
+  return { keys: SIGNING_ALGS.map(generateSigningKey) };
 }
 
 export function keyState(key: KeyTimes, now: number): KeyState {

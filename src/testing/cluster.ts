@@ -7,7 +7,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateSigningKeys } from '../config/secrets.ts';
+import { generateSigningKeys } from '../provider/keys.ts';
 import { freePort, type Backend } from './harness.ts';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
