@@ -20,7 +20,10 @@ async function main(): Promise<void> {
     // Serve on, readiness 503, until a second passes without a request (the balancers have taken
     // this instance out), at most half the grace: the rest is for the requests still in flight.
     const graceMs = config.shutdownGraceSeconds * 1000;
-    idp.close(graceMs, { quietMs: Math.min(1000, graceMs), maxMs: graceMs / 2 }).then(() => process.exit(0), () => process.exit(1));
+    idp.close(graceMs, { quietMs: Math.min(1000, graceMs), maxMs: graceMs / 2 }).then(() => process.exit(0), (err: unknown) => {
+      console.error(`jullix-idp: the shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    });
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -13,7 +13,7 @@ import { IdpError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { listenMetrics, type MetricsListener } from './ops/metrics-server.ts';
-import { createDrain, drainSettled } from './ops/health.ts';
+import { closeServer, createDrain, drainSettled } from './ops/health.ts';
 import { startExpiryCleanup } from './provider/adapter.ts';
 import { openKeyRing, type SigningKeyRing } from './provider/keys-ring.ts';
 import { systemClock, type Clock } from './security/clock.ts';
@@ -67,13 +67,14 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
   const metrics = config.metrics.port === undefined ? undefined : createMetrics({ pool: () => (client as { pool?: unknown }).pool });
   const app = createApp({ config, secrets, signingKeys, db, clock, logger, metrics, ...(opts.hasher ? { hasher: opts.hasher } : {}) });
   signingKeys.start(config.signingKeys.refreshSeconds * 1000);
-  const stopCleanup = startExpiryCleanup(db, clock, 10 * 60 * 1000);
+  const stopCleanup = startExpiryCleanup(db, clock, 10 * 60 * 1000, (err) => logger.error('expired-row cleanup failed', { error: err instanceof Error ? err : String(err) }));
   // Real monotonic time, not the injected clock: it paces timers, and tests may freeze their clock.
   const drain = createDrain(new URL(config.issuer).pathname.replace(/\/$/, ''), () => performance.now());
   const server = http.createServer(drain.wrap(app.app.callback())).listen(config.port);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (err: NodeJS.ErrnoException) => {
+      stopCleanup();
       signingKeys.stop();
       void db.destroy();
       reject(err.code === 'EADDRINUSE' ? new IdpError('config_invalid', `Port ${config.port} is already in use: stop the other process or set PORT`, { expose: true }) : err);
@@ -105,11 +106,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
       const startedAt = drain.startedAt ?? performance.now();
       while (!drainSettled({ startedAt, lastRequestAt: drain.lastRequestAt, now: performance.now(), ...wait })) await sleep(50);
       logger.info('stopped accepting connections', { drainedMs: Math.round(performance.now() - startedAt) });
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await Promise.all([closed, metricsListener?.close(graceMs)]);
-      clearTimeout(timer);
+      await Promise.all([closeServer(server, graceMs), metricsListener?.close(graceMs)]);
       await db.destroy();
     },
   };

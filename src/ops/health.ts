@@ -1,7 +1,7 @@
 // Health endpoints for load balancers and orchestrators: /health/live (the process answers) and
 // /health/ready (database answers, migrations current, keys loaded). Cheap and never cached. Plus
 // the drain an instance goes through on SIGTERM, which is what a balancer sees of a restart.
-import type { RequestListener } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
 import { pendingMigrations } from '../db/migrations.ts';
@@ -86,4 +86,13 @@ export interface DrainTiming { startedAt: number; lastRequestAt: number; now: nu
 export function drainSettled(t: DrainTiming): boolean {
   if (t.now - t.startedAt >= t.maxMs) return true;
   return t.now - Math.max(t.startedAt, t.lastRequestAt) >= t.quietMs;
+}
+
+/** Stops accepting, drops idle keep-alive sockets, lets requests in flight finish for at most `graceMs`, then cuts the rest. */
+export async function closeServer(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
 }

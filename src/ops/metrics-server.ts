@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { IdpError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from './metrics.ts';
+import { closeServer } from './health.ts';
 
 export interface MetricsListenOptions {
   host: string;
@@ -74,13 +75,7 @@ export async function listenMetrics(metrics: Metrics, opts: MetricsListenOptions
   return {
     server,
     url: `http://${host}:${port}/metrics`,
-    async close(graceMs = 2_000) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
-      clearTimeout(timer);
-    },
+    close: (graceMs = 2_000) => closeServer(server, graceMs),
   };
 }
 
