@@ -66,5 +66,18 @@ for (const backend of await withTestDatabases()) {
       assert.equal(deleted, 2, 'the generation-0 keys, removed from the JWKS an hour ago');
       assert.deepEqual((await store.list()).map((k) => [k.alg, k.generation]), [['RS256', 1], ['ES256', 1], ['RS256', 2]]);
     });
+
+    test('remove: a retired (say leaked) key leaves the JWKS at once; a key that signs is refused', async () => {
+      const store = createSigningKeyStore(db, clock, [dataKey]);
+      const gen = (alg: string, generation: number) => store.list().then((keys) => keys.find((k) => k.alg === alg && k.generation === generation)!.kid);
+      const [oldRs, es] = [await gen('RS256', 1), await gen('ES256', 1)];
+      await assert.rejects(store.remove(es), (err) => isIdpError(err, 'conflict') && /signs now/.test(err.message));
+      clock.advance(H); // RS256 generation 2 signs now; generation 1 is retired but still published
+      assert.ok((await store.loadPublished()).some((k) => k.kid === oldRs));
+      await store.remove(oldRs);
+      assert.ok(!(await store.loadPublished()).some((k) => k.kid === oldRs), 'gone from the JWKS');
+      await assert.rejects(store.remove(await gen('RS256', 2)), (err) => isIdpError(err, 'conflict'));
+      await assert.rejects(store.remove('no-such-kid'), (err) => isIdpError(err, 'not_found'));
+    });
   });
 }
