@@ -9,7 +9,7 @@ import type { MessageKey } from '../i18n/index.ts';
 import { ensureConfirmed, verifyFactors, type ConfirmArgs } from './confirm.ts';
 import { accountMessagePage } from './views.ts';
 
-export type ActionArgs = Omit<ConfirmArgs, 'action' | 'offerEndOthers'> & { base: string };
+export type ActionArgs = Omit<ConfirmArgs, 'action' | 'offerEndOthers'>;
 
 function done(a: ActionArgs, notice: string): void {
   a.ctx.status = 303;

@@ -11,10 +11,11 @@ import type { AccountDeps } from './deps.ts';
 import type { AccountSession } from './session.ts';
 import { confirmPage } from './views.ts';
 
-/** The account overview, from an action URL such as /account/2fa/disable. */
-const backOf = (action: string) => action.replace(/\/account\/.*$/, '/account');
-
-export interface ConfirmArgs { ctx: Context; deps: AccountDeps; page: PageContext; session: AccountSession; user: User; form: URLSearchParams; action: string; csrf: string; offerEndOthers: boolean }
+export interface ConfirmArgs {
+  ctx: Context; deps: AccountDeps; page: PageContext; session: AccountSession; user: User; form: URLSearchParams; action: string; csrf: string; offerEndOthers: boolean;
+  /** The account overview's path: where "back" goes. */
+  base: string;
+}
 
 /** True when the person is freshly confirmed (now or within the window); otherwise it has answered with the confirm page. */
 export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
@@ -23,7 +24,7 @@ export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
   if (isFreshlyConfirmed(state.confirmedAt, deps.clock.now())) return true;
   const hasTotp = await deps.totp.has(user.id);
   const show = (status: number, error?: string) => {
-    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: backOf(a.action), error }));
+    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: a.base, error }));
     return false;
   };
   if (!form.has('password')) return show(200);
@@ -36,13 +37,13 @@ export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
 }
 
 /** Checks the password (and code) in the form; answers 429 itself when throttled. */
-export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page' | 'user' | 'form' | 'action' | 'csrf' | 'offerEndOthers'>, hasTotp: boolean): Promise<boolean | 'throttled'> {
+export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page' | 'user' | 'form' | 'action' | 'csrf' | 'offerEndOthers' | 'base'>, hasTotp: boolean): Promise<boolean | 'throttled'> {
   const { ctx, deps, user, form, page } = a;
   const buckets = [...passwordBuckets(user.id, ctx.ip), ...(hasTotp ? secondFactorBuckets(user.id, ctx.ip) : [])];
   const waitMs = await deps.throttle.retryAfter(buckets);
   if (waitMs > 0) {
     await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, detail: { step: 'account-confirm', retryAfterMs: waitMs } });
-    sendHtml(ctx, 429, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: backOf(a.action), error: page.t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) }));
+    sendHtml(ctx, 429, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: a.base, error: page.t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) }));
     return 'throttled';
   }
   const passwordOk = await deps.hasher.verify(user.passwordHash, field(form, 'password', 1024));
