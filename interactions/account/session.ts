@@ -4,6 +4,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATH } from '../../src/provider/account-client.ts';
 import type { AccountDeps } from './deps.ts';
+import { SESSION_COOKIE } from '../../src/provider/configuration.ts';
 
 const STATE_COOKIE = 'jullix_account_state';
 
@@ -21,7 +22,7 @@ export async function currentSession(ctx: Context, deps: Pick<AccountDeps, 'prov
   const extendedMs = await deps.extendSession(id);
   if (extendedMs !== undefined) {
     // Same name, options and keys as the provider's own cookie, with the new expiry.
-    ctx.cookies.set('_session', id, { signed: true, httpOnly: true, sameSite: 'lax', overwrite: true, ...(session.transient ? {} : { expires: new Date(extendedMs) }) });
+    ctx.cookies.set('_session', id, { ...SESSION_COOKIE, signed: true, overwrite: true, ...(session.transient ? {} : { expires: new Date(extendedMs) }) });
   }
   return { id, accountId: session.accountId, expiresAtMs: extendedMs ?? session.exp * 1000 };
 }

@@ -34,6 +34,8 @@ export interface ProviderConfigDeps {
 }
 
 export const ACR_VALUES = ['aal1', 'aal2'] as const;
+/** Options of the provider's cookies; the account page re-sets `_session` with the same ones. */
+export const SESSION_COOKIE = { httpOnly: true, sameSite: 'lax' } as const;
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'roles'];
 /** The longest-lived thing a signing key signs: a retired key stays published at least this long. */
 export const ID_TOKEN_TTL_SECONDS = 3600;
@@ -52,7 +54,7 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
     findAccount: deps.findAccount,
     jwks: deps.jwks,
     clients: [accountClient(config.issuer)],
-    cookies: { keys: secrets.cookieKeys, long: { httpOnly: true, sameSite: 'lax' }, short: { httpOnly: true, sameSite: 'lax' } },
+    cookies: { keys: secrets.cookieKeys, long: { ...SESSION_COOKIE }, short: { ...SESSION_COOKIE } },
     acrValues: [...ACR_VALUES],
     // amr/acr/auth_time on the openid scope puts them in every ID token (notes §2).
     claims: {
