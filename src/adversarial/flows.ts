@@ -69,9 +69,7 @@ export async function submit(browser: TestBrowser, page: Page, action: string, v
   });
 }
 
-export const csrfOf = (html: string): string => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-export const secretOf = (html: string): string => (/data-testid="totp-secret">([^<]*)</.exec(html)?.[1] ?? '').replace(/\s/g, '');
-export const recoveryCodesOf = (html: string): string[] => (/data-testid="recovery-codes">([^<]*)</.exec(html)?.[1] ?? '').split(/\s+/).filter(Boolean);
+export { csrfOf, recoveryCodesOf, secretOf } from '../testing/browser.ts';
 export const isCallback = (url: string): boolean => url.startsWith(REDIRECT);
 
 export function codeFor(secret: string, nowMs: number): Promise<string> {

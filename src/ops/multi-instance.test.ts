@@ -11,13 +11,12 @@ import { createArgon2Hasher } from '../security/password-hashing.ts';
 import { createTotpCredentialStore } from '../factors/totp-credentials.ts';
 import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
 import { systemClock } from '../security/clock.ts';
-import { TestBrowser } from '../testing/browser.ts';
+import { TestBrowser, secretOf } from '../testing/browser.ts';
 import { backends } from '../testing/harness.ts';
 import { startCluster, type Cluster } from '../testing/cluster.ts';
 import { discover, openSignInPage, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 
 const REDIRECT = 'http://127.0.0.1:8769/callback';
-const secretOf = (html: string) => (/data-testid="totp-secret"[^>]*>([^<]*)</.exec(html)?.[1] ?? '').replace(/\s/g, '');
 const currentCode = (secret: string) => totpAt(secret, timeStepAt(Date.now()));
 
 for (const backend of backends()) {

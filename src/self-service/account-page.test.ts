@@ -1,12 +1,11 @@
 // Integration: the self-service account page, signed in through the provider's own flow.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findForm, TestBrowser } from '../testing/browser.ts';
+import { findForm, TestBrowser, alertText, secretOf, recoveryCodesOf } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { manualClock } from '../security/clock.ts';
 import { timeStepAt, totpAt } from '../factors/totp.ts';
 
-const alertText = (html: string) => /role="alert"[^>]*>([^<]*)</.exec(html)?.[1] ?? '';
 
 for (const backend of backends()) {
   describe(`account page (${backend.name})`, () => {
@@ -69,9 +68,9 @@ for (const backend of backends()) {
       assert.equal(wrong.status, 401);
       const enrol = await post(browser, wrong, '/2fa/enable', { password: 'cora-password-1' });
       assert.match(enrol.html, /data-testid="totp-qr"/);
-      secret = (/data-testid="totp-secret"[^>]*>([^<]*)</.exec(enrol.html)?.[1] ?? '').replace(/\s/g, '');
+      secret = secretOf(enrol.html);
       const codes = await post(browser, enrol, '/2fa/enrol', { code: await totpAt(secret, timeStepAt(clock.now())) });
-      assert.equal((/data-testid="recovery-codes">([^<]*)</.exec(codes.html)?.[1] ?? '').split(/\s+/).filter(Boolean).length, 10);
+      assert.equal(recoveryCodesOf(codes.html).length, 10);
       const back = await browser.follow(`${idp.url}/account`);
       assert.match(await back.res.text(), /data-enabled="true"/);
 
@@ -103,7 +102,7 @@ for (const backend of backends()) {
       const res = await browser.postForm(form.action, { ...form.fields, username: 'ingo', password: 'ingo-password-1' });
       const enrol = await browser.follow(new URL(res.headers.get('location') ?? '', form.action).href);
       const enrolHtml = await enrol.res.text();
-      const s = (/data-testid="totp-secret"[^>]*>([^<]*)</.exec(enrolHtml)?.[1] ?? '').replace(/\s/g, '');
+      const s = secretOf(enrolHtml);
       const codes = await post(browser, { url: enrol.url, html: enrolHtml }, '/enrol', { code: await totpAt(s, timeStepAt(clock.now())) });
       const overview = await post(browser, codes, '/continue');
       assert.match(overview.html, /data-testid="2fa-required"/);

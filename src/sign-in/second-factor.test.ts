@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { TestBrowser } from '../testing/browser.ts';
+import { TestBrowser, alertText, secretOf, csrfOf, recoveryCodesOf } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { manualClock } from '../security/clock.ts';
@@ -13,8 +13,6 @@ import { timeStepAt, totpAt } from '../factors/totp.ts';
 import type * as oidc from 'openid-client';
 
 const REDIRECT = 'http://127.0.0.1:8766/callback';
-const alertText = (html: string) => /role="alert"[^>]*>([^<]*)</.exec(html)?.[1] ?? '';
-const secretOf = (html: string) => (/data-testid="totp-secret"[^>]*>([^<]*)</.exec(html)?.[1] ?? '').replace(/\s/g, '');
 
 for (const backend of backends()) {
   describe(`second factor (${backend.name})`, () => {
@@ -54,7 +52,7 @@ for (const backend of backends()) {
       assert.equal(secretOf(await reload.res.text()), secret);
       // Skipping ahead: "continue" and the TOTP step both send the browser back to enrolment.
       for (const action of ['continue', 'totp']) {
-        const res = await browser.postForm(`${first.url}/${action}`, { csrf: /name="csrf" value="([^"]+)"/.exec(first.html)?.[1] ?? '', code: '123456' });
+        const res = await browser.postForm(`${first.url}/${action}`, { csrf: csrfOf(first.html), code: '123456' });
         assert.equal(res.status, 303);
         assert.equal(new URL(res.headers.get('location') ?? '', first.url).href, first.url);
       }
@@ -68,7 +66,7 @@ for (const backend of backends()) {
       assert.match(alertText(wrong.html), /niet juist|not correct/);
       assert.equal(secretOf(wrong.html), secret);
       const codes = await submit(browser, wrong.url, wrong.html, '/enrol', { code: await code(secret) }, REDIRECT);
-      recovery = (/data-testid="recovery-codes">([^<]*)</.exec(codes.html)?.[1] ?? '').split(/\s+/).filter(Boolean);
+      recovery = recoveryCodesOf(codes.html);
       assert.equal(recovery.length, 10);
       const done = await submit(browser, codes.url, codes.html, '/continue', {}, REDIRECT);
       const claims = (await redeem(config, done.url, first.started)).claims();

@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestBrowser } from '../testing/browser.ts';
+import { TestBrowser, secretOf } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { manualClock } from '../security/clock.ts';
@@ -104,7 +104,7 @@ for (const backend of backends()) {
       // The step-up: a customer without TOTP enrols it on the way (the password is kept from the session).
       const step = await authorize(browser, { acr_values: 'aal2' });
       assert.equal(step.kind, 'enrol');
-      const secret = (/data-testid="totp-secret"[^>]*>([^<]*)</.exec(step.html)?.[1] ?? '').replace(/\s/g, '');
+      const secret = secretOf(step.html);
       const codes = await submit(browser, step.url, step.html, '/enrol', { code: await totpAt(secret, timeStepAt(clock.now())) }, REDIRECT);
       const done = await submit(browser, codes.url, codes.html, '/continue', {}, REDIRECT);
       assert.equal((await redeem(config, done.url, step.started)).claims()?.acr, 'aal2');

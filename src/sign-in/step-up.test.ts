@@ -2,7 +2,7 @@
 // clients that require MFA, through openid-client and the real pages.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestBrowser } from '../testing/browser.ts';
+import { TestBrowser, secretOf } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { manualClock } from '../security/clock.ts';
@@ -10,7 +10,6 @@ import { timeStepAt, totpAt } from '../factors/totp.ts';
 import type * as oidc from 'openid-client';
 
 const REDIRECT = 'http://127.0.0.1:8767/callback';
-const secretOf = (html: string) => (/data-testid="totp-secret"[^>]*>([^<]*)</.exec(html)?.[1] ?? '').replace(/\s/g, '');
 // Short, so the test can let an aal2 session age past it in real time (auth_time is wall-clock).
 const AAL2_MAX_AGE = 4;
 const ESSENTIAL_AAL2 = JSON.stringify({ id_token: { acr: { essential: true, values: ['aal2'] } } });

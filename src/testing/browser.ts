@@ -76,3 +76,10 @@ export function findForm(html: string, actionPart: string, baseUrl: string): For
 function decode(s: string): string {
   return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#96;/g, '`').replace(/&amp;/g, '&');
 }
+
+// Readers for what our pages show, by their data-testid / form hooks (attributes in any order).
+export const csrfOf = (html: string): string => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+/** The TOTP key as shown for typing by hand, without its grouping spaces. */
+export const secretOf = (html: string): string => (/data-testid="totp-secret"[^>]*>([^<]*)</.exec(html)?.[1] ?? '').replace(/\s/g, '');
+export const recoveryCodesOf = (html: string): string[] => (/data-testid="recovery-codes"[^>]*>([^<]*)</.exec(html)?.[1] ?? '').split(/\s+/).filter(Boolean);
+export const alertText = (html: string): string => /role="alert"[^>]*>([^<]*)</.exec(html)?.[1] ?? '';
