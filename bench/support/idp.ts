@@ -2,13 +2,13 @@
 // data folder, a free port, the matching issuer and LOG_LEVEL=warn (info where a scenario reads
 // the request log). Operator settings from this shell never leak into it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHttpClient } from './http.ts';
 import { stopProcess } from './children.ts';
 import { rssMb } from './proc-stats.ts';
 import { CONFIG_ENV_VARIABLES } from '../../src/config/load.ts';
+import { freePort } from '../../src/testing/ports.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -19,14 +19,7 @@ export function nodeBinary(): string {
   return major >= 22 ? process.execPath : path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no free port');
-  return address.port;
-}
+export { freePort };
 
 /** The environment `npm start` would see for this instance. */
 export function idpEnv(opts: { port: number; dataDir: string; databaseUrl?: string | undefined; logLevel?: string; extra?: Record<string, string> }): NodeJS.ProcessEnv {

@@ -2,10 +2,9 @@
 // against one fresh DATA_DIR, checking what the provider's table holds afterwards.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openDatabase } from '../db/connection.ts';
 import { FIRST_PARTY } from '../provider/client-metadata.ts';
 import type { ClientView } from './client-view.ts';
-import { hasNoStackTrace, jsonOf, runCli, tempDataDir, type CliResult } from './test-support.ts';
+import { hasNoStackTrace, jsonOf, runCli, tempDataDir, type CliResult, withDatabase } from './test-support.ts';
 
 type AddedClient = ClientView & { client_secret?: string };
 
@@ -18,16 +17,11 @@ describe('jullix-idp client update and rotate-secret', () => {
   let service: AddedClient;
 
   /** The stored payload (with its secret) and the audit records about the client, oldest first. */
-  const stored = async (clientId: string) => {
-    const db = await openDatabase({ dataDir: dir });
-    try {
-      const row = await db('oidc_models').where({ model: 'Client', id: clientId }).first();
-      const audit = await db('audit_log').where('client_id', clientId).orderBy('id').select('event', 'detail');
-      return { payload: JSON.parse(String(row?.payload)) as Record<string, unknown>, audit: audit as Array<{ event: string; detail: string }> };
-    } finally {
-      await db.destroy();
-    }
-  };
+  const stored = (clientId: string) => withDatabase(dir, async (db) => {
+    const row = await db('oidc_models').where({ model: 'Client', id: clientId }).first();
+    const audit = await db('audit_log').where('client_id', clientId).orderBy('id').select('event', 'detail');
+    return { payload: JSON.parse(String(row?.payload)) as Record<string, unknown>, audit: audit as Array<{ event: string; detail: string }> };
+  });
 
   before(async () => {
     ({ dir, cleanup } = await tempDataDir());

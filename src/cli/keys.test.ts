@@ -5,13 +5,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateSigningKeys } from '../provider/keys.ts';
-import { openDatabase } from '../db/connection.ts';
 import { createLogger } from '../log.ts';
 import { openKeyRing } from '../provider/keys-ring.ts';
 import { systemClock } from '../security/clock.ts';
 import type { AuditEntryView } from './audit.ts';
 import type { KeyView } from './keys.ts';
-import { hasNoStackTrace, jsonOf, runCli, tempDataDir, type CliResult } from './test-support.ts';
+import { hasNoStackTrace, jsonOf, runCli, tempDataDir, type CliResult, withDatabase } from './test-support.ts';
 
 const DAY_AND_HOUR_MS = (86400 + 3600) * 1000;
 
@@ -118,13 +117,10 @@ describe('jullix-idp keys', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(jsonOf<{ signingKeys: unknown }>(result).signingKeys, { reencrypted: 3, remaining: 0 });
     // A server holding only the new key loads every signing key.
-    const db = await openDatabase({ dataDir: dir });
-    try {
+    await withDatabase(dir, async (db) => {
       const ring = await openKeyRing({ secrets: { jwks: undefined, cookieKeys: [], dataEncryptionKeys: [newKey], source: 'environment' }, db, clock: systemClock, logger: createLogger('silent') });
       assert.equal(ring.jwks().keys.length, 3);
-    } finally {
-      await db.destroy();
-    }
+    });
   });
 
   test('with the JWKS variable set, rotate refuses (exit 1) and says how to rotate there; list shows its keys', async () => {

@@ -111,4 +111,4 @@ export const SIGN_IN_SERIES: ReadonlyArray<{ outcome: SignInOutcome; factor: Sig
   { outcome: 'success', factor: 'recovery_code' },
   { outcome: 'success', factor: 'enrolment' }, { outcome: 'failure', factor: 'enrolment' }, { outcome: 'throttled', factor: 'enrolment' },
 ];
-export const THROTTLED_STEP_VALUES = ['password', 'totp', 'enrolment', 'account_confirm'] as const;
+export const THROTTLED_STEP_VALUES: readonly string[] = Object.values(THROTTLED_STEPS).map((s) => s.step);
