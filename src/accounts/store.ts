@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { sqlRunner } from '../db/prepared.ts';
-import { toBoolean, toMillis } from '../db/rows.ts';
+import { toBoolean, toMillis, uniqueViolationOf } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
 import { isRole, type NewUser, type Role, type User } from './types.ts';
@@ -119,15 +119,10 @@ async function assertLoginsFree(db: Knex, user: NewUser, usernameLower: string, 
   }
 }
 
-// Which unique key a failed insert hit. PostgreSQL: code 23505 and the constraint's name
-// (users_email_lower_unique). SQLite: only the message, "UNIQUE constraint failed: users.email_lower",
-// which knex prefixes with the SQL text (naming every column), so match after the marker.
+// A lost race on the username or email key (users_username_lower_unique / users_email_lower_unique)
+// becomes a clear conflict naming which.
 function uniqueViolationToConflict(err: unknown, user: NewUser): unknown {
-  if (!(err instanceof Error)) return err;
-  const { code, constraint } = err as Error & { code?: unknown; constraint?: unknown };
-  let key: string | undefined;
-  if (code === '23505') key = typeof constraint === 'string' ? constraint : '';
-  else if (code === 'SQLITE_CONSTRAINT') key = /UNIQUE constraint failed: (.*)$/.exec(err.message)?.[1];
+  const key = uniqueViolationOf(err);
   if (key === undefined) return err;
   const message = key.includes('email_lower')
     ? `the email address "${user.email}" is already in use`

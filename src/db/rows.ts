@@ -16,3 +16,16 @@ export function toMillisOrNull(value: number | string | null): number | null {
 export function toBoolean(value: boolean | number): boolean {
   return value === true || value === 1;
 }
+
+/**
+ * What a unique-constraint violation names, or undefined when `err` is none. PostgreSQL: code 23505
+ * and the constraint's name. SQLite: only the message, "UNIQUE constraint failed: users.email_lower",
+ * which knex prefixes with the SQL text (naming every column), so match after the marker.
+ */
+export function uniqueViolationOf(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const { code, constraint } = err as Error & { code?: unknown; constraint?: unknown };
+  if (code === '23505') return typeof constraint === 'string' ? constraint : '';
+  if (code === 'SQLITE_CONSTRAINT') return /UNIQUE constraint failed: (.*)$/.exec(err.message)?.[1];
+  return undefined;
+}

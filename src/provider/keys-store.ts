@@ -3,7 +3,7 @@
 // and bound to their kid, so a ciphertext copied onto another row does not decrypt.
 import type { Knex } from 'knex';
 import type { JWK } from 'oidc-provider';
-import { toMillis, toMillisOrNull } from '../db/rows.ts';
+import { toMillis, toMillisOrNull, uniqueViolationOf } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
 import { decryptSecret, encryptSecret, needsReencryption, type SecretBinding } from '../security/encryption.ts';
@@ -55,11 +55,6 @@ function toKey(row: Row): SigningKey {
 }
 
 /** An insert that lost a race on a unique key: PostgreSQL 23505, SQLite SQLITE_CONSTRAINT. */
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '23505' || (code === 'SQLITE_CONSTRAINT' && err instanceof Error && err.message.includes('UNIQUE'));
-}
-
 /** The first key of each supported alg in `seed`, as a secrets.json generated them. */
 function seedKeys(seed: Jwks): Array<{ alg: SigningAlg; jwk: JWK }> {
   return SIGNING_ALGS.flatMap((alg) => {
@@ -107,7 +102,7 @@ export function createSigningKeyStore(db: Knex, clock: Clock, dataKeys: readonly
           await table(trx).insert(chosen.map(({ alg, jwk }) => row(alg, 0, jwk, clock.now())));
         });
       } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
+        if (uniqueViolationOf(err) === undefined) throw err;
         return 'existing';
       }
       return chosen === imported ? 'imported' : 'generated';
@@ -128,7 +123,7 @@ export function createSigningKeyStore(db: Knex, clock: Clock, dataKeys: readonly
           deleted = await table(trx).where('removes_at', '<=', now).delete();
         });
       } catch (err) {
-        if (isUniqueViolation(err)) throw new IdpError('conflict', 'another rotation added keys meanwhile; run "jullix-idp keys list" and try again', { expose: true, cause: err });
+        if (uniqueViolationOf(err) !== undefined) throw new IdpError('conflict', 'another rotation added keys meanwhile; run "jullix-idp keys list" and try again', { expose: true, cause: err });
         throw err;
       }
       const after = await list();
