@@ -113,6 +113,34 @@ for (const backend of await withTestDatabases()) {
       assert.ok(await refresh.find('r1'));
     });
 
+    test('saves and lookups made in the same moment (one batch) answer as if made one by one', async () => {
+      const tokens = new Adapter('AccessToken');
+      const grants = new Adapter('Grant');
+      const sessions = new Adapter('Session');
+      await sessions.upsert('s-batch', { uid: 'u-batch', accountId: 'eve' }, 60);
+      await sessions.destroy('s-batch');
+      const ids = Array.from({ length: 40 }, (_, i) => `batch-${i}`);
+      await Promise.all([
+        ...ids.map((id, i) => (i % 2 === 0 ? tokens : grants).upsert(id, { jti: id }, i === 0 ? 1 : 60)),
+        // The same row twice in one batch: the later save wins, as in order.
+        tokens.upsert('twice', { n: 1 }, 60), tokens.upsert('twice', { n: 2 }, 60),
+        // A late save of an ended session in the same batch still does not revive it.
+        sessions.upsert('s-batch', { uid: 'u-batch', accountId: 'eve' }, 3600),
+      ]);
+      clock.advance(1000);
+      const found = await Promise.all(ids.map((id, i) => (i % 2 === 0 ? tokens : grants).find(id)));
+      assert.equal(found[0], undefined, 'expired rows are gone in a batch too');
+      assert.deepEqual(found.slice(1), ids.slice(1).map((jti) => ({ jti })));
+      const [twice, wrongModel, missing, ended] = await Promise.all([tokens.find('twice'), grants.find('batch-0'), tokens.find('nope'), sessions.find('s-batch')]);
+      assert.deepEqual(twice, { n: 2 });
+      assert.equal(wrongModel, undefined);
+      assert.equal(missing, undefined);
+      assert.equal(ended, undefined);
+      // Each caller gets its own object: changing one answer does not change another's.
+      const [x, y] = await Promise.all([tokens.find('twice'), tokens.find('twice')]);
+      assert.ok(x && y && x !== y);
+    });
+
     test('deleteExpiredRows sweeps expired models, finished interactions and stale throttle rows', async () => {
       await db('oidc_models').delete();
       const now = clock.now();

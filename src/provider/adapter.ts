@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 import { sqlRunner } from '../db/prepared.ts';
+import { findBatcher, upsertBatcher } from './adapter-batch.ts';
 import { toMillisOrNull } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
@@ -18,21 +19,12 @@ interface OidcModelRow {
   expires_at: number | string | null;
   consumed_at: number | string | null;
 }
-type FoundRow = Pick<OidcModelRow, 'payload' | 'expires_at' | 'consumed_at'>;
+type FoundByColumn = Pick<OidcModelRow, 'payload' | 'expires_at' | 'consumed_at'>;
 
-type LookupColumn = 'id' | 'uid' | 'user_code';
-
-// Fixed SQL, so each statement is prepared once per connection (src/db/prepared.ts).
-// consumed_at is left out of the upsert's merge so that re-saving a consumed model never revives it.
-// For a Session it means "ended" (signed out, replaced at a sign-in, ended from the account page):
-// the provider re-saves every session it loaded at the end of each request, so a request still in
-// flight when the session ended would otherwise write it back, for whoever holds the old cookie.
-const UPSERT = `insert into oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
-  values (?, ?, ?, ?, ?, ?, ?) on conflict (model, id) do update set payload = excluded.payload,
-  grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at
-  where oidc_models.model <> 'Session' or oidc_models.consumed_at is null`;
-const FIND: Record<LookupColumn, string> = {
-  id: 'select payload, expires_at, consumed_at from oidc_models where model = ? and id = ? limit 1',
+// Saves and lookups by id, the hot path, are batched per event-loop turn (adapter-batch.ts); the
+// rarer lookups by uid or user code and every other write run alone, with fixed SQL, so each
+// statement is prepared once per connection (src/db/prepared.ts).
+const FIND_BY: Record<'uid' | 'user_code', string> = {
   // Only sessions are looked up by uid, and a session keeps its uid when its id is replaced at a
   // sign-in: the ended row (old id) and the live one share it, so only the live one may answer.
   uid: 'select payload, expires_at, consumed_at from oidc_models where model = ? and uid = ? and consumed_at is null limit 1',
@@ -55,6 +47,13 @@ export interface AdapterOptions {
 export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptions = {}): AdapterConstructor {
   const table = () => db<OidcModelRow>('oidc_models');
   const sql = sqlRunner(db);
+  const saves = upsertBatcher(sql);
+  const finds = findBatcher(sql);
+  /** Other writes go after the saves already asked for, as they would have without batching. */
+  const write = (statement: string, params: Array<string | number>) => {
+    saves.flush();
+    return sql.run(statement, params);
+  };
 
   return class KnexAdapter implements Adapter {
     readonly model: string;
@@ -66,11 +65,15 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       // undefined expiresIn means no expiry (DCR clients, initial access tokens without expiresIn).
       const expiresAt = expiresIn === undefined ? null : clock.now() + expiresIn * 1000;
-      await sql.run(UPSERT, [this.model, id, JSON.stringify(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null, expiresAt]);
+      await saves.push({
+        model: this.model, id, payload: JSON.stringify(payload),
+        grantId: payload.grantId ?? null, uid: payload.uid ?? null, userCode: payload.userCode ?? null, expiresAt,
+      });
     }
 
-    find(id: string): Promise<AdapterPayload | undefined> {
-      return this.findBy('id', id);
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      const row = await finds.push({ model: this.model, id });
+      return row === undefined ? undefined : this.fromRow(row);
     }
 
     findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -87,7 +90,7 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
      * before any token is issued (RFC 6749 §4.1.2: a code works once; found by the attack suite).
      */
     async consume(id: string): Promise<void> {
-      const updated = await sql.run(CONSUME, [clock.now(), this.model, id]);
+      const updated = await write(CONSUME, [clock.now(), this.model, id]);
       if (updated === 0) {
         throw this.model === 'PushedAuthorizationRequest'
           ? new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used')
@@ -96,17 +99,25 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
     }
 
     async destroy(id: string): Promise<void> {
-      if (this.model === 'Session') await sql.run(END_SESSION, [clock.now(), id]);
-      else await table().where({ model: this.model, id }).delete();
+      if (this.model === 'Session') await write(END_SESSION, [clock.now(), id]);
+      else {
+        saves.flush();
+        await table().where({ model: this.model, id }).delete();
+      }
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      saves.flush();
       await table().where({ model: this.model, grant_id: grantId }).delete();
     }
 
-    private async findBy(column: LookupColumn, value: string): Promise<AdapterPayload | undefined> {
-      const [row] = await sql.all<FoundRow>(FIND[column], [this.model, value]);
-      if (row === undefined) return undefined;
+    private async findBy(column: keyof typeof FIND_BY, value: string): Promise<AdapterPayload | undefined> {
+      const [row] = await sql.all<FoundByColumn>(FIND_BY[column], [this.model, value]);
+      return row === undefined ? undefined : this.fromRow(row);
+    }
+
+    /** What the provider may see of a stored row: nothing once it has expired or its session ended. */
+    private fromRow(row: FoundByColumn): AdapterPayload | undefined {
       // Expired rows stay until the sweep; to the provider they are already gone.
       const expiresAt = toMillisOrNull(row.expires_at);
       if (expiresAt !== null && expiresAt <= clock.now()) return undefined;

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { turnBatcher, type Outcome } from './turn-batch.ts';
+
+const ok = <R>(value: R): Outcome<R> => ({ ok: true, value });
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A batch runner that records what it was given and answers when told to. */
+function recorder<R>(answer: (items: number[]) => Outcome<R>[]) {
+  const batches: number[][] = [];
+  const pending: Array<() => void> = [];
+  const run = (items: number[]) => {
+    batches.push(items);
+    return new Promise<Outcome<R>[]>((resolve) => pending.push(() => resolve(answer(items))));
+  };
+  const finishAll = () => pending.splice(0).forEach((finish) => finish());
+  return { run, batches, finishAll };
+}
+
+describe('turnBatcher', () => {
+  test('calls made in one turn go to the database as one batch, each caller gets its own answer', async () => {
+    const r = recorder((items) => items.map((n) => ok(n * 10)));
+    const batcher = turnBatcher(r.run);
+    const answers = Promise.all([batcher.push(1), batcher.push(2), batcher.push(3)]);
+    assert.equal(r.batches.length, 0, 'nothing is sent before the turn ends');
+    await tick();
+    assert.deepEqual(r.batches, [[1, 2, 3]]);
+    r.finishAll();
+    assert.deepEqual(await answers, [10, 20, 30]);
+  });
+
+  test('nothing is acknowledged before its batch has finished', async () => {
+    const r = recorder((items) => items.map(() => ok('done')));
+    const batcher = turnBatcher(r.run);
+    let settled = false;
+    const answer = batcher.push(1).then(() => { settled = true; });
+    await tick();
+    await tick();
+    assert.equal(settled, false);
+    r.finishAll();
+    await answer;
+    assert.equal(settled, true);
+  });
+
+  test('while a batch is in flight, later calls wait and go together as the next batch', async () => {
+    const r = recorder((items) => items.map((n) => ok(n)));
+    const batcher = turnBatcher(r.run);
+    const first = batcher.push(1);
+    await tick();
+    const later = [batcher.push(2), batcher.push(3)];
+    await tick();
+    const last = batcher.push(4);
+    await tick();
+    assert.deepEqual(r.batches, [[1]], 'the second batch waits for the first');
+    r.finishAll();
+    assert.equal(await first, 1);
+    assert.deepEqual(r.batches, [[1], [2, 3, 4]]);
+    r.finishAll();
+    assert.deepEqual(await Promise.all([...later, last]), [2, 3, 4]);
+  });
+
+  test('a batch is at most maxSize items; the rest go in further batches', async () => {
+    const r = recorder((items) => items.map((n) => ok(n)));
+    const batcher = turnBatcher(r.run, 2);
+    const answers = Promise.all([1, 2, 3, 4, 5].map((n) => batcher.push(n)));
+    await tick();
+    assert.deepEqual(r.batches, [[1, 2], [3, 4], [5]]);
+    r.finishAll();
+    assert.deepEqual(await answers, [1, 2, 3, 4, 5]);
+  });
+
+  test('an item that fails fails only its caller; a batch that throws fails all of its callers', async () => {
+    const perItem = turnBatcher(async (items: number[]) => items.map((n) => (n === 2 ? { ok: false as const, error: new Error('bad row 2') } : ok(n))));
+    const results = await Promise.allSettled([perItem.push(1), perItem.push(2), perItem.push(3)]);
+    assert.deepEqual(results.map((x) => x.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /bad row 2/);
+
+    let down = true;
+    const whole = turnBatcher(async (items: number[]) => {
+      if (down) throw new Error('database gone');
+      return items.map(ok);
+    });
+    const all = await Promise.allSettled([whole.push(1), whole.push(2)]);
+    assert.deepEqual(all.map((x) => x.status), ['rejected', 'rejected']);
+    // And it keeps working once the database is back.
+    down = false;
+    assert.equal(await whole.push(7), 7);
+  });
+
+  test('flush hands the queued calls over at once, so a later write cannot overtake them', async () => {
+    const r = recorder((items) => items.map((n) => ok(n)));
+    const batcher = turnBatcher(r.run);
+    const answer = batcher.push(1);
+    batcher.flush();
+    assert.deepEqual(r.batches, [[1]], 'sent synchronously');
+    r.finishAll();
+    assert.equal(await answer, 1);
+    await tick();
+    assert.deepEqual(r.batches, [[1]], 'and not sent twice');
+  });
+});

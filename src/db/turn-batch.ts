@@ -1,0 +1,59 @@
+// Group commit for the hot path: while one batch is with the database, the calls that arrive meanwhile
+// wait and go together as the next one, so N requests in flight cost one round trip instead of N.
+// With nothing in flight a call waits only for the end of the current event-loop turn
+// (`setImmediate`: after the poll phase has taken every request that was ready). Nothing is
+// acknowledged early: a caller's promise settles only once the batch holding its item has finished.
+
+/** One item's outcome inside a batch: a batch may succeed for some items and fail for others. */
+export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+export interface TurnBatcher<I, R> {
+  /** Queues an item for the end of this turn; settles with that item's own outcome. */
+  push(item: I): Promise<R>;
+  /** Hands the queued items over now (before a write that must not overtake them). */
+  flush(): void;
+}
+
+/**
+ * `run` receives at most `maxSize` items and answers one outcome per item, in order; if it
+ * throws, every item of that batch fails with the error.
+ */
+export function turnBatcher<I, R>(run: (items: I[]) => Promise<Outcome<R>[]>, maxSize = 32): TurnBatcher<I, R> {
+  interface Waiting { item: I; resolve(value: R): void; reject(error: unknown): void }
+  let queue: Waiting[] = [];
+  let scheduled: NodeJS.Immediate | undefined;
+  let inFlight = 0;
+
+  const dispatch = (batch: Waiting[]) => {
+    inFlight++;
+    run(batch.map((w) => w.item)).finally(() => {
+      inFlight--;
+      if (inFlight === 0 && queue.length > 0) flush();
+    }).then(
+      (outcomes) => batch.forEach((w, i) => {
+        const outcome = outcomes[i];
+        if (outcome === undefined) w.reject(new Error('batch answered fewer outcomes than it was given items'));
+        else if (outcome.ok) w.resolve(outcome.value);
+        else w.reject(outcome.error);
+      }),
+      (error: unknown) => batch.forEach((w) => w.reject(error)),
+    );
+  };
+  const flush = () => {
+    if (scheduled !== undefined) clearImmediate(scheduled);
+    scheduled = undefined;
+    const taken = queue;
+    queue = [];
+    for (let i = 0; i < taken.length; i += maxSize) dispatch(taken.slice(i, i + maxSize));
+  };
+  return {
+    push(item) {
+      return new Promise<R>((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        // With a batch in flight, its end hands this one over (see dispatch).
+        if (inFlight === 0) scheduled ??= setImmediate(flush);
+      });
+    },
+    flush,
+  };
+}

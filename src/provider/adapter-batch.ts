@@ -1,0 +1,85 @@
+// The adapter's two commonest statements, batched per event-loop turn (src/db/turn-batch.ts):
+// every model save of the turn is one multi-row upsert, every lookup by id one `id in (...)`
+// select per model. Same SQL semantics as one statement per call; docs/performance.md measures it.
+import type { SqlRunner, SqlValue } from '../db/prepared.ts';
+import { turnBatcher, type Outcome, type TurnBatcher } from '../db/turn-batch.ts';
+
+export interface ModelRow {
+  model: string;
+  id: string;
+  payload: string;
+  grantId: string | null;
+  uid: string | null;
+  userCode: string | null;
+  expiresAt: number | null;
+}
+export interface FoundRow { id: string; payload: string; expires_at: number | string | null; consumed_at: number | string | null }
+export interface ModelKey { model: string; id: string }
+
+// consumed_at is left out of the merge so that re-saving a consumed model never revives it. For a
+// Session it means "ended" (signed out, replaced at a sign-in, ended from the account page): the
+// provider re-saves every session it loaded at the end of each request, so a request still in
+// flight when the session ended would otherwise write it back, for whoever holds the old cookie.
+const UPSERT_HEAD = 'insert into oidc_models (model, id, payload, grant_id, uid, user_code, expires_at) values ';
+const UPSERT_TAIL = ` on conflict (model, id) do update set payload = excluded.payload,
+  grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at
+  where oidc_models.model <> 'Session' or oidc_models.consumed_at is null`;
+
+// One SQL text per batch size, so each is prepared once per connection (at most 2 × 32 texts).
+const upsertSql = memo((n: number) => UPSERT_HEAD + Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ') + UPSERT_TAIL);
+const findSql = memo((n: number) => `select id, payload, expires_at, consumed_at from oidc_models where model = ? and id in (${Array.from({ length: n }, () => '?').join(', ')})`);
+
+function memo(build: (n: number) => string): (n: number) => string {
+  const known = new Map<number, string>();
+  return (n) => {
+    let sql = known.get(n);
+    if (sql === undefined) known.set(n, (sql = build(n)));
+    return sql;
+  };
+}
+
+const keyOf = (k: ModelKey) => `${k.model}\u0000${k.id}`;
+const paramsOf = (r: ModelRow): SqlValue[] => [r.model, r.id, r.payload, r.grantId, r.uid, r.userCode, r.expiresAt];
+
+/**
+ * Saves of one turn in one statement. Two saves of the same row in a turn keep the later one, as
+ * running them in order would (and PostgreSQL refuses one statement that updates a row twice).
+ * If the statement fails, each row is tried alone, so one bad row fails only its own caller.
+ */
+export function upsertBatcher(sql: SqlRunner): TurnBatcher<ModelRow, void> {
+  return turnBatcher(async (rows) => {
+    const last = new Map<string, ModelRow>();
+    for (const row of rows) last.set(keyOf(row), row);
+    const unique = [...last.values()];
+    try {
+      await sql.run(upsertSql(unique.length), unique.flatMap(paramsOf));
+      return rows.map(() => ({ ok: true, value: undefined }));
+    } catch (error) {
+      if (unique.length === 1) throw error;
+      const alone = await Promise.all(unique.map((row) => sql.run(upsertSql(1), paramsOf(row)).then(
+        (): Outcome<void> => ({ ok: true, value: undefined }),
+        (err: unknown): Outcome<void> => ({ ok: false, error: err }),
+      )));
+      const byKey = new Map(unique.map((row, i) => [keyOf(row), alone[i] as Outcome<void>]));
+      return rows.map((row) => byKey.get(keyOf(row)) as Outcome<void>);
+    }
+  });
+}
+
+/** Lookups by id of one turn: one select per model; every caller gets the row (or undefined). */
+export function findBatcher(sql: SqlRunner): TurnBatcher<ModelKey, FoundRow | undefined> {
+  return turnBatcher(async (keys) => {
+    const idsByModel = new Map<string, Set<string>>();
+    for (const { model, id } of keys) {
+      let ids = idsByModel.get(model);
+      if (ids === undefined) idsByModel.set(model, (ids = new Set()));
+      ids.add(id);
+    }
+    const found = new Map<string, FoundRow>();
+    await Promise.all([...idsByModel].map(async ([model, ids]) => {
+      const rows = await sql.all<FoundRow>(findSql(ids.size), [model, ...ids]);
+      for (const row of rows) found.set(keyOf({ model, id: row.id }), row);
+    }));
+    return keys.map((k) => ({ ok: true, value: found.get(keyOf(k)) }));
+  });
+}
