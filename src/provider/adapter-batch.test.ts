@@ -25,7 +25,7 @@ function fakeSql(fail: (sql: string, params: readonly SqlValue[]) => boolean = (
 const row = (id: string, payload = `{"v":"${id}"}`): ModelRow => ({ model: 'AccessToken', id, payload, grantId: null, uid: null, userCode: null, expiresAt: 1 });
 
 describe('batched adapter statements', () => {
-  test('the saves of one turn are one multi-row upsert', async () => {
+  test('saves made together are one multi-row upsert', async () => {
     const { runner, statements } = fakeSql();
     const saves = upsertBatcher(runner);
     await Promise.all(['a', 'b', 'c'].map((id) => saves.push(row(id))));
@@ -34,7 +34,7 @@ describe('batched adapter statements', () => {
     assert.deepEqual(statements[0]?.params.filter((_, i) => i % 7 === 1), ['a', 'b', 'c']);
   });
 
-  test('two saves of one row in a turn keep the later payload, as running them in order would', async () => {
+  test('two saves of one row in a batch keep the later payload, as running them in order would', async () => {
     const { runner, statements } = fakeSql();
     const saves = upsertBatcher(runner);
     await Promise.all([saves.push(row('a', '{"n":1}')), saves.push(row('b')), saves.push(row('a', '{"n":2}'))]);
@@ -52,7 +52,7 @@ describe('batched adapter statements', () => {
     assert.equal(statements.length, 4, 'the batch, then the three rows alone');
   });
 
-  test('the lookups of one turn are one select per model; each caller gets its row or nothing', async () => {
+  test('lookups made together are one select per model; each caller gets its row or nothing', async () => {
     const { runner, statements } = fakeSql();
     const finds = findBatcher(runner);
     const [a, b, again, missing, client] = await Promise.all([

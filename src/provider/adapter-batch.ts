@@ -1,8 +1,8 @@
-// The adapter's two commonest statements, batched per event-loop turn (src/db/turn-batch.ts):
-// every model save of the turn is one multi-row upsert, every lookup by id one `id in (...)`
-// select per model. Same SQL semantics as one statement per call; docs/performance.md measures it.
+// The adapter's two commonest statements, batched (group commit, src/db/batcher.ts): the model
+// saves that wait together are one multi-row upsert, the lookups by id one `id in (...)` select
+// per model. Same SQL semantics as one statement per call; docs/performance.md measures it.
 import type { SqlRunner, SqlValue } from '../db/prepared.ts';
-import { turnBatcher, type Outcome, type TurnBatcher } from '../db/turn-batch.ts';
+import { createBatcher, type Outcome, type Batcher } from '../db/batcher.ts';
 
 export interface ModelRow {
   model: string;
@@ -42,12 +42,12 @@ const keyOf = (k: ModelKey) => `${k.model}\u0000${k.id}`;
 const paramsOf = (r: ModelRow): SqlValue[] => [r.model, r.id, r.payload, r.grantId, r.uid, r.userCode, r.expiresAt];
 
 /**
- * Saves of one turn in one statement. Two saves of the same row in a turn keep the later one, as
+ * Saves that wait together in one statement. Two saves of the same row in a batch keep the later one, as
  * running them in order would (and PostgreSQL refuses one statement that updates a row twice).
  * If the statement fails, each row is tried alone, so one bad row fails only its own caller.
  */
-export function upsertBatcher(sql: SqlRunner): TurnBatcher<ModelRow, void> {
-  return turnBatcher(async (rows) => {
+export function upsertBatcher(sql: SqlRunner): Batcher<ModelRow, void> {
+  return createBatcher(async (rows) => {
     const last = new Map<string, ModelRow>();
     for (const row of rows) last.set(keyOf(row), row);
     const unique = [...last.values()];
@@ -66,9 +66,9 @@ export function upsertBatcher(sql: SqlRunner): TurnBatcher<ModelRow, void> {
   });
 }
 
-/** Lookups by id of one turn: one select per model; every caller gets the row (or undefined). */
-export function findBatcher(sql: SqlRunner): TurnBatcher<ModelKey, FoundRow | undefined> {
-  return turnBatcher(async (keys) => {
+/** Lookups by id that wait together: one select per model; every caller gets the row (or undefined). */
+export function findBatcher(sql: SqlRunner): Batcher<ModelKey, FoundRow | undefined> {
+  return createBatcher(async (keys) => {
     const idsByModel = new Map<string, Set<string>>();
     for (const { model, id } of keys) {
       let ids = idsByModel.get(model);

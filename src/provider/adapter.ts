@@ -21,7 +21,7 @@ interface OidcModelRow {
 }
 type FoundByColumn = Pick<OidcModelRow, 'payload' | 'expires_at' | 'consumed_at'>;
 
-// Saves and lookups by id, the hot path, are batched per event-loop turn (adapter-batch.ts); the
+// Saves and lookups by id, the hot path, are batched (group commit, adapter-batch.ts); the
 // rarer lookups by uid or user code and every other write run alone, with fixed SQL, so each
 // statement is prepared once per connection (src/db/prepared.ts).
 const FIND_BY: Record<'uid' | 'user_code', string> = {

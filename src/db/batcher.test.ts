@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { turnBatcher, type Outcome } from './turn-batch.ts';
+import { createBatcher, type Outcome } from './batcher.ts';
 
 const ok = <R>(value: R): Outcome<R> => ({ ok: true, value });
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -17,12 +17,12 @@ function recorder<R>(answer: (items: number[]) => Outcome<R>[]) {
   return { run, batches, finishAll };
 }
 
-describe('turnBatcher', () => {
-  test('calls made in one turn go to the database as one batch, each caller gets its own answer', async () => {
+describe('batcher (group commit)', () => {
+  test('calls made together go to the database as one batch, each caller gets its own answer', async () => {
     const r = recorder((items) => items.map((n) => ok(n * 10)));
-    const batcher = turnBatcher(r.run);
+    const batcher = createBatcher(r.run);
     const answers = Promise.all([batcher.push(1), batcher.push(2), batcher.push(3)]);
-    assert.equal(r.batches.length, 0, 'nothing is sent before the turn ends');
+    assert.equal(r.batches.length, 0, 'sent once the calls made together are in');
     await tick();
     assert.deepEqual(r.batches, [[1, 2, 3]]);
     r.finishAll();
@@ -31,7 +31,7 @@ describe('turnBatcher', () => {
 
   test('nothing is acknowledged before its batch has finished', async () => {
     const r = recorder((items) => items.map(() => ok('done')));
-    const batcher = turnBatcher(r.run);
+    const batcher = createBatcher(r.run);
     let settled = false;
     const answer = batcher.push(1).then(() => { settled = true; });
     await tick();
@@ -44,7 +44,7 @@ describe('turnBatcher', () => {
 
   test('while a batch is in flight, later calls wait and go together as the next batch', async () => {
     const r = recorder((items) => items.map((n) => ok(n)));
-    const batcher = turnBatcher(r.run);
+    const batcher = createBatcher(r.run);
     const first = batcher.push(1);
     await tick();
     const later = [batcher.push(2), batcher.push(3)];
@@ -61,7 +61,7 @@ describe('turnBatcher', () => {
 
   test('a batch is at most maxSize items; the rest go in further batches', async () => {
     const r = recorder((items) => items.map((n) => ok(n)));
-    const batcher = turnBatcher(r.run, 2);
+    const batcher = createBatcher(r.run, 2);
     const answers = Promise.all([1, 2, 3, 4, 5].map((n) => batcher.push(n)));
     await tick();
     assert.deepEqual(r.batches, [[1, 2], [3, 4], [5]]);
@@ -70,13 +70,13 @@ describe('turnBatcher', () => {
   });
 
   test('an item that fails fails only its caller; a batch that throws fails all of its callers', async () => {
-    const perItem = turnBatcher(async (items: number[]) => items.map((n) => (n === 2 ? { ok: false as const, error: new Error('bad row 2') } : ok(n))));
+    const perItem = createBatcher(async (items: number[]) => items.map((n) => (n === 2 ? { ok: false as const, error: new Error('bad row 2') } : ok(n))));
     const results = await Promise.allSettled([perItem.push(1), perItem.push(2), perItem.push(3)]);
     assert.deepEqual(results.map((x) => x.status), ['fulfilled', 'rejected', 'fulfilled']);
     assert.match(String((results[1] as PromiseRejectedResult).reason), /bad row 2/);
 
     let down = true;
-    const whole = turnBatcher(async (items: number[]) => {
+    const whole = createBatcher(async (items: number[]) => {
       if (down) throw new Error('database gone');
       return items.map(ok);
     });
@@ -89,7 +89,7 @@ describe('turnBatcher', () => {
 
   test('flush hands the queued calls over at once, so a later write cannot overtake them', async () => {
     const r = recorder((items) => items.map((n) => ok(n)));
-    const batcher = turnBatcher(r.run);
+    const batcher = createBatcher(r.run);
     const answer = batcher.push(1);
     batcher.flush();
     assert.deepEqual(r.batches, [[1]], 'sent synchronously');

@@ -1,14 +1,14 @@
 // Group commit for the hot path: while one batch is with the database, the calls that arrive meanwhile
 // wait and go together as the next one, so N requests in flight cost one round trip instead of N.
-// With nothing in flight a call waits only for the end of the current event-loop turn
-// (`setImmediate`: after the poll phase has taken every request that was ready). Nothing is
+// With nothing in flight a call goes at once (after the current microtasks, so calls made together,
+// as in a Promise.all, still share a batch): batching adds no wait to a lone request. Nothing is
 // acknowledged early: a caller's promise settles only once the batch holding its item has finished.
 
 /** One item's outcome inside a batch: a batch may succeed for some items and fail for others. */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
-export interface TurnBatcher<I, R> {
-  /** Queues an item for the end of this turn; settles with that item's own outcome. */
+export interface Batcher<I, R> {
+  /** Queues an item for the next batch; settles with that item's own outcome. */
   push(item: I): Promise<R>;
   /** Hands the queued items over now (before a write that must not overtake them). */
   flush(): void;
@@ -18,10 +18,10 @@ export interface TurnBatcher<I, R> {
  * `run` receives at most `maxSize` items and answers one outcome per item, in order; if it
  * throws, every item of that batch fails with the error.
  */
-export function turnBatcher<I, R>(run: (items: I[]) => Promise<Outcome<R>[]>, maxSize = 32): TurnBatcher<I, R> {
+export function createBatcher<I, R>(run: (items: I[]) => Promise<Outcome<R>[]>, maxSize = 32): Batcher<I, R> {
   interface Waiting { item: I; resolve(value: R): void; reject(error: unknown): void }
   let queue: Waiting[] = [];
-  let scheduled: NodeJS.Immediate | undefined;
+  let scheduled = false;
   let inFlight = 0;
 
   const dispatch = (batch: Waiting[]) => {
@@ -40,8 +40,7 @@ export function turnBatcher<I, R>(run: (items: I[]) => Promise<Outcome<R>[]>, ma
     );
   };
   const flush = () => {
-    if (scheduled !== undefined) clearImmediate(scheduled);
-    scheduled = undefined;
+    scheduled = false;
     const taken = queue;
     queue = [];
     for (let i = 0; i < taken.length; i += maxSize) dispatch(taken.slice(i, i + maxSize));
@@ -51,7 +50,10 @@ export function turnBatcher<I, R>(run: (items: I[]) => Promise<Outcome<R>[]>, ma
       return new Promise<R>((resolve, reject) => {
         queue.push({ item, resolve, reject });
         // With a batch in flight, its end hands this one over (see dispatch).
-        if (inFlight === 0) scheduled ??= setImmediate(flush);
+        if (inFlight === 0 && !scheduled) {
+          scheduled = true;
+          queueMicrotask(() => { if (scheduled) flush(); });
+        }
       });
     },
     flush,
