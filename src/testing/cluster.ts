@@ -38,8 +38,11 @@ export interface Cluster {
   log: number[];
   proxy: ProxyStats;
   kill(index: number, signal?: NodeJS.Signals): Promise<void>;
-  /** SIGTERM, wait for the exit, start a new process on the same port, wait until it is ready. */
-  restart(index: number): Promise<Restart>;
+  /**
+   * SIGTERM (or `signal`: SIGKILL is a crash), wait for the exit, start a new process on the same
+   * port, wait until it is ready.
+   */
+  restart(index: number, signal?: NodeJS.Signals): Promise<Restart>;
   stop(): Promise<void>;
 }
 
@@ -161,12 +164,12 @@ export async function startCluster(backend: Backend, count = 3): Promise<Cluster
   };
   return {
     issuer, env, instances, log, kill, proxy: stats,
-    async restart(index) {
+    async restart(index, signal = 'SIGTERM') {
       const old = instances[index];
       if (!old) throw new Error(`no instance ${index}`);
       const began = performance.now();
-      const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => old.child.once('exit', (exitCode, signal) => resolve({ exitCode, signal })));
-      old.child.kill('SIGTERM');
+      const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve) => old.child.once('exit', (exitCode, sig) => resolve({ exitCode, signal: sig })));
+      old.child.kill(signal);
       const result = await exited;
       const stopMs = performance.now() - began;
       await launch(index, old.port, old.generation + 1);
