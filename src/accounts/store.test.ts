@@ -92,5 +92,12 @@ for (const backend of await withTestDatabases()) {
       assert.equal((await store.findById(carol.id))?.disabled, false);
       await assert.rejects(store.setDisabled('no-such-id', true), (err) => isIdpError(err, 'not_found'));
     });
+
+    test('findById calls made together (one statement) each get their own user, or nothing', async () => {
+      const [dora, emil] = [await store.create(newUser('Dora')), await store.create(newUser('Emil'))];
+      const found = await Promise.all([store.findById(dora.id), store.findById(emil.id), store.findById('nobody'), store.findById(dora.id)]);
+      assert.deepEqual(found, [dora, emil, undefined, dora]);
+      assert.notEqual(found[0], found[3], 'separate objects: one caller changing its copy changes no other');
+    });
   });
 }

@@ -3,6 +3,7 @@
 // account's username or email.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { lookupBatcher, placeholders } from '../db/batcher.ts';
 import { sqlRunner } from '../db/prepared.ts';
 import { toBoolean, toMillis, uniqueViolationOf } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
@@ -25,7 +26,9 @@ interface UserRow {
 
 // Read on every sign-in request: fixed SQL, prepared once (src/db/prepared.ts, docs/performance.md).
 const USER_COLUMNS = 'id, username, username_lower, email, email_lower, name, role, password_hash, disabled, created_at, updated_at';
-const BY_ID = `select ${USER_COLUMNS} from users where id = ? limit 1`;
+// By id is also what every token request with a user behind it asks (findAccount): those that wait
+// together go as one statement (group commit, src/db/batcher.ts).
+const byIds = (n: number) => `select ${USER_COLUMNS} from users where id in (${placeholders(n)})`;
 const BY_LOGIN = `select ${USER_COLUMNS} from users where username_lower = ? or email_lower = ? limit 2`;
 
 export interface AccountStore {
@@ -47,6 +50,7 @@ const fold = (s: string): string => s.toLowerCase();
 export function createAccountStore(db: Knex, clock: Clock): AccountStore {
   const users = () => db<UserRow>('users');
   const sql = sqlRunner(db);
+  const byId = lookupBatcher((ids) => sql.all<UserRow>(byIds(ids.length), ids), (row) => row.id);
 
   async function update(id: string, changes: Partial<UserRow>): Promise<void> {
     const count = await users().where('id', id).update({ ...changes, updated_at: clock.now() });
@@ -81,8 +85,7 @@ export function createAccountStore(db: Knex, clock: Clock): AccountStore {
       return toUser(row);
     },
     async findById(id) {
-      const [row] = await sql.all<UserRow>(BY_ID, [id]);
-      return optionalUser(row);
+      return optionalUser(await byId.push(id));
     },
     async findByUsername(username) {
       return optionalUser(await users().where('username_lower', fold(username)).first());

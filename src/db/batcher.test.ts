@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createBatcher, type Outcome } from './batcher.ts';
+import { createBatcher, lookupBatcher, type Outcome } from './batcher.ts';
 
 const ok = <R>(value: R): Outcome<R> => ({ ok: true, value });
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -97,5 +97,21 @@ describe('batcher (group commit)', () => {
     assert.equal(await answer, 1);
     await tick();
     assert.deepEqual(r.batches, [[1]], 'and not sent twice');
+  });
+
+  test('lookups made together are one fetch of the distinct keys; a key the database refuses fails only its caller', async () => {
+    const fetches: string[][] = [];
+    const byKey = lookupBatcher(async (keys) => {
+      fetches.push(keys);
+      if (keys.includes('bad\u0000key')) throw new Error('invalid byte sequence');
+      return keys.filter((k) => k !== 'missing').map((k) => ({ k }));
+    }, (row) => row.k);
+    const [a, b, again, missing] = await Promise.all([byKey.push('a'), byKey.push('b'), byKey.push('a'), byKey.push('missing')]);
+    assert.deepEqual([a, b, again, missing], [{ k: 'a' }, { k: 'b' }, { k: 'a' }, undefined]);
+    assert.deepEqual(fetches, [['a', 'b', 'missing']]);
+
+    const results = await Promise.allSettled([byKey.push('a'), byKey.push('bad\u0000key'), byKey.push('c')]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual((results[2] as PromiseFulfilledResult<unknown>).value, { k: 'c' });
   });
 });

@@ -59,3 +59,39 @@ export function createBatcher<I, R>(run: (items: I[]) => Promise<Outcome<R>[]>, 
     flush,
   };
 }
+
+/** `?, ?, …, ?` for an `in (…)` list of n values; one text per size, so each is prepared once. */
+export const placeholders = (() => {
+  const known = new Map<number, string>();
+  return (n: number): string => {
+    let list = known.get(n);
+    if (list === undefined) known.set(n, (list = Array.from({ length: n }, () => '?').join(', ')));
+    return list;
+  };
+})();
+
+/**
+ * Lookups by key that wait together, as one statement: `fetch` gets the distinct keys (at most 32)
+ * and answers the rows found; each caller gets the row whose `keyOf` is its key, or undefined.
+ * If the statement fails, each key is looked up alone: a key the database refuses (PostgreSQL
+ * refuses a NUL character in text, and keys come from requests) fails only its own caller.
+ */
+export function lookupBatcher<Row>(fetch: (keys: string[]) => Promise<Row[]>, keyOf: (row: Row) => string): Batcher<string, Row | undefined> {
+  const answer = (keys: string[], rows: Row[]): Outcome<Row | undefined>[] => {
+    const found = new Map(rows.map((row) => [keyOf(row), row]));
+    return keys.map((key) => ({ ok: true, value: found.get(key) }));
+  };
+  return createBatcher(async (keys) => {
+    const distinct = [...new Set(keys)];
+    try {
+      return answer(keys, await fetch(distinct));
+    } catch (error) {
+      if (distinct.length === 1) throw error;
+      const alone = new Map(await Promise.all(distinct.map(async (key) => [key, await fetch([key]).then(
+        (rows): Outcome<Row | undefined> => ({ ok: true, value: rows.find((row) => keyOf(row) === key) }),
+        (err: unknown): Outcome<Row | undefined> => ({ ok: false, error: err }),
+      )] as const)));
+      return keys.map((key) => alone.get(key) as Outcome<Row | undefined>);
+    }
+  });
+}

@@ -54,13 +54,13 @@ describe('batched adapter statements', () => {
 
   test('lookups made together are one select per model; each caller gets its row or nothing', async () => {
     const { runner, statements } = fakeSql();
-    const finds = findBatcher(runner);
+    const find = findBatcher(runner);
     const [a, b, again, missing, client] = await Promise.all([
-      finds.push({ model: 'AccessToken', id: 'a' }),
-      finds.push({ model: 'AccessToken', id: 'b' }),
-      finds.push({ model: 'AccessToken', id: 'a' }),
-      finds.push({ model: 'AccessToken', id: 'missing-1' }),
-      finds.push({ model: 'Client', id: 'a' }),
+      find({ model: 'AccessToken', id: 'a' }),
+      find({ model: 'AccessToken', id: 'b' }),
+      find({ model: 'AccessToken', id: 'a' }),
+      find({ model: 'AccessToken', id: 'missing-1' }),
+      find({ model: 'Client', id: 'a' }),
     ]);
     assert.equal(statements.length, 2);
     assert.deepEqual(statements.map((s) => s.params), [['AccessToken', 'a', 'b', 'missing-1'], ['Client', 'a']]);

@@ -2,7 +2,7 @@
 // saves that wait together are one multi-row upsert, the lookups by id one `id in (...)` select
 // per model. Same SQL semantics as one statement per call; docs/performance.md measures it.
 import type { SqlRunner, SqlValue } from '../db/prepared.ts';
-import { createBatcher, type Outcome, type Batcher } from '../db/batcher.ts';
+import { createBatcher, lookupBatcher, placeholders, type Batcher, type Outcome } from '../db/batcher.ts';
 
 export interface ModelRow {
   model: string;
@@ -25,9 +25,9 @@ const UPSERT_TAIL = ` on conflict (model, id) do update set payload = excluded.p
   grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at
   where oidc_models.model <> 'Session' or oidc_models.consumed_at is null`;
 
-// One SQL text per batch size, so each is prepared once per connection (at most 2 × 32 texts).
+// One SQL text per batch size, so each is prepared once per connection (at most 32 of each).
 const upsertSql = memo((n: number) => UPSERT_HEAD + Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ') + UPSERT_TAIL);
-const findSql = memo((n: number) => `select id, payload, expires_at, consumed_at from oidc_models where model = ? and id in (${Array.from({ length: n }, () => '?').join(', ')})`);
+const findSql = memo((n: number) => `select id, payload, expires_at, consumed_at from oidc_models where model = ? and id in (${placeholders(n)})`);
 
 function memo(build: (n: number) => string): (n: number) => string {
   const known = new Map<number, string>();
@@ -67,19 +67,14 @@ export function upsertBatcher(sql: SqlRunner): Batcher<ModelRow, void> {
 }
 
 /** Lookups by id that wait together: one select per model; every caller gets the row (or undefined). */
-export function findBatcher(sql: SqlRunner): Batcher<ModelKey, FoundRow | undefined> {
-  return createBatcher(async (keys) => {
-    const idsByModel = new Map<string, Set<string>>();
-    for (const { model, id } of keys) {
-      let ids = idsByModel.get(model);
-      if (ids === undefined) idsByModel.set(model, (ids = new Set()));
-      ids.add(id);
+export function findBatcher(sql: SqlRunner): (key: ModelKey) => Promise<FoundRow | undefined> {
+  const byModel = new Map<string, Batcher<string, FoundRow | undefined>>();
+  return ({ model, id }) => {
+    let batcher = byModel.get(model);
+    if (batcher === undefined) {
+      batcher = lookupBatcher((ids) => sql.all<FoundRow>(findSql(ids.length), [model, ...ids]), (row) => row.id);
+      byModel.set(model, batcher);
     }
-    const found = new Map<string, FoundRow>();
-    await Promise.all([...idsByModel].map(async ([model, ids]) => {
-      const rows = await sql.all<FoundRow>(findSql(ids.size), [model, ...ids]);
-      for (const row of rows) found.set(keyOf({ model, id: row.id }), row);
-    }));
-    return keys.map((k) => ({ ok: true, value: found.get(keyOf(k)) }));
-  });
+    return batcher.push(id);
+  };
 }

@@ -141,6 +141,17 @@ for (const backend of await withTestDatabases()) {
       assert.ok(x && y && x !== y);
     });
 
+    test('a lookup the database refuses (a NUL character: PostgreSQL text cannot hold one) fails only its own caller', async () => {
+      const tokens = new Adapter('AccessToken');
+      await tokens.upsert('fine-1', { jti: 'fine-1' }, 60);
+      await tokens.upsert('fine-2', { jti: 'fine-2' }, 60);
+      const [one, bad, two] = await Promise.allSettled([tokens.find('fine-1'), tokens.find('evil\u0000id'), tokens.find('fine-2')]);
+      assert.deepEqual(one, { status: 'fulfilled', value: { jti: 'fine-1' } });
+      assert.deepEqual(two, { status: 'fulfilled', value: { jti: 'fine-2' } });
+      // SQLite simply finds nothing; PostgreSQL refuses the statement.
+      assert.ok(bad?.status === 'rejected' || bad?.value === undefined);
+    });
+
     test('deleteExpiredRows sweeps expired models, finished interactions and stale throttle rows', async () => {
       await db('oidc_models').delete();
       const now = clock.now();

@@ -48,7 +48,7 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
   const table = () => db<OidcModelRow>('oidc_models');
   const sql = sqlRunner(db);
   const saves = upsertBatcher(sql);
-  const finds = findBatcher(sql);
+  const find = findBatcher(sql);
   /** Other writes go after the saves already asked for, as they would have without batching. */
   const write = (statement: string, params: Array<string | number>) => {
     saves.flush();
@@ -72,7 +72,7 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      const row = await finds.push({ model: this.model, id });
+      const row = await find({ model: this.model, id });
       return row === undefined ? undefined : this.fromRow(row);
     }
 
