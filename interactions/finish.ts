@@ -41,8 +41,9 @@ export async function signInProgress(deps: InteractionDeps, uid: string): Promis
 /**
  * A factor this request has just completed, with the progress it was checked against (not re-read),
  * and its audit records: written together with login.success in one insert when the login finishes.
+ * `save` stores the factor in the sign-in state; it runs only when the login goes on to another step.
  */
-export interface JustDone { state: SignInState; user: User; factor: Factor; records: AuditRecord[] }
+export interface JustDone { state: SignInState; user: User; factor: Factor; records: AuditRecord[]; save(): Promise<void> }
 
 /**
  * Finishes the login when nothing is left to do; otherwise sends the browser to the next step's page.
@@ -57,7 +58,7 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   if (step !== 'finish' || !state || !user) {
     if (justDone) {
       await deps.audit.recordAll(justDone.records);
-      await deps.signInState.addFactor(details.uid, justDone.factor);
+      await justDone.save();
     }
     ctx.status = 303;
     return ctx.redirect(`${deps.basePath}/interaction/${details.uid}`);

@@ -40,7 +40,7 @@ export async function submitLogin(ctx: Context, deps: InteractionDeps, uid: stri
     const seconds = throttledSeconds(ctx, waitMs);
     return showLogin(ctx, deps, details, { status: 429, error: t('throttled', { seconds }), username: login });
   }
-  const result = await deps.password.check(login, password);
+  const result = await deps.password.check(known, password);
   if (!result.ok) {
     await deps.throttle.fail(buckets);
     await deps.audit.record({ event: 'login.password.failure', userId: result.user?.id, username: result.user?.username, ip: ctx.ip, clientId, detail: { reason: result.reason } });
@@ -50,7 +50,13 @@ export async function submitLogin(ctx: Context, deps: InteractionDeps, uid: stri
   const user = result.user;
   await deps.throttle.reset(keysResetOnSuccess(buckets));
   if (result.needsRehash) await deps.accounts.setPasswordHash(user.id, await deps.hasher.hash(password));
-  await deps.audit.record({ event: 'login.password.success', userId: user.id, username: user.username, ip: ctx.ip, clientId });
-  await deps.signInState.passwordDone(uid, user.id, stateExpiry(deps.clock.now(), details));
-  return continueSignIn(ctx, deps, details);
+  const now = deps.clock.now();
+  // A fresh sign-in for this account (earlier progress is dropped), saved only if it goes on to
+  // another step: a login that finishes here writes its audit records together (finish.ts).
+  return continueSignIn(ctx, deps, details, {
+    state: { uid, accountId: user.id, passwordAt: now, factors: [], pendingTotpSecret: null },
+    user, factor: 'pwd',
+    records: [{ event: 'login.password.success', userId: user.id, username: user.username, ip: ctx.ip, clientId }],
+    save: () => deps.signInState.passwordDone(uid, user.id, stateExpiry(now, details)),
+  });
 }

@@ -159,7 +159,7 @@ export function createApp(deps: AppDeps) {
     get provider() { return provider; },
     brand: config.branding.displayName, basePath, cookieKeys: secrets.cookieKeys,
     requiredRoles: config.mfa.requiredRoles, clock,
-    password: createPasswordFactor({ findByLogin: (l: string) => accounts.findByLogin(l), hasher }),
+    password: createPasswordFactor({ hasher }),
     hasher, accounts, totp, recoveryCodes, audit, logger,
     signInState: createSignInStateStore(db, clock, keys),
     throttle: createThrottle(db, clock),

@@ -1,11 +1,11 @@
-// The password factor: find the account by username or e-mail and check the password. Unknown,
-// disabled and wrong-password sign-ins cost one argon2 verify each and return the same answer, so
-// neither the message nor the timing tells whether an account exists (ASVS 6.3.8).
+// The password factor: check the password of the account the caller found by username or e-mail
+// (looked up once: the throttle needs its id before any password is tried). Unknown, disabled and
+// wrong-password sign-ins cost one argon2 verify each and return the same answer, so neither the
+// message nor the timing tells whether an account exists (ASVS 6.3.8).
 import type { User } from '../accounts/types.ts';
 import type { PasswordHasher } from '../security/password-hashing.ts';
 
 export interface PasswordFactorDeps {
-  findByLogin(login: string): Promise<User | undefined>;
   hasher: PasswordHasher;
 }
 
@@ -21,8 +21,8 @@ export function createPasswordFactor(deps: PasswordFactorDeps) {
   const dummy = () => (dummyHash ??= deps.hasher.hash(`dummy-${Math.random()}`));
 
   return {
-    async check(login: string, password: string): Promise<PasswordCheck> {
-      const user = login.length > 0 && login.length <= 320 ? await deps.findByLogin(login) : undefined;
+    /** `user`: the account the login names, or undefined when it names none. */
+    async check(user: User | undefined, password: string): Promise<PasswordCheck> {
       const hash = user && !user.disabled ? user.passwordHash : await dummy();
       const matches = await deps.hasher.verify(hash, password.slice(0, PASSWORD_MAX_LENGTH));
       if (!user) return { ok: false, reason: 'unknown_user', user };
