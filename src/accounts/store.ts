@@ -3,7 +3,7 @@
 // account's username or email.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { lookupBatcher, placeholders } from '../db/batcher.ts';
+import { lookupBatcher, placeholders, sqlBySize } from '../db/batcher.ts';
 import { sqlRunner } from '../db/prepared.ts';
 import { toBoolean, toMillis, uniqueViolationOf } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
@@ -28,7 +28,7 @@ interface UserRow {
 const USER_COLUMNS = 'id, username, username_lower, email, email_lower, name, role, password_hash, disabled, created_at, updated_at';
 // By id is also what every token request with a user behind it asks (findAccount): those that wait
 // together go as one statement (group commit, src/db/batcher.ts).
-const byIds = (n: number) => `select ${USER_COLUMNS} from users where id in (${placeholders(n)})`;
+const byIds = sqlBySize((n) => `select ${USER_COLUMNS} from users where id in (${placeholders(n)})`);
 const BY_LOGIN = `select ${USER_COLUMNS} from users where username_lower = ? or email_lower = ? limit 2`;
 
 export interface AccountStore {

@@ -60,15 +60,18 @@ export function createBatcher<I, R>(run: (items: I[]) => Promise<Outcome<R>[]>, 
   };
 }
 
-/** `?, ?, …, ?` for an `in (…)` list of n values; one text per size, so each is prepared once. */
-export const placeholders = (() => {
+/** SQL built for a batch size, remembered: one text per size, so each is prepared once per connection. */
+export function sqlBySize(build: (n: number) => string): (n: number) => string {
   const known = new Map<number, string>();
-  return (n: number): string => {
-    let list = known.get(n);
-    if (list === undefined) known.set(n, (list = Array.from({ length: n }, () => '?').join(', ')));
-    return list;
+  return (n) => {
+    let sql = known.get(n);
+    if (sql === undefined) known.set(n, (sql = build(n)));
+    return sql;
   };
-})();
+}
+
+/** `?, ?, …, ?` for an `in (…)` list of n values. */
+export const placeholders = sqlBySize((n) => Array.from({ length: n }, () => '?').join(', '));
 
 /**
  * Lookups by key that wait together, as one statement: `fetch` gets the distinct keys (at most 32)

@@ -2,7 +2,7 @@
 // saves that wait together are one multi-row upsert, the lookups by id one `id in (...)` select
 // per model. Same SQL semantics as one statement per call; docs/performance.md measures it.
 import type { SqlRunner, SqlValue } from '../db/prepared.ts';
-import { createBatcher, lookupBatcher, placeholders, type Batcher, type Outcome } from '../db/batcher.ts';
+import { createBatcher, lookupBatcher, placeholders, sqlBySize, type Batcher, type Outcome } from '../db/batcher.ts';
 
 export interface ModelRow {
   model: string;
@@ -25,18 +25,9 @@ const UPSERT_TAIL = ` on conflict (model, id) do update set payload = excluded.p
   grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at
   where oidc_models.model <> 'Session' or oidc_models.consumed_at is null`;
 
-// One SQL text per batch size, so each is prepared once per connection (at most 32 of each).
-const upsertSql = memo((n: number) => UPSERT_HEAD + Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ') + UPSERT_TAIL);
-const findSql = memo((n: number) => `select id, payload, expires_at, consumed_at from oidc_models where model = ? and id in (${placeholders(n)})`);
-
-function memo(build: (n: number) => string): (n: number) => string {
-  const known = new Map<number, string>();
-  return (n) => {
-    let sql = known.get(n);
-    if (sql === undefined) known.set(n, (sql = build(n)));
-    return sql;
-  };
-}
+// At most 32 texts of each (the batch size limit).
+const upsertSql = sqlBySize((n) => UPSERT_HEAD + Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ') + UPSERT_TAIL);
+const findSql = sqlBySize((n) => `select id, payload, expires_at, consumed_at from oidc_models where model = ? and id in (${placeholders(n)})`);
 
 const keyOf = (k: ModelKey) => `${k.model}\u0000${k.id}`;
 const paramsOf = (r: ModelRow): SqlValue[] => [r.model, r.id, r.payload, r.grantId, r.uid, r.userCode, r.expiresAt];
