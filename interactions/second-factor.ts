@@ -70,7 +70,7 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
   if (reset.length > 0) await deps.throttle.reset(reset);
   if (outcome.factor === 'otp') {
     const records: AuditRecord[] = [{ event: 'totp.success', userId: user.id, username: user.username, ip: ctx.ip, clientId }];
-    return continueSignIn(ctx, deps, details, { state, user, factor: outcome.factor, records, save: () => deps.signInState.addFactor(uid, 'otp') });
+    return continueSignIn(ctx, deps, details, { state, user, factor: outcome.factor, records, save: () => deps.signInState.addFactor(uid, outcome.factor) });
   }
   await deps.signInState.addFactor(uid, outcome.factor);
   const remaining = await deps.recoveryCodes.remaining(user.id);

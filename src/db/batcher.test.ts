@@ -87,18 +87,6 @@ describe('batcher (group commit)', () => {
     assert.equal(await whole.push(7), 7);
   });
 
-  test('flush hands the queued calls over at once, so a later write cannot overtake them', async () => {
-    const r = recorder((items) => items.map((n) => ok(n)));
-    const batcher = createBatcher(r.run);
-    const answer = batcher.push(1);
-    batcher.flush();
-    assert.deepEqual(r.batches, [[1]], 'sent synchronously');
-    r.finishAll();
-    assert.equal(await answer, 1);
-    await tick();
-    assert.deepEqual(r.batches, [[1]], 'and not sent twice');
-  });
-
   test('lookups made together are one fetch of the distinct keys; a key the database refuses fails only its caller', async () => {
     const fetches: string[][] = [];
     const byKey = lookupBatcher(async (keys) => {

@@ -10,8 +10,6 @@ export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 export interface Batcher<I, R> {
   /** Queues an item for the next batch; settles with that item's own outcome. */
   push(item: I): Promise<R>;
-  /** Hands the queued items over now (before a write that must not overtake them). */
-  flush(): void;
 }
 
 /**
@@ -52,11 +50,10 @@ export function createBatcher<I, R>(run: (items: I[]) => Promise<Outcome<R>[]>, 
         // With a batch in flight, its end hands this one over (see dispatch).
         if (inFlight === 0 && !scheduled) {
           scheduled = true;
-          queueMicrotask(() => { if (scheduled) flush(); });
+          queueMicrotask(flush);
         }
       });
     },
-    flush,
   };
 }
 
@@ -74,27 +71,35 @@ export function sqlBySize(build: (n: number) => string): (n: number) => string {
 export const placeholders = sqlBySize((n) => Array.from({ length: n }, () => '?').join(', '));
 
 /**
- * Lookups by key that wait together, as one statement: `fetch` gets the distinct keys (at most 32)
- * and answers the rows found; each caller gets the row whose `keyOf` is its key, or undefined.
- * If the statement fails, each key is looked up alone: a key the database refuses (PostgreSQL
- * refuses a NUL character in text, and keys come from requests) fails only its own caller.
+ * A batch of distinct items as one statement: items with the same `keyOf` are run once (the
+ * later one), `run` answers each key's result. If the statement fails, each item is run alone,
+ * so an item the database refuses fails only its own callers: keys come from requests, and
+ * PostgreSQL refuses a NUL character in text.
  */
-export function lookupBatcher<Row>(fetch: (keys: string[]) => Promise<Row[]>, keyOf: (row: Row) => string): Batcher<string, Row | undefined> {
-  const answer = (keys: string[], rows: Row[]): Outcome<Row | undefined>[] => {
-    const found = new Map(rows.map((row) => [keyOf(row), row]));
-    return keys.map((key) => ({ ok: true, value: found.get(key) }));
-  };
-  return createBatcher(async (keys) => {
-    const distinct = [...new Set(keys)];
+export function distinctBatcher<I, R>(keyOf: (item: I) => string, run: (distinct: I[]) => Promise<(key: string) => R>): Batcher<I, R> {
+  return createBatcher(async (items) => {
+    const byKey = new Map<string, I>();
+    for (const item of items) byKey.set(keyOf(item), item);
+    const keys = items.map(keyOf);
     try {
-      return answer(keys, await fetch(distinct));
+      const resultOf = await run([...byKey.values()]);
+      return keys.map((key) => ({ ok: true, value: resultOf(key) }));
     } catch (error) {
-      if (distinct.length === 1) throw error;
-      const alone = new Map(await Promise.all(distinct.map(async (key) => [key, await fetch([key]).then(
-        (rows): Outcome<Row | undefined> => ({ ok: true, value: rows.find((row) => keyOf(row) === key) }),
-        (err: unknown): Outcome<Row | undefined> => ({ ok: false, error: err }),
-      )] as const)));
-      return keys.map((key) => alone.get(key) as Outcome<Row | undefined>);
+      if (byKey.size === 1) throw error;
+      const alone = new Map<string, Outcome<R>>();
+      await Promise.all([...byKey].map(([key, item]) => run([item]).then(
+        (resultOf) => { alone.set(key, { ok: true, value: resultOf(key) }); },
+        (err: unknown) => { alone.set(key, { ok: false, error: err }); },
+      )));
+      return keys.map((key) => alone.get(key) as Outcome<R>);
     }
+  });
+}
+
+/** Lookups by key that wait together, as one statement: each caller gets the row whose `keyOf` is its key, or undefined. */
+export function lookupBatcher<Row>(fetch: (keys: string[]) => Promise<Row[]>, keyOf: (row: Row) => string): Batcher<string, Row | undefined> {
+  return distinctBatcher((key: string) => key, async (keys) => {
+    const found = new Map((await fetch(keys)).map((row) => [keyOf(row), row]));
+    return (key) => found.get(key);
   });
 }

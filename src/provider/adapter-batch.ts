@@ -2,7 +2,7 @@
 // saves that wait together are one multi-row upsert, the lookups by id one `id in (...)` select
 // per model. Same SQL semantics as one statement per call; docs/performance.md measures it.
 import type { SqlRunner, SqlValue } from '../db/prepared.ts';
-import { createBatcher, lookupBatcher, placeholders, sqlBySize, type Batcher, type Outcome } from '../db/batcher.ts';
+import { distinctBatcher, lookupBatcher, placeholders, sqlBySize, type Batcher } from '../db/batcher.ts';
 
 export interface ModelRow {
   model: string;
@@ -33,27 +33,14 @@ const keyOf = (k: ModelKey) => `${k.model}\u0000${k.id}`;
 const paramsOf = (r: ModelRow): SqlValue[] => [r.model, r.id, r.payload, r.grantId, r.uid, r.userCode, r.expiresAt];
 
 /**
- * Saves that wait together in one statement. Two saves of the same row in a batch keep the later one, as
- * running them in order would (and PostgreSQL refuses one statement that updates a row twice).
- * If the statement fails, each row is tried alone, so one bad row fails only its own caller.
+ * Saves that wait together in one statement. Two saves of the same row in a batch keep the later
+ * one, as running them in order would (and PostgreSQL refuses one statement that updates a row
+ * twice); one bad row fails only its own caller (distinctBatcher).
  */
 export function upsertBatcher(sql: SqlRunner): Batcher<ModelRow, void> {
-  return createBatcher(async (rows) => {
-    const last = new Map<string, ModelRow>();
-    for (const row of rows) last.set(keyOf(row), row);
-    const unique = [...last.values()];
-    try {
-      await sql.run(upsertSql(unique.length), unique.flatMap(paramsOf));
-      return rows.map(() => ({ ok: true, value: undefined }));
-    } catch (error) {
-      if (unique.length === 1) throw error;
-      const alone = await Promise.all(unique.map((row) => sql.run(upsertSql(1), paramsOf(row)).then(
-        (): Outcome<void> => ({ ok: true, value: undefined }),
-        (err: unknown): Outcome<void> => ({ ok: false, error: err }),
-      )));
-      const byKey = new Map(unique.map((row, i) => [keyOf(row), alone[i] as Outcome<void>]));
-      return rows.map((row) => byKey.get(keyOf(row)) as Outcome<void>);
-    }
+  return distinctBatcher<ModelRow, void>(keyOf, async (rows) => {
+    await sql.run(upsertSql(rows.length), rows.flatMap(paramsOf));
+    return () => undefined;
   });
 }
 

@@ -47,13 +47,10 @@ export interface AdapterOptions {
 export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptions = {}): AdapterConstructor {
   const table = () => db<OidcModelRow>('oidc_models');
   const sql = sqlRunner(db);
+  // Calls that are not awaited in turn (different requests) run concurrently, batched or not, as
+  // they did before on PostgreSQL's pool: oidc-provider awaits each call of one request.
   const saves = upsertBatcher(sql);
   const find = findBatcher(sql);
-  /** Other writes go after the saves already asked for, as they would have without batching. */
-  const write = (statement: string, params: Array<string | number>) => {
-    saves.flush();
-    return sql.run(statement, params);
-  };
 
   return class KnexAdapter implements Adapter {
     readonly model: string;
@@ -90,7 +87,7 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
      * before any token is issued (RFC 6749 §4.1.2: a code works once; found by the attack suite).
      */
     async consume(id: string): Promise<void> {
-      const updated = await write(CONSUME, [clock.now(), this.model, id]);
+      const updated = await sql.run(CONSUME, [clock.now(), this.model, id]);
       if (updated === 0) {
         throw this.model === 'PushedAuthorizationRequest'
           ? new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used')
@@ -99,15 +96,11 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
     }
 
     async destroy(id: string): Promise<void> {
-      if (this.model === 'Session') await write(END_SESSION, [clock.now(), id]);
-      else {
-        saves.flush();
-        await table().where({ model: this.model, id }).delete();
-      }
+      if (this.model === 'Session') await sql.run(END_SESSION, [clock.now(), id]);
+      else await table().where({ model: this.model, id }).delete();
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      saves.flush();
       await table().where({ model: this.model, grant_id: grantId }).delete();
     }
 
