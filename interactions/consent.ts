@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { csrfToken } from './csrf.ts';
 import type { InteractionDeps } from './deps.ts';
 import { readForm, pageContext, sendHtml } from './http.ts';
-import { clientName, loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
+import { clientName, finishInteraction, loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
 import { requireCsrf } from './guards.ts';
 import { consentPage } from './views/consent.ts';
 
@@ -34,15 +34,13 @@ export async function submitConsent(ctx: Context, deps: InteractionDeps, uid: st
   const grantId = await grant.save();
   if (accountId) await deps.grants.remember(accountId, clientId, grantId);
   await deps.audit.record({ event: 'consent.given', userId: accountId, ip: ctx.ip, clientId });
-  await provider.interactionFinished(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-  ctx.respond = false;
+  await finishInteraction(ctx, details, { consent: { grantId } }, { merge: true });
 }
 
 export async function submitAbort(ctx: Context, deps: InteractionDeps, uid: string): Promise<void> {
-  await loadInteraction(ctx, deps.provider, uid);
+  const details = await loadInteraction(ctx, deps.provider, uid);
   requireCsrf(deps, uid, await readForm(ctx));
-  await deps.provider.interactionFinished(ctx.req, ctx.res, {
+  await finishInteraction(ctx, details, {
     error: 'access_denied', error_description: 'the person cancelled the sign-in',
-  }, { mergeWithLastSubmission: false });
-  ctx.respond = false;
+  }, { merge: false });
 }

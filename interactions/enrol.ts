@@ -10,7 +10,7 @@ import { mustHaveTotp } from '../src/sign-in/policy.ts';
 import { secondFactorBuckets } from '../src/sign-in/throttle-buckets.ts';
 import { csrfToken } from './csrf.ts';
 import type { InteractionDeps } from './deps.ts';
-import { signInProgress, stepFor } from './finish.ts';
+import { stepFor } from './finish.ts';
 import { requireCsrf } from './guards.ts';
 import { field, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
 import { loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
@@ -39,7 +39,7 @@ export async function submitEnrol(ctx: Context, deps: InteractionDeps, uid: stri
   const details = await loadInteraction(ctx, deps.provider, uid, 'login');
   const form = await readForm(ctx);
   requireCsrf(deps, uid, form);
-  const { state, user } = await signInProgress(deps, uid);
+  const { state, user } = await deps.signInState.getWithAccount(uid);
   if (!state || !user || (await stepFor(deps, details, state, user)) !== 'enrol') throw new IdpError('wrong_step', 'no enrolment pending');
   // An expired pending secret: show a fresh one rather than checking against nothing.
   if (!state.pendingTotpSecret) throw new IdpError('wrong_step', 'enrolment secret expired');

@@ -7,7 +7,7 @@ import { loginLevel, nextStep, type Factor, type Step } from '../src/sign-in/pol
 import type { SignInState } from '../src/sign-in/state.ts';
 import type { InteractionDeps } from './deps.ts';
 import { rememberDevice } from './device-cookie.ts';
-import type { InteractionDetails } from './interaction.ts';
+import { finishInteraction, type InteractionDetails } from './interaction.ts';
 
 /** The level this interaction must reach, as worked out by the provider's step-up check. */
 export function requiredAcrOf(details: InteractionDetails): 'aal1' | 'aal2' | undefined {
@@ -31,13 +31,6 @@ export async function stepFor(deps: InteractionDeps, details: InteractionDetails
   });
 }
 
-/** Loads this interaction's sign-in state and its account (both undefined before the password step). */
-export async function signInProgress(deps: InteractionDeps, uid: string): Promise<{ state: SignInState | undefined; user: User | undefined }> {
-  const state = await deps.signInState.get(uid);
-  const user = state?.accountId ? await deps.accounts.findById(state.accountId) : undefined;
-  return { state, user };
-}
-
 /**
  * A factor this request has just completed, with the progress it was checked against (not re-read),
  * and its audit records: written together with login.success in one insert when the login finishes.
@@ -53,7 +46,7 @@ export interface JustDone { state: SignInState; user: User; factor: Factor; reco
 export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: InteractionDetails, justDone?: JustDone): Promise<void> {
   const { state, user } = justDone
     ? { state: { ...justDone.state, factors: [...new Set([...justDone.state.factors, justDone.factor])] }, user: justDone.user }
-    : await signInProgress(deps, details.uid);
+    : await deps.signInState.getWithAccount(details.uid);
   const step = await stepFor(deps, details, state, user);
   if (step !== 'finish' || !state || !user) {
     if (justDone) {
@@ -69,8 +62,7 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   await deps.audit.recordAll([...(justDone?.records ?? []), success]);
   rememberDevice(ctx, user.id, deps.basePath);
   await deps.signInState.remove(details.uid);
-  await deps.provider.interactionFinished(ctx.req, ctx.res, {
+  await finishInteraction(ctx, details, {
     login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
-  }, { mergeWithLastSubmission: false });
-  ctx.respond = false;
+  }, { merge: false });
 }

@@ -2,7 +2,7 @@
 // step the handler expects (STYLE habit 5). oidc-provider reads the uid from the cookie only.
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { errors } from 'oidc-provider';
+import { errors, type InteractionResults } from 'oidc-provider';
 import { IdpError } from '../src/errors.ts';
 import { validateHttpsUrl } from '../src/provider/redirect-uris.ts';
 
@@ -21,6 +21,24 @@ export async function loadInteraction(ctx: Context, provider: Provider, uid: str
     throw new IdpError('wrong_step', `expected the ${expectedPrompt} step, interaction is at ${details.prompt.name}`);
   }
   return details;
+}
+
+/**
+ * Stores the interaction's result and sends the browser back to the provider (303), as
+ * `provider.interactionFinished` does (oidc-provider's `interactionResult`), but on the interaction
+ * this request has already loaded and checked: the provider's helper reads the cookie, the
+ * interaction and its session again, one more statement per finished step.
+ * `merge`: keep what earlier steps of this interaction submitted (the consent step keeps the login).
+ */
+export async function finishInteraction(ctx: Context, details: InteractionDetails, result: InteractionResults, opts: { merge: boolean }): Promise<void> {
+  details.result = opts.merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
+  // The provider's own clock, as in its helper: the interaction expires on the provider's time.
+  await details.save(details.exp - Math.floor(Date.now() / 1000));
+  ctx.respond = false;
+  ctx.res.statusCode = 303;
+  ctx.res.setHeader('Location', details.returnTo);
+  ctx.res.setHeader('Content-Length', '0');
+  ctx.res.end();
 }
 
 /**

@@ -5,7 +5,7 @@ import { isIdpError } from '../src/errors.ts';
 import { showConsent, submitAbort, submitConsent } from './consent.ts';
 import type { InteractionDeps } from './deps.ts';
 import { showEnrol, submitEnrol } from './enrol.ts';
-import { signInProgress, stepFor } from './finish.ts';
+import { stepFor } from './finish.ts';
 import { pageContext, sendHtml } from './http.ts';
 import { loadInteraction, stateExpiry, uiLocales } from './interaction.ts';
 import { showLogin, submitLogin } from './login.ts';
@@ -27,7 +27,7 @@ async function showCurrentStep(ctx: Context, deps: InteractionDeps, uid: string)
   if (isStepUpOnly(details.prompt.reasons, sessionAccount) && sessionAccount && !(await deps.signInState.get(uid))) {
     await deps.signInState.passwordDone(uid, sessionAccount, stateExpiry(deps.clock.now(), details));
   }
-  const { state, user } = await signInProgress(deps, uid);
+  const { state, user } = await deps.signInState.getWithAccount(uid);
   const step = await stepFor(deps, details, state, user);
   if (step === 'totp') return showTotp(ctx, deps, details);
   if (step === 'enrol' && user) return showEnrol(ctx, deps, details, user, state?.pendingTotpSecret ?? null);

@@ -9,7 +9,7 @@ import type { AuditRecord } from '../src/audit/log.ts';
 import type { TotpCredential } from '../src/factors/totp-credentials.ts';
 import { csrfToken } from './csrf.ts';
 import type { InteractionDeps } from './deps.ts';
-import { continueSignIn, signInProgress, stepFor } from './finish.ts';
+import { continueSignIn, stepFor } from './finish.ts';
 import { requireCsrf } from './guards.ts';
 import { field, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
 import { loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
@@ -46,7 +46,7 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
   const details = await loadInteraction(ctx, deps.provider, uid, 'login');
   const form = await readForm(ctx);
   requireCsrf(deps, uid, form);
-  const { state, user } = await signInProgress(deps, uid);
+  const { state, user } = await deps.signInState.getWithAccount(uid);
   if (!state || !user) throw new IdpError('wrong_step', 'no TOTP step pending');
   const buckets = secondFactorBuckets(user.id, ctx.ip);
   // One read: the credential decides whether this step is due and is what a code is checked against.

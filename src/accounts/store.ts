@@ -10,7 +10,7 @@ import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
 import { isRole, type NewUser, type Role, type User } from './types.ts';
 
-interface UserRow {
+export interface UserRow {
   id: string;
   username: string;
   username_lower: string;
@@ -25,7 +25,10 @@ interface UserRow {
 }
 
 // Read on every sign-in request: fixed SQL, prepared once (src/db/prepared.ts, docs/performance.md).
-const USER_COLUMNS = 'id, username, username_lower, email, email_lower, name, role, password_hash, disabled, created_at, updated_at';
+const COLUMN_NAMES = ['id', 'username', 'username_lower', 'email', 'email_lower', 'name', 'role', 'password_hash', 'disabled', 'created_at', 'updated_at'] as const;
+const USER_COLUMNS = COLUMN_NAMES.join(', ');
+/** The columns `userFromRow` reads, qualified by a table alias: for a join that reads a user along. */
+export const userColumnsOf = (alias: string): string => COLUMN_NAMES.map((c) => `${alias}.${c}`).join(', ');
 // By id is also what every token request with a user behind it asks (findAccount): those that wait
 // together go as one statement (group commit, src/db/batcher.ts).
 const byIds = sqlBySize((n) => `select ${USER_COLUMNS} from users where id in (${placeholders(n)})`);
@@ -137,7 +140,7 @@ function optionalUser(row: UserRow | undefined): User | undefined {
   return row === undefined ? undefined : toUser(row);
 }
 
-function toUser(row: UserRow): User {
+export function toUser(row: UserRow): User {
   if (!isRole(row.role)) {
     throw new IdpError('internal', 'user row has an unknown role', { detail: { userId: row.id, role: row.role } });
   }

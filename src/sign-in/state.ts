@@ -2,6 +2,8 @@
 // provider's own Interaction cannot be trusted to carry it). A pending enrolment secret is kept
 // here, encrypted, and becomes a credential only after a valid code.
 import type { Knex } from 'knex';
+import { toUser, userColumnsOf, type UserRow } from '../accounts/store.ts';
+import type { User } from '../accounts/types.ts';
 import { sqlRunner } from '../db/prepared.ts';
 import { toMillis, toMillisOrNull } from '../db/rows.ts';
 import type { Clock } from '../security/clock.ts';
@@ -23,6 +25,8 @@ interface Row { uid: string; account_id: string | null; password_at: number | st
 
 export interface SignInStateStore {
   get(uid: string): Promise<SignInState | undefined>;
+  /** The state and the account it belongs to, read together (one statement on every step's request). */
+  getWithAccount(uid: string): Promise<{ state: SignInState | undefined; user: User | undefined }>;
   /** The password step succeeded: the sign-in now belongs to this account (earlier progress is dropped). */
   passwordDone(uid: string, accountId: string, expiresAtMs: number): Promise<void>;
   addFactor(uid: string, factor: Factor): Promise<void>;
@@ -34,7 +38,10 @@ export interface SignInStateStore {
 const binding = (uid: string, accountId: string) => ({ userId: accountId, credentialId: `pending:${uid}` });
 
 // Read and deleted on every interaction request: fixed SQL, prepared once (src/db/prepared.ts).
-const GET = 'select uid, account_id, password_at, pending_totp_secret, pending_totp_created_at, factors, expires_at from interaction_state where uid = ? limit 1';
+const STATE_COLUMNS = 's.uid, s.account_id, s.password_at, s.pending_totp_secret, s.pending_totp_created_at, s.factors, s.expires_at';
+const GET = `select ${STATE_COLUMNS} from interaction_state s where s.uid = ? limit 1`;
+// No column name is in both tables, so the joined row is both a state row and (when id is set) a user row.
+const GET_WITH_ACCOUNT = `select ${STATE_COLUMNS}, ${userColumnsOf('u')} from interaction_state s left join users u on u.id = s.account_id where s.uid = ? limit 1`;
 const REMOVE = 'delete from interaction_state where uid = ?';
 
 export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[]): SignInStateStore {
@@ -42,20 +49,31 @@ export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[
   const sql = sqlRunner(db);
   const key = dataKeys[0];
   if (!key) throw new Error('no data-encryption key configured');
+  /** undefined once expired (the row itself goes with the expiry cleanup). */
+  function toState(row: Row | undefined): SignInState | undefined {
+    const now = clock.now();
+    if (!row || toMillis(row.expires_at) <= now) return undefined;
+    const pendingAt = toMillisOrNull(row.pending_totp_created_at);
+    const pendingFresh = row.pending_totp_secret !== null && row.account_id !== null && pendingAt !== null && now - pendingAt < PENDING_TOTP_TTL_MS;
+    return {
+      uid: row.uid,
+      accountId: row.account_id,
+      passwordAt: toMillisOrNull(row.password_at),
+      factors: row.factors ? (JSON.parse(row.factors) as Factor[]) : [],
+      pendingTotpSecret: pendingFresh && row.pending_totp_secret && row.account_id ? decryptSecret(dataKeys, row.pending_totp_secret, binding(row.uid, row.account_id)) : null,
+    };
+  }
   return {
     async get(uid) {
       const [row] = await sql.all<Row>(GET, [uid]);
-      const now = clock.now();
-      if (!row || toMillis(row.expires_at) <= now) return undefined;
-      const pendingAt = toMillisOrNull(row.pending_totp_created_at);
-      const pendingFresh = row.pending_totp_secret !== null && row.account_id !== null && pendingAt !== null && now - pendingAt < PENDING_TOTP_TTL_MS;
-      return {
-        uid: row.uid,
-        accountId: row.account_id,
-        passwordAt: toMillisOrNull(row.password_at),
-        factors: row.factors ? (JSON.parse(row.factors) as Factor[]) : [],
-        pendingTotpSecret: pendingFresh && row.pending_totp_secret && row.account_id ? decryptSecret(dataKeys, row.pending_totp_secret, binding(uid, row.account_id)) : null,
-      };
+      return toState(row);
+    },
+    async getWithAccount(uid) {
+      const [row] = await sql.all<Row & { id: string | null }>(GET_WITH_ACCOUNT, [uid]);
+      const state = toState(row);
+      // The left join leaves id null when no account is set yet or the account is gone.
+      const user = state?.accountId && row?.id ? toUser(row as Row & UserRow) : undefined;
+      return { state, user };
     },
     async passwordDone(uid, accountId, expiresAtMs) {
       const now = clock.now();
