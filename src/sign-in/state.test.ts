@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Knex } from 'knex';
+import { createAccountStore, type AccountStore } from '../accounts/store.ts';
+import { withTestDatabases } from '../db/test-database.ts';
+import { manualClock } from '../security/clock.ts';
+import { createSignInStateStore, PENDING_TOTP_TTL_MS, type SignInStateStore } from './state.ts';
+
+const T0 = Date.UTC(2026, 11, 2, 9);
+const HOUR = 3600_000;
+
+for (const backend of await withTestDatabases()) {
+  describe(`sign-in state on ${backend.name}`, () => {
+    let db: Knex;
+    let cleanup: (() => Promise<void>) | undefined;
+    let accounts: AccountStore;
+    let states: SignInStateStore;
+    const clock = manualClock(T0);
+    before(async () => {
+      ({ db, cleanup } = await backend.open({ migrate: true }));
+      accounts = createAccountStore(db, clock);
+      states = createSignInStateStore(db, clock, [randomBytes(32)]);
+    });
+    after(() => cleanup?.());
+
+    test('with its account: nothing before the password step, then the state and the same user as the account store', async () => {
+      const dana = await accounts.create({ username: 'Dana', email: 'dana@example.com', name: 'Dana D', role: 'installer', passwordHash: '$argon2id$x' });
+      assert.deepEqual(await states.getWithAccount('uid-1'), { state: undefined, user: undefined });
+      await states.passwordDone('uid-1', dana.id, clock.now() + HOUR);
+      const { state, user } = await states.getWithAccount('uid-1');
+      assert.deepEqual(state, { uid: 'uid-1', accountId: dana.id, passwordAt: T0, factors: ['pwd'], pendingTotpSecret: null });
+      assert.deepEqual(user, await accounts.findById(dana.id));
+      await states.addFactor('uid-1', 'otp');
+      assert.deepEqual((await states.getWithAccount('uid-1')).state?.factors, ['pwd', 'otp']);
+    });
+
+    test('a pending enrolment secret reads back decrypted, only while fresh; an expired state is no state', async () => {
+      const emil = await accounts.create({ username: 'Emil', email: 'emil@example.com', name: 'Emil E', role: 'customer', passwordHash: '$argon2id$x' });
+      await states.passwordDone('uid-2', emil.id, clock.now() + HOUR);
+      await states.setPendingTotp('uid-2', emil.id, 'JBSWY3DPEHPK3PXP');
+      assert.equal((await states.getWithAccount('uid-2')).state?.pendingTotpSecret, 'JBSWY3DPEHPK3PXP');
+      clock.advance(PENDING_TOTP_TTL_MS);
+      assert.equal((await states.get('uid-2'))?.pendingTotpSecret, null);
+      clock.advance(HOUR);
+      assert.deepEqual(await states.getWithAccount('uid-2'), { state: undefined, user: undefined });
+      await states.remove('uid-2');
+      assert.equal(await states.get('uid-2'), undefined);
+    });
+  });
+}
