@@ -61,8 +61,13 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   // Before the login finishes, so a finished login always has its records.
   await deps.audit.recordAll([...(justDone?.records ?? []), success]);
   rememberDevice(ctx, user.id, deps.basePath);
-  await deps.signInState.remove(details.uid);
   await finishInteraction(ctx, details, {
     login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
   }, { merge: false });
+  // After the response: once the interaction is finished no step can read this state again (it is
+  // keyed by the interaction, which the provider destroys on resume), so the delete is housekeeping
+  // and waits for nobody; should it fail, the expiry cleanup removes the row.
+  deps.signInState.remove(details.uid).catch((err: unknown) => {
+    deps.logger.warn('sign-in state not removed; the expiry cleanup will', { error: err instanceof Error ? err : String(err) });
+  });
 }
