@@ -70,7 +70,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
   const stopCleanup = startExpiryCleanup(db, clock, 10 * 60 * 1000, (err) => logger.error('expired-row cleanup failed', { error: err instanceof Error ? err : String(err) }));
   // Real monotonic time, not the injected clock: it paces timers, and tests may freeze their clock.
   const drain = createDrain(new URL(config.issuer).pathname.replace(/\/$/, ''), () => performance.now());
-  const server = http.createServer(drain.wrap(app.app.callback())).listen(config.port);
+  const server = http.createServer(drain.wrap(app.handler)).listen(config.port);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (err: NodeJS.ErrnoException) => {

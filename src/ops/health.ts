@@ -51,7 +51,7 @@ export interface Drain {
   /** When the last request other than a health probe arrived. */
   readonly lastRequestAt: number;
   start(): void;
-  /** Wraps the app's request listener (Koa's `app.callback()`). */
+  /** Wraps the request listener (src/http/dispatch.ts). */
   wrap(handler: RequestListener): RequestListener;
 }
 

@@ -6,6 +6,7 @@ import type Provider from 'oidc-provider';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditLog, AuditRecord } from '../audit/log.ts';
 import { AUDIT_EVENTS } from '../audit/log.ts';
+import { originalPath } from '../http/dispatch.ts';
 import {
   countsForAudit, grantTypeOf, methodOf, routeOf, SIGN_IN_SERIES, statusClassOf, THROTTLED_STEP_VALUES, tokenErrorOf,
 } from './metrics-labels.ts';
@@ -118,8 +119,9 @@ export function instrument(metrics: Metrics, target: { app: Koa; basePath: strin
   const { app, basePath } = target;
   app.use(async (ctx, next) => {
     const started = performance.now();
-    // Read first: koa-mount rewrites ctx.path while the provider runs.
-    const { path, method } = ctx;
+    // As the client sent it: the provider's app sees it without the issuer's path.
+    const path = originalPath(ctx);
+    const { method } = ctx;
     try {
       await next();
     } finally {
