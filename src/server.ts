@@ -7,7 +7,7 @@ import { createApp } from './app.ts';
 import { loadConfig, type Env } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { resolveSecrets } from './config/secrets.ts';
-import { openDatabase } from './db/connection.ts';
+import { closeDatabase, openDatabase } from './db/connection.ts';
 import { migrateLatest, pendingMigrations } from './db/migrations.ts';
 import { IdpError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -47,7 +47,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
   const clock = opts.clock ?? systemClock;
   const secrets = resolveSecrets(config);
   if (secrets.source === 'generated') logger.info('generated development keys', { file: `${config.dataDir}/secrets.json` });
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, readers: 2 });
   let signingKeys: SigningKeyRing;
   try {
     if (config.migrateOnStart) {
@@ -59,7 +59,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
     }
     signingKeys = await openKeyRing({ secrets, db, clock, logger });
   } catch (err) {
-    await db.destroy();
+    await closeDatabase(db);
     throw err;
   }
   // knex's pool, read at scrape time: `db.client` is typed `any`.
@@ -76,7 +76,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
     server.once('error', (err: NodeJS.ErrnoException) => {
       stopCleanup();
       signingKeys.stop();
-      void db.destroy();
+      void closeDatabase(db);
       reject(err.code === 'EADDRINUSE' ? new IdpError('config_invalid', `Port ${config.port} is already in use: stop the other process or set PORT`, { expose: true }) : err);
     });
   });
@@ -87,7 +87,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
     } catch (err) {
       stopCleanup();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.destroy();
+      await closeDatabase(db);
       throw err;
     }
   }
@@ -107,7 +107,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
       while (!drainSettled({ startedAt, lastRequestAt: drain.lastRequestAt, now: performance.now(), ...wait })) await sleep(50);
       logger.info('stopped accepting connections', { drainedMs: Math.round(performance.now() - startedAt) });
       await Promise.all([closeServer(server, graceMs), metricsListener?.close(graceMs)]);
-      await db.destroy();
+      await closeDatabase(db);
     },
   };
 }

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { openDatabase } from './connection.ts';
+import { closeDatabase, openDatabase } from './connection.ts';
 import { sqlRunner } from './prepared.ts';
 import { withTestDatabases } from './test-database.ts';
 
@@ -79,6 +79,38 @@ describe('sqlRunner on SQLite', () => {
       // A clean close merges the write-ahead log and deletes it; an unfinalized statement makes
       // sqlite3_close fail and leaves the -wal file behind.
       assert.deepEqual((await readdir(dataDir)).sort(), ['jullix-idp.sqlite']);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('with read connections: reads see every acknowledged write, a transaction reads its own, and all close cleanly', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'jullix-idp-readers-'));
+    try {
+      const db = await openDatabase({ dataDir, readers: 2 });
+      await db.schema.createTable('t', (t) => {
+        t.text('k').primary();
+        t.integer('n');
+      });
+      const sql = sqlRunner(db);
+      // Many writes and reads interleaved and in flight together: each read is issued after its write
+      // was acknowledged, on whichever read connection is free, and must see it.
+      await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+        await sql.run('insert into t (k, n) values (?, ?)', [`k${i}`, i]);
+        assert.deepEqual(await sql.all('select n from t where k = ?', [`k${i}`]), [{ n: i }]);
+        await sql.run('update t set n = ? where k = ?', [i + 100, `k${i}`]);
+        assert.deepEqual(await sql.all('select n from t where k = ?', [`k${i}`]), [{ n: i + 100 }]);
+      }));
+      await db.transaction(async (trx) => {
+        await sqlRunner(trx).run('insert into t (k, n) values (?, ?)', ['uncommitted', 1]);
+        assert.equal((await sqlRunner(trx).all('select k from t where k = ?', ['uncommitted'])).length, 1, 'the transaction reads on its own connection');
+        assert.equal((await sql.all('select k from t where k = ?', ['uncommitted'])).length, 0, 'other readers see only commits');
+        throw new Error('roll back');
+      }).catch((err: unknown) => assert.match(String(err), /roll back/));
+      // The read connections refuse writes: a write sent there by mistake fails, visibly.
+      await assert.rejects(sql.all('insert into t (k, n) values (?, ?) returning k', ['misrouted', 1]), /SQLITE_READONLY|readonly/i);
+      await closeDatabase(db);
+      assert.deepEqual((await readdir(dataDir)).sort(), ['jullix-idp.sqlite'], 'every connection closed, the log merged');
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

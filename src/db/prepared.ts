@@ -3,7 +3,10 @@
 // building; a statement prepared once per connection is one round trip (docs/performance.md).
 // It runs on knex's own pooled connection, so it queues behind knex's queries and transactions
 // exactly as a knex query would: same serialisation, same durability, same SQL.
+// The IdP's own database also has read-only connections (openSqliteReaders): reads outside a
+// transaction go there, in parallel on other pool threads, and no longer queue behind writes.
 import type { Knex } from 'knex';
+import sqlite3 from 'sqlite3';
 
 export type SqlValue = string | number | null;
 
@@ -44,7 +47,81 @@ interface KnexSqliteClient {
 
 export function sqlRunner(db: Knex): SqlRunner {
   const client = db.client as unknown as KnexSqliteClient;
-  return client.config.client === 'sqlite3' ? sqlitePrepared(client) : knexRaw(db);
+  if (client.config.client !== 'sqlite3') return knexRaw(db);
+  const writer = sqlitePrepared(client);
+  // Only the instance the readers were opened for: a transaction (another knex object) reads on its
+  // own connection, where it sees its own uncommitted writes.
+  const readers = READERS.get(db);
+  return readers ? { all: readers.all, run: writer.run } : writer;
+}
+
+interface ReadConnection { conn: SqliteConnection & sqlite3.Database; inFlight: number }
+interface Readers { all<T>(sql: string, params: readonly SqlValue[]): Promise<T[]>; close(): Promise<void> }
+const READERS = new WeakMap<Knex, Readers>();
+
+/**
+ * Opens `count` read-only connections to the same SQLite file, for `sqlRunner(db)`'s reads. Under WAL
+ * a reader sees every commit made before its statement starts and never blocks the writer; each
+ * statement runs to completion, so no snapshot is held between statements. Measured: a refresh
+ * grant's four reads stop queueing behind the writes on knex's one connection (docs/performance.md).
+ */
+export async function openSqliteReaders(db: Knex, filename: string, count: number): Promise<void> {
+  const opened: ReadConnection[] = [];
+  const close = () => Promise.all(opened.map(({ conn }) => {
+    for (const { stmt } of conn[STATEMENTS]?.values() ?? []) stmt.finalize();
+    return new Promise<void>((resolve) => conn.close(() => resolve()));
+  })).then(() => undefined);
+  try {
+    for (let i = 0; i < count; i++) {
+      const conn = await new Promise<sqlite3.Database>((resolve, reject) => {
+        const c = new sqlite3.Database(filename, sqlite3.OPEN_READONLY, (err) => (err ? reject(err) : resolve(c)));
+      });
+      opened.push({ conn: conn as SqliteConnection & sqlite3.Database, inFlight: 0 });
+      await new Promise<void>((resolve, reject) => conn.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;', (err) => (err ? reject(err) : resolve())));
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  READERS.set(db, {
+    async all<T>(sql: string, params: readonly SqlValue[]) {
+      // The least busy connection: a statement queued on a busy one would wait for it.
+      const reader = opened.reduce((best, r) => (r.inFlight < best.inFlight ? r : best));
+      reader.inFlight++;
+      try {
+        const { stmt, ready } = preparedOn(reader.conn, sql);
+        await ready;
+        return await new Promise<T[]>((resolve, reject) => stmt.all(params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+      } finally {
+        reader.inFlight--;
+      }
+    },
+    close,
+  });
+}
+
+/** Closes what openSqliteReaders opened (before `db.destroy()`); nothing when there is none. */
+export async function closeSqliteReaders(db: Knex): Promise<void> {
+  const readers = READERS.get(db);
+  READERS.delete(db);
+  await readers?.close();
+}
+
+/** The connection's prepared statement for `sql`, prepared on first use. */
+function preparedOn(conn: SqliteConnection, sql: string): Prepared {
+  const bySql = (conn[STATEMENTS] ??= new Map());
+  const known = bySql.get(sql);
+  if (known) return known;
+  // A failed prepare never calls back the calls queued on that statement, so each call waits
+  // for `ready` first; a failure is reported with SQLite's own message and not cached.
+  let settle: (err: Error | null) => void = () => undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    settle = (err) => (err ? reject(err) : resolve());
+  });
+  const entry = { stmt: conn.prepare(sql, (err) => settle(err)), ready };
+  ready.catch(() => bySql.delete(sql));
+  bySql.set(sql, entry);
+  return entry;
 }
 
 function knexRaw(db: Knex): SqlRunner {
@@ -71,25 +148,10 @@ function sqlitePrepared(client: KnexSqliteClient): SqlRunner {
       delete conn[STATEMENTS];
     });
   }
-  const statement = (conn: SqliteConnection, sql: string): Prepared => {
-    const bySql = (conn[STATEMENTS] ??= new Map());
-    const known = bySql.get(sql);
-    if (known) return known;
-    // A failed prepare never calls back the calls queued on that statement, so each call waits
-    // for `ready` first; a failure is reported with SQLite's own message and not cached.
-    let settle: (err: Error | null) => void = () => undefined;
-    const ready = new Promise<void>((resolve, reject) => {
-      settle = (err) => (err ? reject(err) : resolve());
-    });
-    const entry = { stmt: conn.prepare(sql, (err) => settle(err)), ready };
-    ready.catch(() => bySql.delete(sql));
-    bySql.set(sql, entry);
-    return entry;
-  };
   async function use<T>(sql: string, fn: (stmt: SqliteStatement, done: (err: Error | null, value?: T) => void) => void): Promise<T> {
     const conn = await client.acquireConnection();
     try {
-      const { stmt, ready } = statement(conn, sql);
+      const { stmt, ready } = preparedOn(conn, sql);
       await ready;
       return await new Promise<T>((resolve, reject) => fn(stmt, (err, value) => (err ? reject(err) : resolve(value as T))));
     } finally {
