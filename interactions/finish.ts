@@ -64,9 +64,10 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   await finishInteraction(ctx, details, {
     login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
   }, { merge: false });
-  // After the response: once the interaction is finished no step can read this state again (it is
-  // keyed by the interaction, which the provider destroys on resume), so the delete is housekeeping
-  // and waits for nobody; should it fail, the expiry cleanup removes the row.
+  // After the response: the login's result is saved, so this state decides nothing any more (at
+  // most a reload of the step page before the browser resumes offers this browser "continue"), and
+  // the provider destroys the interaction it is keyed by on resume. The delete is housekeeping and
+  // waits for nobody; should it fail, the expiry cleanup removes the row.
   deps.signInState.remove(details.uid).catch((err: unknown) => {
     deps.logger.warn('sign-in state not removed; the expiry cleanup will', { error: err instanceof Error ? err : String(err) });
   });

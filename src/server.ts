@@ -76,7 +76,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
     server.once('error', (err: NodeJS.ErrnoException) => {
       stopCleanup();
       signingKeys.stop();
-      void closeDatabase(db);
+      void closeDatabase(db).catch(() => undefined);
       reject(err.code === 'EADDRINUSE' ? new IdpError('config_invalid', `Port ${config.port} is already in use: stop the other process or set PORT`, { expose: true }) : err);
     });
   });

@@ -64,8 +64,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Knex> {
 
 /** Closes the database and any read connections openDatabase opened with it. */
 export async function closeDatabase(db: Knex): Promise<void> {
-  await closeSqliteReaders(db);
-  await db.destroy();
+  try {
+    await closeSqliteReaders(db);
+  } finally {
+    await db.destroy();
+  }
 }
 
 async function sqliteConfig(dataDir: string): Promise<Knex.Config> {

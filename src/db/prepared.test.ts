@@ -109,7 +109,10 @@ describe('sqlRunner on SQLite', () => {
       }).catch((err: unknown) => assert.match(String(err), /roll back/));
       // The read connections refuse writes: a write sent there by mistake fails, visibly.
       await assert.rejects(sql.all('insert into t (k, n) values (?, ?) returning k', ['misrouted', 1]), /SQLITE_READONLY|readonly/i);
+      // Reads still under way when the database closes (work after the response) finish first.
+      const late = Array.from({ length: 6 }, (_, i) => sql.all<{ n: number }>(`select n from t where k = ? and ${i} = ${i}`, ['k1']));
       await closeDatabase(db);
+      assert.deepEqual(await Promise.all(late), Array.from({ length: 6 }, () => [{ n: 101 }]));
       assert.deepEqual((await readdir(dataDir)).sort(), ['jullix-idp.sqlite'], 'every connection closed, the log merged');
     } finally {
       await rm(dataDir, { recursive: true, force: true });

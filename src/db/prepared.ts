@@ -6,6 +6,7 @@
 // The IdP's own database also has read-only connections (openSqliteReaders): reads outside a
 // transaction go there, in parallel on other pool threads, and no longer queue behind writes.
 import type { Knex } from 'knex';
+import { setTimeout as sleep } from 'node:timers/promises';
 import sqlite3 from 'sqlite3';
 
 export type SqlValue = string | number | null;
@@ -58,6 +59,7 @@ export function sqlRunner(db: Knex): SqlRunner {
 interface ReadConnection { conn: SqliteConnection & sqlite3.Database; inFlight: number }
 interface Readers { all<T>(sql: string, params: readonly SqlValue[]): Promise<T[]>; close(): Promise<void> }
 const READERS = new WeakMap<Knex, Readers>();
+const CLOSE_WAIT_MS = 5000;
 
 /**
  * Opens `count` read-only connections to the same SQLite file, for `sqlRunner(db)`'s reads. Under WAL
@@ -67,10 +69,15 @@ const READERS = new WeakMap<Knex, Readers>();
  */
 export async function openSqliteReaders(db: Knex, filename: string, count: number): Promise<void> {
   const opened: ReadConnection[] = [];
-  const close = () => Promise.all(opened.map(({ conn }) => {
-    for (const { stmt } of conn[STATEMENTS]?.values() ?? []) stmt.finalize();
-    return new Promise<void>((resolve) => conn.close(() => resolve()));
-  })).then(() => undefined);
+  const close = async () => {
+    // Reads still in flight (background work after the server stopped) finish first: a statement
+    // finalized under them fails with SQLITE_MISUSE. Bounded, so a stuck read cannot hold shutdown.
+    for (let waited = 0; waited < CLOSE_WAIT_MS && opened.some((r) => r.inFlight > 0); waited += 10) await sleep(10);
+    await Promise.all(opened.map(({ conn }) => {
+      for (const { stmt } of conn[STATEMENTS]?.values() ?? []) stmt.finalize();
+      return new Promise<void>((resolve, reject) => conn.close((err) => (err ? reject(err) : resolve())));
+    }));
+  };
   try {
     for (let i = 0; i < count; i++) {
       const conn = await new Promise<sqlite3.Database>((resolve, reject) => {
@@ -80,7 +87,7 @@ export async function openSqliteReaders(db: Knex, filename: string, count: numbe
       await new Promise<void>((resolve, reject) => conn.exec('PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;', (err) => (err ? reject(err) : resolve())));
     }
   } catch (err) {
-    await close();
+    await close().catch(() => undefined);
     throw err;
   }
   READERS.set(db, {

@@ -93,9 +93,12 @@ describe('issuer at a path', () => {
   });
 
   test('the absolute request form reaches the provider; a Host that is no origin is refused before it', async () => {
-    const absolute = await rawGet(port, `http://localhost:${port}/idp/.well-known/openid-configuration`, { host: `localhost:${port}` });
+    // Another host in the absolute URL than in Host: the provider must not build its URLs from it.
+    const absolute = await rawGet(port, 'http://evil.example/idp/.well-known/openid-configuration', { host: `localhost:${port}` });
     assert.equal(absolute.status, 200);
-    assert.equal((JSON.parse(absolute.body) as { issuer: string }).issuer, issuer);
+    const doc = JSON.parse(absolute.body) as { issuer: string; token_endpoint: string };
+    assert.equal(doc.issuer, issuer);
+    assert.equal(doc.token_endpoint, `${issuer}/token`);
     const badHost = await rawGet(port, '/idp/.well-known/openid-configuration', { host: 'evil.example/x?' });
     assert.equal(badHost.status, 400);
     assert.match(badHost.body, /invalid Host/);

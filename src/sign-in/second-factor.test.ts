@@ -97,8 +97,13 @@ for (const backend of backends()) {
       const step = await passwordStep(browser, 'ivan', 'installer-password-1');
       assert.match(step.html, /autocomplete="one-time-code"/);
       const current = await code(secret);
+      const uid = /\/interaction\/([^/]+)/.exec(step.url)?.[1] ?? '';
+      assert.equal((await idp.db('interaction_state').where({ uid })).length, 1, 'the password step left its progress');
       const ok = await submit(browser, step.url, step.html, '/totp', { code: current }, REDIRECT);
       assert.deepEqual((await redeem(config, ok.url, step.started)).claims()?.amr, ['pwd', 'otp', 'mfa']);
+      // The finished sign-in's progress is deleted (after the response, so allow it a moment).
+      for (let tries = 0; tries < 100 && (await idp.db('interaction_state').where({ uid })).length > 0; tries++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal((await idp.db('interaction_state').where({ uid })).length, 0, 'no sign-in state left behind');
 
       const other = new TestBrowser();
       const second = await passwordStep(other, 'ivan', 'installer-password-1');
