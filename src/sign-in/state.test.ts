@@ -2,15 +2,31 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { createAccountStore, type AccountStore } from '../accounts/store.ts';
-import { withTestDatabases } from '../db/test-database.ts';
+import { closeDatabase, openDatabase } from '../db/connection.ts';
+import { migrateLatest } from '../db/migrations.ts';
+import { withTestDatabases, type TestDatabase } from '../db/test-database.ts';
 import { manualClock } from '../security/clock.ts';
 import { createSignInStateStore, PENDING_TOTP_TTL_MS, type SignInStateStore } from './state.ts';
 
 const T0 = Date.UTC(2026, 11, 2, 9);
 const HOUR = 3600_000;
 
-for (const backend of await withTestDatabases()) {
+// As the IdP opens SQLite: reads go to the read-only connections (src/db/prepared.ts).
+const sqliteWithReaders: { name: string; open: TestDatabase['open'] } = {
+  name: 'sqlite with read connections',
+  async open() {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'jullix-idp-state-'));
+    const db = await openDatabase({ dataDir, readers: 2 });
+    await migrateLatest(db);
+    return { db, cleanup: async () => { await closeDatabase(db); await rm(dataDir, { recursive: true, force: true }); } };
+  },
+};
+
+for (const backend of [...await withTestDatabases(), sqliteWithReaders]) {
   describe(`sign-in state on ${backend.name}`, () => {
     let db: Knex;
     let cleanup: (() => Promise<void>) | undefined;
@@ -46,6 +62,15 @@ for (const backend of await withTestDatabases()) {
       assert.deepEqual(await states.getWithAccount('uid-2'), { state: undefined, user: undefined });
       await states.remove('uid-2');
       assert.equal(await states.get('uid-2'), undefined);
+    });
+
+    test('an account that is gone leaves the state without a user, never a half-read one', async () => {
+      const finn = await accounts.create({ username: 'Finn', email: 'finn@example.com', name: 'Finn F', role: 'customer', passwordHash: '$argon2id$x' });
+      await states.passwordDone('uid-3', finn.id, clock.now() + HOUR);
+      await db('users').where({ id: finn.id }).delete();
+      const { state, user } = await states.getWithAccount('uid-3');
+      assert.equal(state?.accountId, finn.id);
+      assert.equal(user, undefined);
     });
   });
 }
