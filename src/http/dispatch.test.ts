@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import * as oidc from 'openid-client';
 import { freePort } from '../testing/ports.ts';
 import { TestBrowser } from '../testing/browser.ts';
 import { startTestIdp, type TestIdp } from '../testing/harness.ts';
@@ -75,7 +74,6 @@ describe('issuer at a path', () => {
   });
 
   test('a provider response carries the edge: request id, security headers, a log line with the full path', async () => {
-    const config = await oidc.discovery(new URL(issuer), 'svc', 's'.repeat(40), oidc.ClientSecretPost('s'.repeat(40)), { execute: [oidc.allowInsecureRequests] });
     const res = await fetch(`${issuer}/token`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'svc', client_secret: 's'.repeat(40) }),
@@ -89,7 +87,6 @@ describe('issuer at a path', () => {
     assert.ok(line, 'the token request is logged under its request id');
     assert.match(line, /"path":"\/idp\/token"/);
     assert.match(line, /"status":200/);
-    assert.ok(config.serverMetadata().token_endpoint?.endsWith('/idp/token'));
   });
 
   test('the absolute request form reaches the provider; a Host that is no origin is refused before it', async () => {
