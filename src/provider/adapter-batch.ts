@@ -16,14 +16,23 @@ export interface ModelRow {
 export interface FoundRow { id: string; payload: string; expires_at: number | string | null; consumed_at: number | string | null }
 export interface ModelKey { model: string; id: string }
 
-// consumed_at is left out of the merge so that re-saving a consumed model never revives it. For a
-// Session it means "ended" (signed out, replaced at a sign-in, ended from the account page): the
-// provider re-saves every session it loaded at the end of each request, so a request still in
-// flight when the session ended would otherwise write it back, for whoever holds the old cookie.
+/**
+ * Models whose destroy only marks the row (consumed_at), until the expiry sweep removes it; to the
+ * provider a marked row is gone. A Session ends when signed out, replaced at a sign-in or ended
+ * from the account page, and the provider re-saves every session it loaded at the end of each
+ * request: one in flight when the session ended would otherwise write it back, for whoever holds
+ * the old cookie. An Interaction ends when the provider resumes it: a step that finishes it saves
+ * the result on the interaction it loaded (finishInteraction in interactions/), and a resume that
+ * destroyed it meanwhile must not find it stored again, with its result.
+ */
+export const ENDED_NOT_DELETED: ReadonlySet<string> = new Set(['Session', 'Interaction']);
+
+// consumed_at is left out of the merge so that re-saving a consumed model never revives it, and
+// a marked row of those models is not updated at all.
 const UPSERT_HEAD = 'insert into oidc_models (model, id, payload, grant_id, uid, user_code, expires_at) values ';
 const UPSERT_TAIL = ` on conflict (model, id) do update set payload = excluded.payload,
   grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at
-  where oidc_models.model <> 'Session' or oidc_models.consumed_at is null`;
+  where oidc_models.model not in (${[...ENDED_NOT_DELETED].map((m) => `'${m}'`).join(', ')}) or oidc_models.consumed_at is null`;
 
 // At most 32 texts of each (the batch size limit).
 const upsertSql = sqlBySize((n) => UPSERT_HEAD + Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ') + UPSERT_TAIL);

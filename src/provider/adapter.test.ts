@@ -72,13 +72,20 @@ for (const backend of await withTestDatabases()) {
       assert.ok(await sessions.find('s2'));
     });
 
-    test('an ended session stays ended: a late save of the same id (a request still in flight) does not revive it', async () => {
+    test('an ended session or interaction stays ended: a late save of the same id (a request still in flight) does not revive it', async () => {
       const sessions = new Adapter('Session');
       await sessions.upsert('s-late', { uid: 'u-late', accountId: 'eve' }, 60);
       await sessions.destroy('s-late');
       await sessions.upsert('s-late', { uid: 'u-late', accountId: 'eve', exp: 1 }, 3600);
       assert.equal(await sessions.find('s-late'), undefined);
       assert.equal(await sessions.findByUid('u-late'), undefined);
+      // An interaction the provider resumed (destroyed) is not stored again by a step that
+      // finishes it late, with its result (finishInteraction saves the one it loaded).
+      const interactions = new Adapter('Interaction');
+      await interactions.upsert('i-late', { uid: 'i-late', returnTo: '/auth/i-late' }, 600);
+      await interactions.destroy('i-late');
+      await interactions.upsert('i-late', { uid: 'i-late', returnTo: '/auth/i-late', result: { login: { accountId: 'eve' } } }, 600);
+      assert.equal(await interactions.find('i-late'), undefined);
       // Other models keep plain upsert semantics after a destroy.
       const grants = new Adapter('Grant');
       await grants.upsert('g-late', { accountId: 'eve' }, 60);

@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 import { sqlRunner } from '../db/prepared.ts';
-import { findBatcher, upsertBatcher } from './adapter-batch.ts';
+import { ENDED_NOT_DELETED, findBatcher, upsertBatcher } from './adapter-batch.ts';
 import { toMillisOrNull } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
@@ -31,8 +31,11 @@ const FIND_BY: Record<'uid' | 'user_code', string> = {
   user_code: 'select payload, expires_at, consumed_at from oidc_models where model = ? and user_code = ? limit 1',
 };
 const CONSUME = 'update oidc_models set consumed_at = ? where model = ? and id = ? and consumed_at is null';
-/** Ends a session: the row stays, marked, until its expiry sweeps it, so no late save revives it. */
-const END_SESSION = "update oidc_models set consumed_at = ? where model = 'Session' and id = ? and consumed_at is null";
+/**
+ * Ends a session or an interaction: the row stays, marked, until its expiry sweeps it, so no late
+ * save revives it (the upsert's conflict rule in adapter-batch.ts leaves marked rows alone).
+ */
+const END = 'update oidc_models set consumed_at = ? where model = ? and id = ? and consumed_at is null';
 
 export interface AdapterOptions {
   /**
@@ -96,7 +99,7 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
     }
 
     async destroy(id: string): Promise<void> {
-      if (this.model === 'Session') await sql.run(END_SESSION, [clock.now(), id]);
+      if (ENDED_NOT_DELETED.has(this.model)) await sql.run(END, [clock.now(), this.model, id]);
       else await table().where({ model: this.model, id }).delete();
     }
 
@@ -115,7 +118,7 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
       const expiresAt = toMillisOrNull(row.expires_at);
       if (expiresAt !== null && expiresAt <= clock.now()) return undefined;
       const consumedAt = toMillisOrNull(row.consumed_at);
-      if (this.model === 'Session' && consumedAt !== null) return undefined;
+      if (consumedAt !== null && ENDED_NOT_DELETED.has(this.model)) return undefined;
       const payload = parsePayload(row.payload, this.model);
       if (this.model === 'Session' && options.sessionEndsAt) {
         const end = options.sessionEndsAt(payload);
