@@ -30,7 +30,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     adapter: createAdapterClass(deps.db, deps.clock, {
       sessionEndsAt: (session) => absoluteEndMs(deps.config.sessions, typeof session.loginTs === 'number' ? session.loginTs : undefined),
     }),
-    findAccount: createFindAccount((id) => deps.accounts.findById(id)),
+    findAccount: createFindAccount((id) => deps.accounts.findById(id), deps.config.mfa.requiredRoles),
     pages: deps.pages,
     grants: createGrantRegistry(deps.db, deps.clock),
     clock: deps.clock,

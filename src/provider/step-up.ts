@@ -1,24 +1,38 @@
 // Step-up through oidc-provider's interaction policy (RFC 9470 style): one login check compares
-// the level a request needs (acr_values, the claims parameter, the client's default_acr_values)
-// with the session's, so every request style is handled the same way and prompt=none gets
-// login_required instead of a token at a lower level.
+// the level a request needs (acr_values, the claims parameter, the client's default_acr_values,
+// the account's role) with the session's, so every request style is handled the same way and
+// prompt=none gets login_required instead of a token at a lower level.
 import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { effectiveAcr, requiredAcr, satisfies, type Acr } from '../sign-in/assurance.ts';
+import { effectiveAcr, requiredAcr, satisfies, unmetEssentialAcr, type Acr } from '../sign-in/assurance.ts';
+import { isIdpAccount } from './find-account.ts';
 
 export const STEP_UP_REASON = 'acr_step_up';
+export const ACCOUNT_UNAVAILABLE_REASON = 'account_unavailable';
 
 interface AcrClaimRequest { essential?: boolean; value?: unknown; values?: unknown }
 
-function requestedValues(ctx: KoaContextWithOIDC): unknown[] {
-  const acr = (ctx.oidc.claims as { id_token?: { acr?: AcrClaimRequest | null } } | undefined)?.id_token?.acr;
+function acrClaim(ctx: KoaContextWithOIDC): AcrClaimRequest | undefined {
+  return (ctx.oidc.claims as { id_token?: { acr?: AcrClaimRequest | null } } | undefined)?.id_token?.acr ?? undefined;
+}
+
+function requestedValues(acr: AcrClaimRequest | undefined): unknown[] {
   if (!acr) return [];
   if (acr.values !== undefined && !Array.isArray(acr.values)) throw new errors.InvalidRequest('claims.id_token.acr.values must be an array');
   return acr.values ?? (acr.value === undefined ? [] : [acr.value]);
 }
 
 export function neededAcr(ctx: KoaContextWithOIDC): Acr | undefined {
-  const floor = ctx.oidc.client?.defaultAcrValues ?? [];
-  return requiredAcr({ values: requestedValues(ctx), clientFloor: floor });
+  const acr = acrClaim(ctx);
+  const values = requestedValues(acr);
+  // OIDC Core 5.5.1.1: an essential acr that cannot be met is a failed authentication, not a
+  // token at another level (voluntary acr_values with unknown levels are ignored, 3.1.2.1).
+  if (acr?.essential === true && unmetEssentialAcr(values)) {
+    throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', `none of the essential acr values can be met (supported: aal1, aal2)`);
+  }
+  // A role that must use the second factor (MFA_REQUIRED_ROLES) is at aal2 on every request, also
+  // with a session from before the role (or the setting) changed.
+  const mfaRequired = isIdpAccount(ctx.oidc.account) && ctx.oidc.account.mfaRequired;
+  return requiredAcr({ values, clientFloor: ctx.oidc.client?.defaultAcrValues ?? [], accountFloor: mfaRequired ? 'aal2' : undefined });
 }
 
 /** The session's level now. Wall-clock time on purpose: auth_time is stamped by the provider with it. */
@@ -28,17 +42,37 @@ export function sessionAcr(ctx: KoaContextWithOIDC, aal2MaxAgeSeconds: number): 
   return effectiveAcr(session.acr, session.authTime(), Math.floor(Date.now() / 1000), aal2MaxAgeSeconds);
 }
 
+/**
+ * A session whose aal2 has aged past AAL2_MAX_AGE_SECONDS counts as aal1 (effectiveAcr): tokens
+ * issued from it now say so, instead of carrying the aal2 and otp of a sign-in the IdP itself no
+ * longer rates at that level. The provider saves the session at the end of the request.
+ */
+function downgradeAgedSession(ctx: KoaContextWithOIDC, aal2MaxAgeSeconds: number): void {
+  const session = ctx.oidc.session;
+  if (session?.accountId && session.acr === 'aal2' && sessionAcr(ctx, aal2MaxAgeSeconds) === 'aal1') {
+    session.acr = 'aal1';
+    session.amr = ['pwd'];
+  }
+}
+
 export function interactionPolicyWithStepUp(aal2MaxAgeSeconds: number) {
   const { base, Check } = interactionPolicy;
   const policy = base();
   const login = policy.get('login');
   if (!login) throw new Error('oidc-provider has no login prompt');
+  // The session's account no longer resolves (disabled or removed): sign in again, as with no
+  // session. Without this the provider goes on to the consent checks with no account and fails.
+  login.checks.add(new Check(ACCOUNT_UNAVAILABLE_REASON, 'the signed-in account is no longer available', 'login_required',
+    (ctx) => (ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT)), 0);
   // The built-in essential-acr checks demand an exact match, so an aal1 request on an aal2 session
   // would loop; ours treats a higher level as satisfying a lower one.
   login.checks.remove('essential_acrs');
   login.checks.remove('essential_acr');
   login.checks.add(new Check(STEP_UP_REASON, 'the requested authentication level is higher than the session\'s', 'login_required',
-    (ctx) => (satisfies(sessionAcr(ctx, aal2MaxAgeSeconds), neededAcr(ctx)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT),
+    (ctx) => {
+      downgradeAgedSession(ctx, aal2MaxAgeSeconds);
+      return satisfies(sessionAcr(ctx, aal2MaxAgeSeconds), neededAcr(ctx)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    },
     (ctx) => ({ requested_acr: neededAcr(ctx) ?? null })));
   return policy;
 }

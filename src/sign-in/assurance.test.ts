@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { effectiveAcr, requiredAcr, satisfies } from './assurance.ts';
+import { effectiveAcr, requiredAcr, satisfies, unmetEssentialAcr } from './assurance.ts';
 
 test('any listed value is acceptable, so the lowest known one is required; the client floor raises it', () => {
   assert.equal(requiredAcr({ values: ['aal2'], clientFloor: [] }), 'aal2');
@@ -10,6 +10,19 @@ test('any listed value is acceptable, so the lowest known one is required; the c
   assert.equal(requiredAcr({ values: [], clientFloor: ['aal2'] }), 'aal2');
   assert.equal(requiredAcr({ values: ['aal1'], clientFloor: ['aal2'] }), 'aal2', 'an RP cannot lower its registered floor');
   assert.equal(requiredAcr({ values: [42, null], clientFloor: [] }), undefined);
+});
+
+test('an account whose role must use the second factor needs aal2 whatever the request or client says', () => {
+  assert.equal(requiredAcr({ values: [], clientFloor: [], accountFloor: 'aal2' }), 'aal2');
+  assert.equal(requiredAcr({ values: ['aal1'], clientFloor: ['aal1'], accountFloor: 'aal2' }), 'aal2');
+  assert.equal(requiredAcr({ values: ['aal1'], clientFloor: [], accountFloor: undefined }), 'aal1');
+});
+
+test('an essential acr is unmet only when it lists values and none is a level we have', () => {
+  assert.equal(unmetEssentialAcr(['aal3']), true);
+  assert.equal(unmetEssentialAcr(['gold', 42]), true);
+  assert.equal(unmetEssentialAcr(['aal3', 'aal2']), false);
+  assert.equal(unmetEssentialAcr([]), false);
 });
 
 test('aal2 lasts aal2MaxAge after the sign-in, then counts as aal1', () => {

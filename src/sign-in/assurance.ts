@@ -15,19 +15,34 @@ export interface AcrRequest {
   values: readonly unknown[];
   /** The client's own floor (default_acr_values registered for the client), which a request cannot lower. */
   clientFloor: readonly unknown[];
+  /** The account's floor: aal2 for a role that must use the second factor (MFA_REQUIRED_ROLES). */
+  accountFloor?: Acr | undefined;
 }
 
 /**
  * The lowest level that satisfies the request: any one of the listed values is acceptable (OIDC
- * Core 3.1.2.1), so the easiest known one counts; unknown values are ignored. The client floor
- * then raises it. undefined = no requirement.
+ * Core 3.1.2.1), so the easiest known one counts; unknown values are ignored. The client's and
+ * the account's floors then raise it. undefined = no requirement.
  */
 export function requiredAcr(r: AcrRequest): Acr | undefined {
   const requested = r.values.filter(isAcr).sort((a, b) => RANK[a] - RANK[b])[0];
-  const floor = r.clientFloor.filter(isAcr).sort((a, b) => RANK[a] - RANK[b])[0];
-  if (!requested) return floor;
-  if (!floor) return requested;
-  return RANK[floor] > RANK[requested] ? floor : requested;
+  const floor = higher(r.clientFloor.filter(isAcr).sort((a, b) => RANK[a] - RANK[b])[0], r.accountFloor);
+  return higher(requested, floor);
+}
+
+function higher(a: Acr | undefined, b: Acr | undefined): Acr | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return RANK[b] > RANK[a] ? b : a;
+}
+
+/**
+ * True when an essential acr request lists values and none of them is a level we have: OIDC Core
+ * 5.5.1.1 makes that a failed authentication. (A higher level satisfies a lower one, so any known
+ * value can be met, by a step-up if need be.)
+ */
+export function unmetEssentialAcr(values: readonly unknown[]): boolean {
+  return values.length > 0 && !values.some(isAcr);
 }
 
 /**

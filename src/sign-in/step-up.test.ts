@@ -69,9 +69,15 @@ for (const backend of backends()) {
       }
     });
 
-    test('when aal2 has aged past its limit, an enrolled user steps up with a code only', async () => {
+    test('when aal2 has aged past its limit, tokens say aal1 and an enrolled user steps up with a code only', async () => {
       await new Promise((r) => setTimeout(r, AAL2_MAX_AGE * 1000 + 1100));
       clock.advance(30_000);
+      // Asked for nothing in particular, the aged session signs the app in at the level it has now.
+      const plain = await go(browser);
+      assert.ok(plain.url.startsWith(REDIRECT), 'single sign-on needs no interaction');
+      const aged = (await redeem(config, plain.url, plain.started)).claims();
+      assert.equal(aged?.acr, 'aal1');
+      assert.deepEqual(aged?.amr, ['pwd']);
       const step = await go(browser, { claims: ESSENTIAL_AAL2 });
       assert.match(step.html, /autocomplete="one-time-code"/);
       assert.doesNotMatch(step.html, /totp-qr|name="password"/);
@@ -121,10 +127,15 @@ for (const backend of backends()) {
       assert.equal((await redeem(cfg, done.url, login.started)).claims()?.acr, 'aal2');
     });
 
-    test('unknown acr values are ignored and malformed claims get invalid_request, never a 500', async () => {
+    test('unknown acr values are ignored, an essential unknown one fails, malformed claims get invalid_request, never a 500', async () => {
       const b = new TestBrowser();
       const unknown = await go(b, { acr_values: 'gold' });
       assert.match(unknown.html, /name="password"/);
+      // Essential and unknown: a failed authentication (OIDC Core 5.5.1.1), not a token at aal1.
+      const unmet = await go(new TestBrowser(), { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['aal3'] } } }) });
+      assert.ok(unmet.url.startsWith(REDIRECT), 'redirected with an error');
+      assert.equal(new URL(unmet.url).searchParams.get('error'), 'unmet_authentication_requirements');
+      assert.equal(new URL(unmet.url).searchParams.get('code'), null);
       for (const claims of ['{not json', JSON.stringify({ id_token: { acr: { essential: true, values: 'aal2' } } })]) {
         const res = await go(new TestBrowser(), { claims });
         assert.ok(res.url.startsWith(REDIRECT), `redirected with an error for ${claims}`);
