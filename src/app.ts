@@ -11,6 +11,7 @@ import { healthRoutes } from './ops/health.ts';
 import { countAuditEvents, countGrants, type Metrics } from './ops/metrics.ts';
 import { dispatch, originalPath } from './http/dispatch.ts';
 import { saneHost, useEdge } from './http/edge.ts';
+import { postAsGet } from './http/post-as-get.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
 import { endOtherSessions, extendSession } from './self-service/sessions.ts';
 import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps) {
     attachProviderListeners(built, logger, deps.metrics);
     useEdge(built, edge);
     built.use(saneHost);
+    built.use(postAsGet);
     return { provider: built, handler: built.callback() };
   };
   // oidc-provider cannot change its keys at runtime (panva/node-oidc-provider#651): a rotation builds
@@ -92,7 +94,7 @@ export function createApp(deps: AppDeps) {
   app.use(healthRoutes(basePath, { db, keysLoaded: () => deps.signingKeys.jwks().keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0 }));
   app.use(saneHost);
   app.use(async (ctx, next) => {
-    const name = ctx.method === 'GET' && ctx.path.startsWith(`${basePath}/assets/`) ? ctx.path.slice(basePath.length + 8) : '';
+    const name = (ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path.startsWith(`${basePath}/assets/`) ? ctx.path.slice(basePath.length + 8) : '';
     const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (!asset) return next();
     ctx.type = asset.type;
