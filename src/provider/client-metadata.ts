@@ -76,6 +76,8 @@ export interface ClientShape {
   redirectUris: readonly string[];
   postLogoutRedirectUris: readonly string[];
   requireMfa: boolean;
+  /** The client's own default_acr_values (Dynamic Client Registration): any level, not only aal2, is about sign-in. */
+  defaultAcrValues?: readonly string[] | undefined;
   backchannelLogoutUri?: string | undefined;
 }
 
@@ -105,7 +107,8 @@ export function clientShapeProblems(shape: ClientShape): ClientProblem[] {
     };
     onlyForSignIn('redirect_uris', 'are', shape.redirectUris.length > 0);
     onlyForSignIn('post_logout_redirect_uris', 'are', shape.postLogoutRedirectUris.length > 0);
-    onlyForSignIn('default_acr_values', 'requiring the second factor is', shape.requireMfa);
+    const asksForLevel = shape.requireMfa || (shape.defaultAcrValues ?? []).length > 0;
+    onlyForSignIn('default_acr_values', shape.requireMfa ? 'requiring the second factor is' : 'asking for an authentication level is', asksForLevel);
     onlyForSignIn('backchannel_logout_uri', 'is', shape.backchannelLogoutUri !== undefined);
   }
   return problems;

@@ -3,17 +3,78 @@ import assert from 'node:assert/strict';
 import { errors } from 'oidc-provider';
 import { applyThirdPartyPolicy } from './registration-policy.ts';
 
+const WEB_APP = { redirect_uris: ['https://app.example/cb'] };
+const SERVICE = { grant_types: ['client_credentials'], response_types: [] };
+
+/** The policy refuses `properties` with this RFC 7591 error code and a description matching `description`. */
+function refuses(properties: Record<string, unknown>, error: string, description: RegExp | string): void {
+  const expected = typeof description === 'string' ? (d: string) => d.startsWith(description) : (d: string) => description.test(d);
+  assert.throws(() => applyThirdPartyPolicy(properties), (err) => {
+    assert.ok(err instanceof errors.OIDCProviderError, 'an oidc-provider error, answered as RFC 7591 JSON');
+    assert.equal(err.error, error);
+    assert.ok(expected(err.error_description ?? ''), `${JSON.stringify(properties)}: ${err.error_description}`);
+    return true;
+  });
+}
+
 test('a registrant cannot make its own app first-party', () => {
-  const p: Record<string, unknown> = { redirect_uris: ['https://app.example/cb'], jullix_first_party: true };
+  const p: Record<string, unknown> = { ...WEB_APP, jullix_first_party: true };
   applyThirdPartyPolicy(p);
   assert.equal('jullix_first_party' in p, false);
 });
 
-test('plain http outside loopback, fragments and wildcards are refused with the RFC 7591 error', () => {
-  for (const uri of ['http://evil.example/cb', 'https://app.example/cb#x', 'https://*.example/cb']) {
-    assert.throws(() => applyThirdPartyPolicy({ redirect_uris: [uri] }), (err) => err instanceof errors.InvalidRedirectUri);
+test('a refused redirect URI is invalid_redirect_uri with the reason, not the authorization endpoint\'s text', () => {
+  const reasons: Array<[uri: string, reason: RegExp]> = [
+    ['http://evil.example/cb', /must use https: plain http is allowed only for loopback hosts/],
+    ['https://app.example/cb#x', /must not contain a fragment/],
+    ['javascript:alert(1)', /uses the custom scheme "javascript:"/],
+    ['https://*.example/cb', /must not contain a wildcard/],
+    ['com.example.app:/cb', /uses the custom scheme "com.example.app:"/],
+    ['https://user@app.example/cb', /must not contain user credentials/],
+    ['/cb', /must be an absolute URI/],
+  ];
+  for (const [uri, reason] of reasons) {
+    refuses({ redirect_uris: ['https://ok.example/cb', uri] }, 'invalid_redirect_uri', `redirect_uris: "${uri}" `);
+    refuses({ redirect_uris: [uri] }, 'invalid_redirect_uri', reason);
   }
-  assert.throws(() => applyThirdPartyPolicy({ redirect_uris: ['https://a.example/cb'], post_logout_redirect_uris: ['http://evil.example/'] }), (err) => err instanceof errors.InvalidClientMetadata);
-  assert.throws(() => applyThirdPartyPolicy({ redirect_uris: ['https://a.example/cb'], backchannel_logout_uri: 'http://evil.example/bc' }), (err) => err instanceof errors.InvalidClientMetadata);
   assert.doesNotThrow(() => applyThirdPartyPolicy({ redirect_uris: ['http://127.0.0.1:9000/cb', 'https://a.example/cb'] }));
+});
+
+test('other refused URLs are invalid_client_metadata naming their field', () => {
+  refuses({ ...WEB_APP, post_logout_redirect_uris: ['http://evil.example/'] }, 'invalid_client_metadata', /^post_logout_redirect_uris: "http:\/\/evil.example\/" must use https/);
+  refuses({ ...WEB_APP, backchannel_logout_uri: 'http://evil.example/bc' }, 'invalid_client_metadata', /^backchannel_logout_uri: "http:\/\/evil.example\/bc" must use https/);
+});
+
+test('logo_uri, client_uri, policy_uri and tos_uri are shown to people: https only', () => {
+  for (const field of ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri']) {
+    refuses({ ...WEB_APP, [field]: 'http://evil.example.com/logo.png' }, 'invalid_client_metadata', new RegExp(`^${field}: "http://evil.example.com/logo.png" must be an https URL`));
+    assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, [field]: 'https://app.example/page' }));
+  }
+});
+
+test('client_credentials needs a confidential client (RFC 6749 §4.4)', () => {
+  refuses({ ...SERVICE, token_endpoint_auth_method: 'none' }, 'invalid_client_metadata', /^grant_types: client_credentials needs a confidential client/);
+  refuses({ grant_types: ['authorization_code', 'client_credentials'], token_endpoint_auth_method: 'none', ...WEB_APP }, 'invalid_client_metadata', /^grant_types: client_credentials needs a confidential client/);
+  // oidc-provider's default method, client_secret_basic, is confidential.
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...SERVICE }));
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...SERVICE, token_endpoint_auth_method: 'client_secret_post' }));
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, token_endpoint_auth_method: 'none' }), 'a public client signing users in is fine');
+});
+
+test('the admin CLI\'s other rules: refresh_token needs a sign-in; sign-in settings need one too', () => {
+  refuses({ ...WEB_APP, grant_types: ['refresh_token'] }, 'invalid_client_metadata', /^grant_types: refresh_token needs authorization_code as well/);
+  refuses({ ...SERVICE, default_acr_values: ['aal2'] }, 'invalid_client_metadata', /^default_acr_values: requiring the second factor is only for clients that sign users in/);
+  refuses({ ...SERVICE, default_acr_values: ['aal1'] }, 'invalid_client_metadata', /^default_acr_values: asking for an authentication level is only for clients that sign users in/);
+  refuses({ ...SERVICE, backchannel_logout_uri: 'https://svc.example/bc' }, 'invalid_client_metadata', /^backchannel_logout_uri: is only for clients that sign users in/);
+  refuses({ ...SERVICE, post_logout_redirect_uris: ['https://svc.example/'] }, 'invalid_client_metadata', /^post_logout_redirect_uris: are only for clients that sign users in/);
+  refuses({ grant_types: [] }, 'invalid_client_metadata', /^grant_types: must name at least one grant type/);
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, grant_types: ['authorization_code', 'refresh_token'], default_acr_values: ['aal2'] }));
+});
+
+test('a field left out or null gets oidc-provider\'s default; a mistyped one is left to oidc-provider', () => {
+  refuses({}, 'invalid_redirect_uri', /^redirect_uris: is required \(at least one\) for the authorization_code grant/);
+  refuses({ ...SERVICE, token_endpoint_auth_method: 'none', default_acr_values: null }, 'invalid_client_metadata', /^grant_types: client_credentials needs a confidential client/);
+  // oidc-provider answers these with its own "must be an array" / "must be a string" errors.
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, grant_types: 'client_credentials', token_endpoint_auth_method: 'none' }));
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...SERVICE, token_endpoint_auth_method: 7 }));
 });

@@ -1,36 +1,85 @@
 // Rules for clients registered through Dynamic Client Registration (RFC 7591/7592). oidc-provider
 // runs this policy (named by the initial access token) before its own validation, on create and
-// on every update through the registration access token.
+// on every update through the registration access token (an RFC 7592 PUT carries the full
+// metadata, so each update is checked as a whole new client). The rules are the admin CLI's.
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { FIRST_PARTY, THIRD_PARTY_POLICY } from './client-metadata.ts';
-import { validateBackchannelLogoutUri, validateRedirectUri } from './redirect-uris.ts';
+import { clientShapeProblems, FIRST_PARTY, requiresMfa, THIRD_PARTY_POLICY, type ClientShape } from './client-metadata.ts';
+import { validateBackchannelLogoutUri, validateHttpsUrl, validateRedirectUri, type RedirectUriVerdict } from './redirect-uris.ts';
 
 export { THIRD_PARTY_POLICY };
 
 type Metadata = Record<string, unknown>;
 
-function uriList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
+/** Every URL field a registrant may send and its rule; the pages and logo are shown to people, so https only. */
+const URI_RULES: ReadonlyArray<[field: string, validate: (uri: string) => RedirectUriVerdict]> = [
+  ['redirect_uris', validateRedirectUri],
+  ['post_logout_redirect_uris', validateRedirectUri],
+  ['backchannel_logout_uri', validateBackchannelLogoutUri],
+  ['logo_uri', validateHttpsUrl],
+  ['client_uri', validateHttpsUrl],
+  ['policy_uri', validateHttpsUrl],
+  ['tos_uri', validateHttpsUrl],
+];
+
+// oidc-provider's clientDefaults (configuration.ts keeps them): what a registrant who leaves the
+// field out gets, so the rules must judge the client with them.
+const DEFAULT_GRANT_TYPES = ['authorization_code'];
+const DEFAULT_AUTH_METHOD = 'client_secret_basic';
 
 /** Throws the RFC 7591 error for the first broken rule; removes what a registrant may not claim. */
 export function applyThirdPartyPolicy(properties: Metadata): void {
   // Only an operator decides that an app is first-party (no consent screen).
   delete properties[FIRST_PARTY];
-  for (const field of ['redirect_uris', 'post_logout_redirect_uris'] as const) {
-    for (const uri of uriList(properties[field])) {
-      const verdict = validateRedirectUri(uri);
-      if (!verdict.ok) {
-        if (field === 'redirect_uris') throw new errors.InvalidRedirectUri(`redirect URI ${uri} ${verdict.reason}`);
-        throw new errors.InvalidClientMetadata(`post_logout_redirect_uris: ${uri} ${verdict.reason}`);
-      }
+  for (const [field, validate] of URI_RULES) {
+    for (const uri of strings(properties[field])) {
+      const verdict = validate(uri);
+      if (!verdict.ok) throw invalid(field, `"${uri}" ${verdict.reason}`);
     }
   }
-  const backchannel = properties.backchannel_logout_uri;
-  if (typeof backchannel === 'string') {
-    const verdict = validateBackchannelLogoutUri(backchannel);
-    if (!verdict.ok) throw new errors.InvalidClientMetadata(`backchannel_logout_uri ${verdict.reason}`);
-  }
+  const shape = shapeOf(properties);
+  const [problem] = shape === undefined ? [] : clientShapeProblems(shape);
+  if (problem !== undefined) throw invalid(problem.field, problem.message);
+}
+
+// InvalidClientMetadata answers invalid_redirect_uri for a description that starts with
+// "redirect_uris" (as oidc-provider's own checks do). InvalidRedirectUri cannot be used: its
+// constructor drops a description and keeps the authorization endpoint's "did not match" text.
+function invalid(field: string, message: string): errors.InvalidClientMetadata {
+  return new errors.InvalidClientMetadata(`${field}: ${message}`);
+}
+
+/** The strings of a URI field, one or a list; a value of another type is oidc-provider's to refuse. */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * The client as the shared rules see it, with the provider's defaults for what is left out (null
+ * too: an RFC 7592 PUT drops null fields, and oidc-provider refuses them at registration).
+ * Undefined when a field has the wrong type: oidc-provider then refuses the client with its own,
+ * more precise message, so no rule is skipped for a client it keeps.
+ */
+function shapeOf(p: Metadata): ClientShape | undefined {
+  const grantTypes = stringList(p.grant_types, DEFAULT_GRANT_TYPES);
+  const redirectUris = stringList(p.redirect_uris, []);
+  const postLogoutRedirectUris = stringList(p.post_logout_redirect_uris, []);
+  const defaultAcrValues = stringList(p.default_acr_values, []);
+  const authMethod = p.token_endpoint_auth_method ?? DEFAULT_AUTH_METHOD;
+  const backchannelLogoutUri = p.backchannel_logout_uri ?? undefined;
+  if (grantTypes === undefined || redirectUris === undefined || postLogoutRedirectUris === undefined || defaultAcrValues === undefined) return undefined;
+  if (typeof authMethod !== 'string' || (backchannelLogoutUri !== undefined && typeof backchannelLogoutUri !== 'string')) return undefined;
+  return {
+    grantTypes, authMethod, redirectUris, postLogoutRedirectUris, backchannelLogoutUri,
+    requireMfa: requiresMfa(defaultAcrValues), defaultAcrValues,
+  };
+}
+
+function stringList(value: unknown, fallback: readonly string[]): readonly string[] | undefined {
+  if (value === undefined || value === null) return fallback;
+  if (!Array.isArray(value)) return undefined;
+  const list = value.filter((v): v is string => typeof v === 'string');
+  return list.length === value.length ? list : undefined;
 }
 
 export function registrationPolicies(): Record<string, (ctx: KoaContextWithOIDC, properties: Metadata) => void> {

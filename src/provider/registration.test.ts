@@ -85,6 +85,85 @@ for (const backend of backends()) {
       assert.equal(gone.status, 400);
     });
 
+    /** An RFC 7591 error answer: its status, code and description. */
+    async function refusal(res: Response) {
+      const body = await res.json() as { error: string; error_description?: string };
+      return { status: res.status, error: body.error, description: body.error_description ?? '' };
+    }
+    /** An RFC 7592 update (PUT, the full metadata) with the client's registration access token. */
+    const update = (registered: { client_id: string; registration_client_uri: string; registration_access_token: string }, body: Record<string, unknown>) =>
+      fetch(registered.registration_client_uri, {
+        method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${registered.registration_access_token}` },
+        body: JSON.stringify({ client_id: registered.client_id, ...body }),
+      });
+    /** A client_credentials token request with the client_id alone, as a public client would send it. */
+    const tokenWithoutSecret = (clientId: string) => fetch(`${idp.url}/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId }).toString(),
+    });
+    const SERVICE = { client_name: 'Meter Sync', grant_types: ['client_credentials'], response_types: [] };
+
+    test('client_credentials is for confidential clients only, at registration and on update (RFC 6749 §4.4)', async () => {
+      const publicService = await refusal(await register({ ...SERVICE, token_endpoint_auth_method: 'none' }));
+      assert.deepEqual([publicService.status, publicService.error], [400, 'invalid_client_metadata']);
+      assert.match(publicService.description, /^grant_types: client_credentials needs a confidential client/);
+
+      const res = await register(SERVICE);
+      assert.equal(res.status, 201);
+      const service = await res.json() as typeof client;
+      const made = await update(service, { ...SERVICE, token_endpoint_auth_method: 'none' });
+      const madePublic = await refusal(made);
+      assert.deepEqual([madePublic.status, madePublic.error], [400, 'invalid_client_metadata']);
+      assert.match(madePublic.description, /^grant_types: client_credentials needs a confidential client/);
+      assert.equal((await tokenWithoutSecret(service.client_id)).status, 401, 'the client still needs its secret');
+    });
+
+    test('the admin CLI\'s other client rules hold at registration and on update', async () => {
+      const cases: Array<[body: Record<string, unknown>, description: RegExp]> = [
+        [{ redirect_uris: [REDIRECT], grant_types: ['refresh_token'] }, /^grant_types: refresh_token needs authorization_code as well/],
+        [{ ...SERVICE, default_acr_values: ['aal2'] }, /^default_acr_values: requiring the second factor is only for clients that sign users in/],
+        [{ ...SERVICE, backchannel_logout_uri: backchannelUri }, /^backchannel_logout_uri: is only for clients that sign users in/],
+      ];
+      const service = await register(SERVICE).then(async (r) => await r.json() as typeof client);
+      for (const [body, description] of cases) {
+        for (const res of [await register(body), await update(service, body)]) {
+          const refused = await refusal(res);
+          assert.deepEqual([refused.status, refused.error], [400, 'invalid_client_metadata'], JSON.stringify(body));
+          assert.match(refused.description, description);
+        }
+      }
+    });
+
+    test('a refused redirect URI says why, at registration and on update', async () => {
+      const reasons: Array<[uri: string, reason: RegExp]> = [
+        ['http://evil.example/cb', /must use https/],
+        ['https://app.example/cb#frag', /must not contain a fragment/],
+        ['javascript:alert(1)', /uses the custom scheme "javascript:"/],
+        ['https://*.example.com/cb', /must not contain a wildcard/],
+        ['com.example.app:/cb', /uses the custom scheme/],
+        ['https://user@app.example/cb', /must not contain user credentials/],
+        ['/callback', /must be an absolute URI/],
+      ];
+      const res = await register({ client_name: 'Redirects', redirect_uris: ['https://redirects.example/cb'] });
+      const registered = await res.json() as typeof client;
+      for (const [uri, reason] of reasons) {
+        for (const answer of [await register({ redirect_uris: [uri] }), await update(registered, { redirect_uris: [uri] })]) {
+          const refused = await refusal(answer);
+          assert.deepEqual([refused.status, refused.error], [400, 'invalid_redirect_uri'], uri);
+          assert.ok(refused.description.startsWith(`redirect_uris: "${uri}" `), refused.description);
+          assert.match(refused.description, reason);
+        }
+      }
+    });
+
+    test('logo_uri, client_uri, policy_uri and tos_uri must be https (they are shown to people)', async () => {
+      for (const field of ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri']) {
+        const refused = await refusal(await register({ redirect_uris: [REDIRECT], [field]: 'http://evil.example.com/logo.png' }));
+        assert.deepEqual([refused.status, refused.error], [400, 'invalid_client_metadata'], field);
+        assert.match(refused.description, new RegExp(`^${field}: "http://evil.example.com/logo.png" must be an https URL`));
+      }
+    });
+
     /** The registered app's sign-in as nina, up to the consent page it must show. */
     async function signInToConsent(b: TestBrowser) {
       const rp = { issuer: idp.config.issuer, clientId: client.client_id, clientSecret: client.client_secret, redirectUri: REDIRECT };
