@@ -12,8 +12,9 @@ import { csrfToken } from './csrf.ts';
 import type { InteractionDeps } from './deps.ts';
 import { stepFor } from './finish.ts';
 import { requireCsrf } from './guards.ts';
-import { field, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
+import { pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
 import { loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
+import { codeField } from './second-factor.ts';
 import { continuePage, enrolPage } from './views/second-factor.ts';
 
 /** The secret offered in this sign-in: the pending one, or a new one saved as pending. */
@@ -51,7 +52,13 @@ export async function submitEnrol(ctx: Context, deps: InteractionDeps, uid: stri
     await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { step: 'enrol', retryAfterMs: waitMs } });
     return showEnrol(ctx, deps, details, user, state.pendingTotpSecret, { status: 429, error: page.t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) });
   }
-  const match = await matchTotp(state.pendingTotpSecret, field(form, 'code', 64), deps.clock.now());
+  const input = codeField(form, { recovery: false });
+  if (input.kind !== 'totp') {
+    // A typo, not a guess: not counted by the throttle, and the same secret is shown again.
+    deps.logger.info('enrolment refused: not a code', { clientId, ip: ctx.ip });
+    return showEnrol(ctx, deps, details, user, state.pendingTotpSecret, { status: 400, error: page.t('enrol.error.format') });
+  }
+  const match = await matchTotp(state.pendingTotpSecret, input.code, deps.clock.now());
   if (!match.ok) {
     await deps.throttle.fail(buckets);
     await deps.audit.record({ event: 'totp.failure', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { reason: 'enrol_mismatch' } });

@@ -1,7 +1,8 @@
 // Small HTTP helpers for our pages: form bodies with a size limit, HTML responses, page context.
-import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { IdpError } from '../src/errors.ts';
+import { readLimited } from '../src/http/body.ts';
+import { isWithinLimit } from '../src/factors/input-length.ts';
 import { LOCALES, pickLocale, translator } from './i18n/index.ts';
 import { backPathFor, chosenLanguage } from './language.ts';
 import type { PageContext } from './views/layout.ts';
@@ -20,34 +21,22 @@ export async function readForm(ctx: Context): Promise<URLSearchParams> {
   return new URLSearchParams(body.toString('utf8'));
 }
 
-/**
- * The body, or undefined once it passes `limit` bytes. It stops listening instead of destroying the
- * request (leaving a `for await` loop early would): Node discards the rest and the 413 page still
- * reaches the browser on a connection that stays usable.
- */
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (finish: () => void) => {
-      req.off('data', onData).off('end', onEnd).off('error', onError);
-      finish();
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-      else done(() => { req.resume(); resolve(undefined); });
-    };
-    const onEnd = () => done(() => resolve(Buffer.concat(chunks)));
-    const onError = (err: Error) => done(() => reject(err));
-    req.on('data', onData).on('end', onEnd).on('error', onError);
-  });
-}
+export type FormFields<K extends string> = { ok: true; values: Record<K, string> } | { ok: false; tooLong: K[] };
 
-/** The trimmed value of a single form field, or '' (a repeated field counts as its first value). */
-export function field(form: URLSearchParams, name: string, max = 1024): string {
-  const v = form.get(name) ?? '';
-  return v.length > max ? v.slice(0, max) : v;
+/**
+ * The named fields, each as sent or '' when absent (a repeated field counts as its first value),
+ * or the names of those over their limit in characters. Nothing is cut or trimmed: a cut value is
+ * another value, so one over its limit is refused whole (src/factors/input-length.ts).
+ */
+export function formFields<K extends string>(form: URLSearchParams, limits: Record<K, number>): FormFields<K> {
+  const values: Partial<Record<K, string>> = {};
+  const tooLong: K[] = [];
+  for (const name of Object.keys(limits) as K[]) {
+    const value = form.get(name) ?? '';
+    if (isWithinLimit(value, limits[name])) values[name] = value;
+    else tooLong.push(name);
+  }
+  return tooLong.length > 0 ? { ok: false, tooLong } : { ok: true, values: values as Record<K, string> };
 }
 
 export function sendHtml(ctx: Context, status: number, body: string): void {

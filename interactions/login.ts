@@ -1,13 +1,14 @@
 // The password step: show the sign-in form, check throttling and the password, then continue with
 // whatever the account needs next (TOTP, enrolment, or nothing).
 import type { Context } from 'koa';
+import { LOGIN_MAX_LENGTH, PASSWORD_MAX_LENGTH } from '../src/factors/password.ts';
 import { accountSubject, keysResetOnSuccess, passwordBuckets } from '../src/sign-in/throttle-buckets.ts';
 import { csrfToken } from './csrf.ts';
 import type { InteractionDeps } from './deps.ts';
 import { trustedDeviceFor } from './device-cookie.ts';
 import { continueSignIn } from './finish.ts';
 import { requireCsrf } from './guards.ts';
-import { field, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
+import { formFields, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
 import { clientName, loadInteraction, stateExpiry, uiLocales, type InteractionDetails } from './interaction.ts';
 import { loginPage } from './views/login.ts';
 
@@ -26,11 +27,18 @@ export async function submitLogin(ctx: Context, deps: InteractionDeps, uid: stri
   const form = await readForm(ctx);
   requireCsrf(deps, uid, form);
   const { t } = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
-  const login = field(form, 'username', 320).trim();
-  const password = field(form, 'password', 1024);
+  const clientId = String(details.params.client_id ?? '');
+  const fields = formFields(form, { username: LOGIN_MAX_LENGTH, password: PASSWORD_MAX_LENGTH });
+  if (!fields.ok) {
+    // Refused on the value alone, before the lookup and the hash: the answer (and its timing)
+    // cannot depend on the account, and nothing but the stored password can ever match.
+    deps.logger.info('password step refused: field too long', { fields: fields.tooLong.join(','), clientId, ip: ctx.ip });
+    return showLogin(ctx, deps, details, { status: 400, error: t('login.error.tooLong', { username: LOGIN_MAX_LENGTH, password: PASSWORD_MAX_LENGTH }) });
+  }
+  const login = fields.values.username.trim();
+  const { password } = fields.values;
   if (!login || !password) return showLogin(ctx, deps, details, { status: 400, error: t('login.error.missing'), username: login });
 
-  const clientId = String(details.params.client_id ?? '');
   const known = await deps.accounts.findByLogin(login);
   const buckets = passwordBuckets(accountSubject(known?.id, login), ctx.ip, trustedDeviceFor(ctx, known?.id));
   const waitMs = await deps.throttle.retryAfter(buckets);

@@ -1,7 +1,7 @@
 // The TOTP step for people who have it: a code from the app, or one of their recovery codes.
 import type { Context } from 'koa';
+import { CODE_INPUT_MAX_LENGTH, readCodeInput, type CodeInput } from '../src/factors/code-input.ts';
 import { matchTotp } from '../src/factors/totp.ts';
-import { looksLikeRecoveryCode } from '../src/factors/recovery-codes.ts';
 import { IdpError } from '../src/errors.ts';
 import { keysToReset, secondFactorBuckets } from '../src/sign-in/throttle-buckets.ts';
 import type { User } from '../src/accounts/types.ts';
@@ -11,7 +11,7 @@ import { csrfToken } from './csrf.ts';
 import type { InteractionDeps } from './deps.ts';
 import { continueSignIn, stepFor } from './finish.ts';
 import { requireCsrf } from './guards.ts';
-import { field, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
+import { formFields, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
 import { loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
 import { continuePage, totpPage } from './views/second-factor.ts';
 
@@ -21,13 +21,21 @@ export function showTotp(ctx: Context, deps: InteractionDeps, details: Interacti
 }
 
 export type Outcome = { ok: true; factor: 'otp' | 'recovery' } | { ok: false; reason: 'invalid' | 'reused' | 'clock' };
+/** A code of the right shape: only these are checked, and only their failures are counted. */
+export type WellFormedCode = Exclude<CodeInput, { kind: 'malformed' }>;
 
-/** Checks a submitted code against the user's TOTP credential, or their unused recovery codes. */
-export async function checkSecondFactor(deps: InteractionDeps, user: User, input: string): Promise<Outcome> {
-  if (looksLikeRecoveryCode(input)) {
-    return (await deps.recoveryCodes.consume(user.id, input)) ? { ok: true, factor: 'recovery' } : { ok: false, reason: 'invalid' };
+/** The code field, read whole: an over-long value is malformed like anything else that is not a code. */
+export function codeField(form: URLSearchParams, opts: { recovery: boolean }): CodeInput {
+  const fields = formFields(form, { code: CODE_INPUT_MAX_LENGTH });
+  return fields.ok ? readCodeInput(fields.values.code, opts) : { kind: 'malformed' };
+}
+
+/** Checks a code against the user's TOTP credential, or their unused recovery codes. */
+export async function checkSecondFactor(deps: InteractionDeps, user: User, input: WellFormedCode): Promise<Outcome> {
+  if (input.kind === 'recovery') {
+    return (await deps.recoveryCodes.consume(user.id, input.code)) ? { ok: true, factor: 'recovery' } : { ok: false, reason: 'invalid' };
   }
-  return checkTotpCode(deps, await deps.totp.find(user.id), input);
+  return checkTotpCode(deps, await deps.totp.find(user.id), input.code);
 }
 
 /** Checks a TOTP code against the credential already read (undefined: the user has none). */
@@ -59,8 +67,13 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
     await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { step: 'totp', retryAfterMs: waitMs } });
     return showTotp(ctx, deps, details, { status: 429, error: t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) });
   }
-  const input = field(form, 'code', 64);
-  const outcome = looksLikeRecoveryCode(input) ? await checkSecondFactor(deps, user, input) : await checkTotpCode(deps, credential, input);
+  const input = codeField(form, { recovery: true });
+  if (input.kind === 'malformed') {
+    // A typo, not a guess: it cannot match anything, so the throttle does not count it.
+    deps.logger.info('TOTP step refused: not a code', { clientId, ip: ctx.ip });
+    return showTotp(ctx, deps, details, { status: 400, error: t('totp.error.format') });
+  }
+  const outcome = input.kind === 'recovery' ? await checkSecondFactor(deps, user, input) : await checkTotpCode(deps, credential, input.code);
   if (!outcome.ok) {
     await deps.throttle.fail(buckets);
     await deps.audit.record({ event: 'totp.failure', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { reason: outcome.reason } });

@@ -1,15 +1,20 @@
 // The account page's changes: turn TOTP on (enrolment) or off, new recovery codes, new password.
 // Each reloads the account, checks CSRF (done by the router) and asks for a fresh confirmation.
 import QRCode from 'qrcode';
+import { PASSWORD_MAX_LENGTH } from '../../src/factors/password.ts';
 import { formatSecretForHumans, generateTotpSecret, keyUri, matchTotp } from '../../src/factors/totp.ts';
-import { checkNewPassword, mayDisableTotp } from '../../src/self-service/policy.ts';
-import { field, sendHtml } from '../http.ts';
+import { checkNewPassword, mayDisableTotp, NEW_PASSWORD_MAX } from '../../src/self-service/policy.ts';
+import { formFields, sendHtml } from '../http.ts';
+import { codeField } from '../second-factor.ts';
 import { enrolPage } from '../views/second-factor.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { ensureConfirmed, verifyFactors, type ConfirmArgs } from './confirm.ts';
 import { accountMessagePage } from './views.ts';
 
 export type ActionArgs = Omit<ConfirmArgs, 'action' | 'offerEndOthers'>;
+
+/** Longer than any client_id we register; a form naming a longer one is refused, not cut. */
+const CLIENT_ID_MAX_LENGTH = 200;
 
 function done(a: ActionArgs, notice: string): void {
   a.ctx.status = 303;
@@ -43,7 +48,9 @@ export async function enableTotp(a: ActionArgs): Promise<void> {
 export async function confirmEnrolment(a: ActionArgs): Promise<void> {
   const state = await a.deps.accountPage.get(a.session.id, a.user.id);
   if (!state.pendingTotpSecret || (await a.deps.totp.has(a.user.id))) return done(a, 'none');
-  const match = await matchTotp(state.pendingTotpSecret, field(a.form, 'code', 64), a.deps.clock.now());
+  const input = codeField(a.form, { recovery: false });
+  if (input.kind !== 'totp') return showEnrolment(a, state.pendingTotpSecret, 400, a.page.t('enrol.error.format'));
+  const match = await matchTotp(state.pendingTotpSecret, input.code, a.deps.clock.now());
   if (!match.ok) return showEnrolment(a, state.pendingTotpSecret, 401, a.page.t(match.nearStep === undefined ? 'totp.error.invalid' : 'totp.error.clock'));
   await a.deps.totp.enrol(a.user.id, state.pendingTotpSecret, match.step);
   const codes = await a.deps.recoveryCodes.regenerate(a.user.id);
@@ -76,12 +83,15 @@ export async function regenerateRecoveryCodes(a: ActionArgs): Promise<void> {
 /** Always checks the current password (and code) in the same form: the change itself is the confirmation. */
 export async function changePassword(a: ActionArgs): Promise<void> {
   const hasTotp = await a.deps.totp.has(a.user.id);
-  const next = field(a.form, 'new_password', 2048);
-  const problem = checkNewPassword(next, field(a.form, 'new_password_repeat', 2048), field(a.form, 'password', 1024));
   const fail = (status: number, message: string) => sendHtml(a.ctx, status, accountMessagePage(a.page, a.page.t('account.password.title'), { base: a.base, error: message }));
   const verified = await verifyFactors({ ...a, action: `${a.base}/password`, offerEndOthers: true }, hasTotp);
-  if (verified === 'throttled') return;
+  if (verified === 'answered') return;
   if (!verified) return fail(401, a.page.t('account.confirm.error'));
+  // The current password was within its limit (it verified), so a refusal here is a new one too long.
+  const fields = formFields(a.form, { new_password: NEW_PASSWORD_MAX, new_password_repeat: NEW_PASSWORD_MAX, password: PASSWORD_MAX_LENGTH });
+  if (!fields.ok) return fail(400, a.page.t('account.password.too_long'));
+  const { new_password: next, new_password_repeat: repeat, password: current } = fields.values;
+  const problem = checkNewPassword(next, repeat, current);
   if (problem) return fail(400, a.page.t(`account.password.${problem}` as MessageKey));
   await a.deps.accounts.setPasswordHash(a.user.id, await a.deps.hasher.hash(next));
   await a.deps.audit.record({ event: 'password.changed', userId: a.user.id, username: a.user.username, ip: a.ctx.ip, detail: { via: 'account' } });
@@ -91,7 +101,10 @@ export async function changePassword(a: ActionArgs): Promise<void> {
 
 /** Revoking an app's access needs no re-confirmation: it only takes access away. */
 export async function revokeApp(a: ActionArgs): Promise<void> {
-  const clientId = field(a.form, 'client_id', 200);
+  const fields = formFields(a.form, { client_id: CLIENT_ID_MAX_LENGTH });
+  // Only a forged form sends a longer id; cut, it could name another app.
+  if (!fields.ok) return sendHtml(a.ctx, 400, accountMessagePage(a.page, a.page.t('account.apps.title'), { base: a.base, error: a.page.t('error.body') }));
+  const clientId = fields.values.client_id;
   if (await a.deps.grants.revoke(a.user.id, clientId)) {
     await a.deps.audit.record({ event: 'consent.revoked', userId: a.user.id, username: a.user.username, ip: a.ctx.ip, clientId });
   }

@@ -4,8 +4,9 @@ import type { Context } from 'koa';
 import type { User } from '../../src/accounts/types.ts';
 import { isFreshlyConfirmed } from '../../src/self-service/policy.ts';
 import { keysResetOnSuccess, passwordBuckets, secondFactorBuckets } from '../../src/sign-in/throttle-buckets.ts';
-import { checkSecondFactor } from '../second-factor.ts';
-import { field, sendHtml, throttledSeconds } from '../http.ts';
+import { PASSWORD_MAX_LENGTH } from '../../src/factors/password.ts';
+import { checkSecondFactor, codeField } from '../second-factor.ts';
+import { formFields, sendHtml, throttledSeconds } from '../http.ts';
 import type { PageContext } from '../views/layout.ts';
 import type { AccountDeps } from './deps.ts';
 import type { AccountSession } from './session.ts';
@@ -29,25 +30,36 @@ export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
   };
   if (!form.has('password')) return show(200);
   const ok = await verifyFactors(a, hasTotp);
-  if (ok === 'throttled') return false;
+  if (ok === 'answered') return false;
   if (!ok) return show(401, page.t('account.confirm.error'));
   await deps.accountPage.confirm(session.id, user.id, session.expiresAtMs);
   await deps.audit.record({ event: 'account.confirmed', userId: user.id, username: user.username, ip: ctx.ip });
   return true;
 }
 
-/** Checks the password (and code) in the form; answers 429 itself when throttled. */
-export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page' | 'user' | 'form' | 'action' | 'csrf' | 'offerEndOthers' | 'base'>, hasTotp: boolean): Promise<boolean | 'throttled'> {
+/**
+ * Checks the password (and code) in the form. 'answered': it has sent the page itself, a 400 for an
+ * over-long password or a malformed code (neither checked nor counted) or a 429 when throttled.
+ */
+export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page' | 'user' | 'form' | 'action' | 'csrf' | 'offerEndOthers' | 'base'>, hasTotp: boolean): Promise<boolean | 'answered'> {
   const { ctx, deps, user, form, page } = a;
+  const answer = (status: number, error: string) => {
+    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: a.base, error }));
+    return 'answered' as const;
+  };
+  // Refused on the values alone, before any hash: an over-long password is never cut to one that matches.
+  const fields = formFields(form, { password: PASSWORD_MAX_LENGTH });
+  if (!fields.ok) return answer(400, page.t('account.confirm.tooLong', { max: PASSWORD_MAX_LENGTH }));
+  const code = hasTotp ? codeField(form, { recovery: true }) : undefined;
+  if (code?.kind === 'malformed') return answer(400, page.t('totp.error.format'));
   const buckets = [...passwordBuckets(user.id, ctx.ip), ...(hasTotp ? secondFactorBuckets(user.id, ctx.ip) : [])];
   const waitMs = await deps.throttle.retryAfter(buckets);
   if (waitMs > 0) {
     await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, detail: { step: 'account-confirm', retryAfterMs: waitMs } });
-    sendHtml(ctx, 429, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: a.base, error: page.t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) }));
-    return 'throttled';
+    return answer(429, page.t('throttled', { seconds: throttledSeconds(ctx, waitMs) }));
   }
-  const passwordOk = await deps.hasher.verify(user.passwordHash, field(form, 'password', 1024));
-  const codeOk = !hasTotp || (passwordOk && (await checkSecondFactor(deps, user, field(form, 'code', 64))).ok);
+  const passwordOk = await deps.hasher.verify(user.passwordHash, fields.values.password);
+  const codeOk = code === undefined || (passwordOk && (await checkSecondFactor(deps, user, code)).ok);
   if (passwordOk && codeOk) {
     await deps.throttle.reset(keysResetOnSuccess(buckets));
     return true;

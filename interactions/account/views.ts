@@ -1,4 +1,5 @@
-// Views of the self-service account page.
+// Views of the self-service account page. Password fields have no maxlength: a browser would cut a
+// longer paste silently; the server refuses it whole and says so (account/confirm.ts, actions.ts).
 import type { User } from '../../src/accounts/types.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { alertBox, layout, noticeBox, type PageContext } from '../views/layout.ts';
@@ -57,13 +58,13 @@ ${appsSection(page, v)}
 <form method="post" action="${v.base}/password" class="stack" novalidate>
   <input type="hidden" name="csrf" value="${v.csrf}">
   <label for="password">${t('account.password.current')}</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
+  <input id="password" name="password" type="password" autocomplete="current-password" required>
   ${v.totp ? html`<label for="code">${t('totp.code')}</label>
   <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required>` : ''}
   <label for="new_password">${t('account.password.new')}</label>
-  <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength="8" maxlength="1024">
+  <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength="8">
   <label for="new_password_repeat">${t('account.password.repeat')}</label>
-  <input id="new_password_repeat" name="new_password_repeat" type="password" autocomplete="new-password" required minlength="8" maxlength="1024">
+  <input id="new_password_repeat" name="new_password_repeat" type="password" autocomplete="new-password" required minlength="8">
   ${endOthersBox(t)}
   <button type="submit" class="primary" data-testid="change-password">${t('account.password.submit')}</button>
 </form>
@@ -81,7 +82,7 @@ ${alertBox(v.error)}
 <form method="post" action="${v.action}" class="stack" novalidate>
   <input type="hidden" name="csrf" value="${v.csrf}">
   <label for="password">${t('login.password')}</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024" autofocus>
+  <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
   ${v.withCode ? html`<label for="code">${t('totp.code')}</label>
   <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required>` : ''}
   ${v.offerEndOthers ? endOthersBox(t) : ''}

@@ -1,5 +1,7 @@
 // The password step: username (or e-mail) and password. After an error the focus goes to the
 // password field (the name is kept), so a keyboard or screen-reader user retypes only that.
+// No maxlength: a browser cuts a longer paste silently (counting UTF-16 units, not characters);
+// the server refuses an over-long value whole and says so (interactions/login.ts).
 import { alertBox, layout, type PageContext } from './layout.ts';
 import { html, trusted } from './html.ts';
 
@@ -14,9 +16,9 @@ ${alertBox(v.error)}
 <form method="post" action="${v.action}" class="stack" novalidate>
   <input type="hidden" name="csrf" value="${v.csrf}">
   <label for="username">${t('login.username')}</label>
-  <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="320" value="${v.username}" aria-describedby="${describedBy}" ${v.error && v.username ? '' : trusted('autofocus')}>
+  <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${v.username}" aria-describedby="${describedBy}" ${v.error && v.username ? '' : trusted('autofocus')}>
   <label for="password">${t('login.password')}</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024" aria-describedby="${describedBy}" ${v.error && v.username ? trusted('autofocus') : ''}>
+  <input id="password" name="password" type="password" autocomplete="current-password" required aria-describedby="${describedBy}" ${v.error && v.username ? trusted('autofocus') : ''}>
   <button type="submit" class="primary">${t('login.submit')}</button>
 </form>
 <form method="post" action="${v.cancelAction}" class="secondary-form">

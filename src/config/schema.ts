@@ -24,7 +24,10 @@ export const configSchema = z.object({
   shutdownGraceSeconds: z.number().int().min(0).max(300),
   branding: z.object({
     /** Shown on every page and as the account's issuer in the authenticator app. */
-    displayName: z.string().trim().min(1).max(64),
+    displayName: z.string().trim().min(1).max(64)
+      // Google's Key URI format: the issuer must not contain a colon, even percent-encoded; apps
+      // split the QR code's label at the first one and would show part of the name as the account.
+      .refine((name) => !name.includes(':'), 'must not contain a colon (":"): authenticator apps would split the name at it (Key URI format); use a dash instead, e.g. "Mijn Jullix - Portaal"'),
   }),
   mfa: z.object({
     /** Roles that must enrol TOTP and can never skip it. */

@@ -4,6 +4,7 @@
 // message nor the timing tells whether an account exists (ASVS 6.3.8).
 import type { User } from '../accounts/types.ts';
 import type { PasswordHasher } from '../security/password-hashing.ts';
+import { isWithinLimit } from './input-length.ts';
 
 export interface PasswordFactorDeps {
   hasher: PasswordHasher;
@@ -13,7 +14,10 @@ export type PasswordCheck =
   | { ok: true; user: User; needsRehash: boolean }
   | { ok: false; reason: 'unknown_user' | 'disabled' | 'wrong_password'; user: User | undefined };
 
+/** Characters; the CLI sets passwords up to this length, and the sign-in page refuses longer ones unread. */
 export const PASSWORD_MAX_LENGTH = 1024;
+/** A username is at most 64 characters and an e-mail address at most 254 (RFC 5321 §4.5.3.1); 320 leaves room. */
+export const LOGIN_MAX_LENGTH = 320;
 
 export function createPasswordFactor(deps: PasswordFactorDeps) {
   let dummyHash: Promise<string> | undefined;
@@ -24,7 +28,9 @@ export function createPasswordFactor(deps: PasswordFactorDeps) {
     /** `user`: the account the login names, or undefined when it names none. */
     async check(user: User | undefined, password: string): Promise<PasswordCheck> {
       const hash = user && !user.disabled ? user.passwordHash : await dummy();
-      const matches = await deps.hasher.verify(hash, password.slice(0, PASSWORD_MAX_LENGTH));
+      // Never cut: a prefix of the submitted value is another password. The page refuses an
+      // over-long one before calling us; here it still costs one verify, then fails whatever it is.
+      const matches = (await deps.hasher.verify(hash, password)) && isWithinLimit(password, PASSWORD_MAX_LENGTH);
       if (!user) return { ok: false, reason: 'unknown_user', user };
       if (user.disabled) return { ok: false, reason: 'disabled', user };
       if (!matches) return { ok: false, reason: 'wrong_password', user };

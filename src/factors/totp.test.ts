@@ -7,6 +7,7 @@ import {
   formatSecretForHumans,
   generateTotpSecret,
   keyUri,
+  keyUriAccountName,
   matchTotp,
   normaliseTotpInput,
   timeStepAt,
@@ -78,11 +79,12 @@ test('a code eleven steps away is a plain mismatch', async () => {
   assert.deepEqual(await matchTotp(RFC_SECRET, code, NOW_MS), { ok: false, reason: 'mismatch' });
 });
 
-test('spaces are ignored, anything but six ASCII digits is malformed', async () => {
+test('spaces and dashes are ignored, anything but six ASCII digits is malformed', async () => {
   const code = await totpAt(RFC_SECRET, NOW_STEP);
-  const spaced = `${code.slice(0, 3)} ${code.slice(3)} `;
-  assert.deepEqual(await matchTotp(RFC_SECRET, spaced, NOW_MS), { ok: true, step: NOW_STEP });
-  for (const bad of ['', '12345', '1234567', '12345a', '１２３４５６', '123-456', '0x1234', ' '.repeat(40) + '123456']) {
+  for (const typed of [`${code.slice(0, 3)} ${code.slice(3)} `, `${code.slice(0, 3)}-${code.slice(3)}`]) {
+    assert.deepEqual(await matchTotp(RFC_SECRET, typed, NOW_MS), { ok: true, step: NOW_STEP }, typed);
+  }
+  for (const bad of ['', '12345', '1234567', '12345a', 'abc123', '１２３４５６', '123_456', '0x1234', ' '.repeat(40) + '123456']) {
     assert.deepEqual(await matchTotp(RFC_SECRET, bad, NOW_MS), { ok: false, reason: 'malformed' }, JSON.stringify(bad));
   }
   assert.equal(normaliseTotpInput('\t050 471\n'), '050471');
@@ -104,16 +106,33 @@ test('a generated secret is 32 base32 characters holding 20 random bytes', async
 });
 
 test('key URI percent-encodes each label part and keeps the colon literal', () => {
-  const uri = keyUri({ issuer: 'Jullix Portal', accountName: 'ann marie@example.com:x', secretBase32: RFC_SECRET });
+  const uri = keyUri({ issuer: 'Jullix Portal & Co', accountName: 'ann marie@example.com', secretBase32: RFC_SECRET });
   assert.equal(
     uri,
-    'otpauth://totp/Jullix%20Portal:ann%20marie%40example.com%3Ax'
-      + `?secret=${RFC_SECRET}&issuer=Jullix%20Portal&algorithm=SHA1&digits=6&period=30`,
+    'otpauth://totp/Jullix%20Portal%20%26%20Co:ann%20marie%40example.com'
+      + `?secret=${RFC_SECRET}&issuer=Jullix%20Portal%20%26%20Co&algorithm=SHA1&digits=6&period=30`,
   );
   const parsed = new URL(uri);
   assert.equal(parsed.protocol, 'otpauth:');
-  assert.equal(parsed.searchParams.get('issuer'), 'Jullix Portal');
+  assert.equal(parsed.searchParams.get('issuer'), 'Jullix Portal & Co');
   assert.throws(() => keyUri({ issuer: '', accountName: 'a', secretBase32: RFC_SECRET }), RangeError);
+});
+
+/** The label as an app reads it: decoded, then split at its first colon (Key URI format). */
+function labelOf(uri: string): { issuer: string; accountName: string; colons: number } {
+  const label = decodeURIComponent(new URL(uri).pathname.slice(1));
+  const at = label.indexOf(':');
+  return { issuer: label.slice(0, at), accountName: label.slice(at + 1), colons: label.split(':').length - 1 };
+}
+
+test('key URI: no colon in the issuer or the account name, even percent-encoded', () => {
+  assert.throws(() => keyUri({ issuer: 'Mijn Jullix: Portaal & Co', accountName: 'c2', secretBase32: RFC_SECRET }), /must not contain a colon/);
+  const uri = keyUri({ issuer: 'Mijn Jullix', accountName: 'ann:marie', secretBase32: RFC_SECRET });
+  assert.doesNotMatch(uri, /%3A/i);
+  assert.deepEqual(labelOf(uri), { issuer: 'Mijn Jullix', accountName: 'ann.marie', colons: 1 });
+  assert.equal(new URL(uri).searchParams.get('issuer'), 'Mijn Jullix');
+  assert.equal(keyUriAccountName('a:b::c'), 'a.b..c');
+  assert.equal(keyUriAccountName('ann.marie@example.com'), 'ann.marie@example.com');
 });
 
 test('secrets are shown in groups of four', () => {

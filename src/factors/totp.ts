@@ -44,10 +44,13 @@ export async function totpAt(secretBase32: string, step: number): Promise<string
   });
 }
 
-/** Strips whitespace (apps show "123 456"); null unless exactly six ASCII digits remain. */
+/**
+ * Strips whitespace and dashes (apps show "123 456", people type "123-456"); null unless exactly
+ * six ASCII digits remain.
+ */
 export function normaliseTotpInput(input: string): string | null {
   if (input.length > MAX_INPUT_LENGTH) return null;
-  const code = input.replace(/\s+/g, '');
+  const code = input.replace(/[\s-]+/g, '');
   return /^[0-9]{6}$/.test(code) ? code : null;
 }
 
@@ -92,10 +95,16 @@ export function decideTotpStep(matchedStep: number, lastUsedStep: number | null)
  * otpauth:// URI for the enrolment QR code, per Google's Key URI format
  * (github.com/google/google-authenticator/wiki/Key-Uri-Format): the label is `issuer:account`, each
  * part percent-encoded with a literal colon between, and the issuer repeated as a parameter.
+ * Neither part may contain a colon, even percent-encoded: apps decode the label and split it at the
+ * first one, so "A: B" as issuer would show as issuer "A" and account " B:user".
  */
 export function keyUri(args: { issuer: string; accountName: string; secretBase32: string }): string {
-  const { issuer, accountName, secretBase32 } = args;
-  if (issuer === '' || accountName === '') throw new RangeError('keyUri needs a non-empty issuer and account name');
+  const { issuer, secretBase32 } = args;
+  if (issuer === '' || args.accountName === '') throw new RangeError('keyUri needs a non-empty issuer and account name');
+  // The issuer is the configured display name, which config validation refuses with a colon: one
+  // here is a programming error, and changing it silently would show another name than configured.
+  if (issuer.includes(':')) throw new RangeError('keyUri: the issuer must not contain a colon (Key URI format)');
+  const accountName = keyUriAccountName(args.accountName);
   const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(accountName)}`;
   const query = [
     `secret=${encodeURIComponent(secretBase32)}`,
@@ -105,6 +114,15 @@ export function keyUri(args: { issuer: string; accountName: string; secretBase32
     `period=${TOTP_PERIOD_SECONDS}`,
   ].join('&');
   return `otpauth://totp/${label}?${query}`;
+}
+
+/**
+ * The account name as the app shows it, without colons. The CLI allows none in a username, but the
+ * account store does not check, and refusing here would lock a forced-enrolment user out of signing
+ * in: the label is only for display, so a look-alike '.' is enough.
+ */
+export function keyUriAccountName(username: string): string {
+  return username.replaceAll(':', '.');
 }
 
 /** "ABCD EFGH …": easier to copy by hand when the QR code cannot be scanned. */

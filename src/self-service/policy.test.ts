@@ -19,6 +19,8 @@ test('new passwords: 8 characters at least, repeated the same, not the current o
   assert.equal(checkNewPassword('long enough', 'long enougH', 'x'), 'mismatch');
   assert.equal(checkNewPassword('same-as-now', 'same-as-now', 'same-as-now'), 'same_as_current');
   assert.equal(checkNewPassword('x'.repeat(1025), 'x'.repeat(1025), 'y'), 'too_long');
+  // Counted in characters, as the CLI and the sign-in page count: 600 emoji are 1 200 UTF-16 units.
+  assert.equal(checkNewPassword('\u{1F600}'.repeat(600), '\u{1F600}'.repeat(600), 'y'), undefined);
   assert.equal(checkNewPassword('ëëëëëëëë', 'ëëëëëëëë', 'x'), undefined);
 });
 

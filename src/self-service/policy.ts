@@ -2,6 +2,7 @@
 import type { Role } from '../accounts/types.ts';
 import { mustHaveTotp } from '../sign-in/policy.ts';
 import { isCommonPassword } from '../security/common-passwords.ts';
+import { isWithinLimit } from '../factors/input-length.ts';
 
 /** A re-confirmation (password, and code when TOTP is on) is good for this long (ASVS 7.5.1). */
 export const CONFIRMATION_WINDOW_MS = 5 * 60 * 1000;
@@ -23,7 +24,7 @@ export type NewPasswordProblem = 'too_short' | 'too_long' | 'mismatch' | 'same_a
 /** NIST SP 800-63B 3.1.1.2: length limits, no composition rules, not a commonly used password. */
 export function checkNewPassword(next: string, repeat: string, current: string): NewPasswordProblem | undefined {
   if ([...next].length < NEW_PASSWORD_MIN) return 'too_short';
-  if (next.length > NEW_PASSWORD_MAX) return 'too_long';
+  if (!isWithinLimit(next, NEW_PASSWORD_MAX)) return 'too_long';
   if (next !== repeat) return 'mismatch';
   if (next === current) return 'same_as_current';
   if (isCommonPassword(next)) return 'common';
