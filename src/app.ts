@@ -12,6 +12,7 @@ import { countAuditEvents, countGrants, type Metrics } from './ops/metrics.ts';
 import { dispatch, originalPath } from './http/dispatch.ts';
 import { saneHost, useEdge } from './http/edge.ts';
 import { postAsGet } from './http/post-as-get.ts';
+import { unauthorizedClientCode } from './provider/token-errors.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
 import { endOtherSessions, extendSession } from './self-service/sessions.ts';
 import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps) {
     useEdge(built, edge);
     built.use(saneHost);
     built.use(postAsGet);
+    built.use(unauthorizedClientCode);
     return { provider: built, handler: built.callback() };
   };
   // oidc-provider cannot change its keys at runtime (panva/node-oidc-provider#651): a rotation builds

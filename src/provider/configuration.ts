@@ -65,6 +65,10 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
     },
     scopes: SCOPES,
     responseTypes: ['code'],
+    // OIDC Core 3.1.2.1 makes redirect_uri REQUIRED in the authentication request (and RFC 6749
+    // §4.1.3 at the token endpoint when it was sent): an app that leaves it out gets invalid_request
+    // instead of whichever URI happens to be its only registered one.
+    allowOmittingSingleRegisteredRedirectUri: false,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     extraClientMetadata: { properties: [FIRST_PARTY] },
     features: {
