@@ -35,11 +35,6 @@ export function normaliseRecoveryCode(input: string): string | null {
   return NORMALISED.test(code) ? code : null;
 }
 
-/** Lets the verification page route one input box to the TOTP check or the recovery-code check. */
-export function looksLikeRecoveryCode(input: string): boolean {
-  return normaliseRecoveryCode(input) !== null;
-}
-
 /**
  * HMAC-SHA256 (hex) of a normalised code under the server's data key.
  * A slow password hash is not needed here: unlike passwords, these codes are random with ~50 bits of
