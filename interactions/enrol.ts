@@ -30,7 +30,8 @@ export async function showEnrol(ctx: Context, deps: InteractionDeps, details: In
   const uri = keyUri({ issuer: deps.brand, accountName: user.username, secretBase32: secret });
   const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
   sendHtml(ctx, opts.status ?? 200, enrolPage(page, {
-    action: `${deps.basePath}/interaction/${details.uid}/enrol`, csrf: csrfToken(deps.cookieKeys, details.uid),
+    action: `${deps.basePath}/interaction/${details.uid}/enrol`, cancelAction: `${deps.basePath}/interaction/${details.uid}/abort`,
+    csrf: csrfToken(deps.cookieKeys, details.uid),
     qrDataUrl: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 220 }), keyUri: uri,
     secretForHumans: formatSecretForHumans(secret), required: mustHaveTotp(user.role, deps.requiredRoles), error: opts.error,
   }));

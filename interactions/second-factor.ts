@@ -17,7 +17,7 @@ import { continuePage, totpPage } from './views/second-factor.ts';
 
 export function showTotp(ctx: Context, deps: InteractionDeps, details: InteractionDetails, opts: { status?: number; error?: string } = {}): void {
   const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
-  sendHtml(ctx, opts.status ?? 200, totpPage(page, { action: `${deps.basePath}/interaction/${details.uid}/totp`, csrf: csrfToken(deps.cookieKeys, details.uid), error: opts.error }));
+  sendHtml(ctx, opts.status ?? 200, totpPage(page, { action: `${deps.basePath}/interaction/${details.uid}/totp`, cancelAction: `${deps.basePath}/interaction/${details.uid}/abort`, csrf: csrfToken(deps.cookieKeys, details.uid), error: opts.error }));
 }
 
 export type Outcome = { ok: true; factor: 'otp' | 'recovery' } | { ok: false; reason: 'invalid' | 'reused' | 'clock' };

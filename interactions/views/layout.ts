@@ -38,6 +38,17 @@ ${body}
 }
 
 /** An error box that screen readers announce (role=alert); empty string when there is no error. */
+/**
+ * "Cancel" under a sign-in step: ends the interaction with access_denied back at the app (the
+ * abort route). It is never a way past a step: the app gets an error, not a token.
+ */
+export function cancelForm(page: PageContext, action: string, csrf: string): SafeHtml {
+  return html`<form method="post" action="${action}" class="secondary-form">
+  <input type="hidden" name="csrf" value="${csrf}">
+  <button type="submit" class="link" data-testid="cancel-sign-in">${page.t('common.cancel')}</button>
+</form>`;
+}
+
 export function alertBox(message: string | undefined, id = 'form-error'): SafeHtml {
   return message ? html`<p class="alert" role="alert" id="${id}">${message}</p>` : html``;
 }

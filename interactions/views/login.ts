@@ -2,7 +2,7 @@
 // password field (the name is kept), so a keyboard or screen-reader user retypes only that.
 // No maxlength: a browser cuts a longer paste silently (counting UTF-16 units, not characters);
 // the server refuses an over-long value whole and says so (interactions/login.ts).
-import { alertBox, layout, type PageContext } from './layout.ts';
+import { alertBox, cancelForm, layout, type PageContext } from './layout.ts';
 import { html, trusted } from './html.ts';
 
 export interface LoginView { action: string; cancelAction: string; csrf: string; appName: string; username: string; error?: string | undefined }
@@ -21,8 +21,5 @@ ${alertBox(v.error)}
   <input id="password" name="password" type="password" autocomplete="current-password" required aria-describedby="${describedBy}" ${v.error && v.username ? trusted('autofocus') : ''}>
   <button type="submit" class="primary">${t('login.submit')}</button>
 </form>
-<form method="post" action="${v.cancelAction}" class="secondary-form">
-  <input type="hidden" name="csrf" value="${v.csrf}">
-  <button type="submit" class="link">${t('common.cancel')}</button>
-</form>`);
+${cancelForm(page, v.cancelAction, v.csrf)}`);
 }

@@ -1,5 +1,5 @@
 // The second-factor screens: the code prompt, enrolment (QR + manual key), recovery codes, continue.
-import { alertBox, layout, noticeBox, type PageContext } from './layout.ts';
+import { alertBox, cancelForm, layout, noticeBox, type PageContext } from './layout.ts';
 import { html, type SafeHtml } from './html.ts';
 
 function codeField(page: PageContext, error: string | undefined): SafeHtml {
@@ -7,7 +7,7 @@ function codeField(page: PageContext, error: string | undefined): SafeHtml {
   <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32" required autofocus aria-describedby="${error ? 'form-error' : 'code-hint'}">`;
 }
 
-export interface TotpView { action: string; csrf: string; error?: string | undefined }
+export interface TotpView { action: string; cancelAction: string; csrf: string; error?: string | undefined }
 
 export function totpPage(page: PageContext, v: TotpView): string {
   const { t } = page;
@@ -19,10 +19,15 @@ ${alertBox(v.error)}
   ${codeField(page, v.error)}
   <p class="muted" id="code-hint">${t('totp.recovery.hint')}</p>
   <button type="submit" class="primary">${t('totp.submit')}</button>
-</form>`);
+</form>
+${cancelForm(page, v.cancelAction, v.csrf)}`);
 }
 
-export interface EnrolView { action: string; csrf: string; qrDataUrl: string; keyUri: string; secretForHumans: string; required: boolean; error?: string | undefined }
+export interface EnrolView {
+  action: string; csrf: string; qrDataUrl: string; keyUri: string; secretForHumans: string; required: boolean; error?: string | undefined;
+  /** During a sign-in: the abort route (the account page's enrolment has its own way back). */
+  cancelAction?: string | undefined;
+}
 
 export function enrolPage(page: PageContext, v: EnrolView): string {
   const { t } = page;
@@ -46,6 +51,7 @@ ${alertBox(v.error)}
   ${codeField(page, v.error)}
   <button type="submit" class="primary">${t('enrol.submit')}</button>
 </form>
+${v.cancelAction ? cancelForm(page, v.cancelAction, v.csrf) : ''}
 <script src="${page.basePath}/assets/enrol.js" defer></script>`);
 }
 
