@@ -37,7 +37,6 @@ ${body}
 </html>`.toString();
 }
 
-/** An error box that screen readers announce (role=alert); empty string when there is no error. */
 /**
  * "Cancel" under a sign-in step: ends the interaction with access_denied back at the app (the
  * abort route). It is never a way past a step: the app gets an error, not a token.
@@ -49,6 +48,7 @@ export function cancelForm(page: PageContext, action: string, csrf: string): Saf
 </form>`;
 }
 
+/** An error box that screen readers announce (role=alert); empty string when there is no error. */
 export function alertBox(message: string | undefined, id = 'form-error'): SafeHtml {
   return message ? html`<p class="alert" role="alert" id="${id}">${message}</p>` : html``;
 }

@@ -1,11 +1,11 @@
 // What a person typed into a code field: a TOTP code, a recovery code, or neither. The shape alone
 // tells a typo from a wrong code, with no lookup; a typo cannot match anything, so it gets its own
 // message and is not counted as a guess by the throttle.
-import { normaliseRecoveryCode } from './recovery-codes.ts';
-import { normaliseTotpInput } from './totp.ts';
+import { normaliseRecoveryCode, RECOVERY_INPUT_MAX_LENGTH } from './recovery-codes.ts';
+import { normaliseTotpInput, TOTP_INPUT_MAX_LENGTH } from './totp.ts';
 
 /** The longest input either normaliser reads (a recovery code with spaces and dashes); longer is malformed. */
-export const CODE_INPUT_MAX_LENGTH = 64;
+export const CODE_INPUT_MAX_LENGTH = Math.max(TOTP_INPUT_MAX_LENGTH, RECOVERY_INPUT_MAX_LENGTH);
 
 export type CodeInput =
   | { kind: 'totp'; code: string }

@@ -14,7 +14,7 @@ export const RECOVERY_CODE_ALPHABET = '23456789abcdefghjkmnpqrstuvwxyz';
 const GROUP = RECOVERY_CODE_LENGTH / 2;
 const NORMALISED = new RegExp(`^[${RECOVERY_CODE_ALPHABET}]{${RECOVERY_CODE_LENGTH}}$`);
 /** Anything longer than this is not a typed code; refuse before doing any work on it. */
-const MAX_INPUT_LENGTH = 64;
+export const RECOVERY_INPUT_MAX_LENGTH = 64;
 
 /** Fresh codes in display form `xxxxx-xxxxx`; show them once, store only their hashes. */
 export function generateRecoveryCodes(count: number = RECOVERY_CODE_COUNT): string[] {
@@ -30,7 +30,7 @@ export function generateRecoveryCodes(count: number = RECOVERY_CODE_COUNT): stri
  * is not ten symbols of the alphabet, so a typo is told apart from a wrong code without a lookup.
  */
 export function normaliseRecoveryCode(input: string): string | null {
-  if (input.length > MAX_INPUT_LENGTH) return null;
+  if (input.length > RECOVERY_INPUT_MAX_LENGTH) return null;
   const code = input.replace(/[\s-]+/g, '').toLowerCase();
   return NORMALISED.test(code) ? code : null;
 }

@@ -15,7 +15,7 @@ const MAX_ACCEPT_WINDOW = 1;
 /** How far we look (without accepting) to tell a person their phone clock is off: 10 steps = 5 minutes. */
 const NEAR_SEARCH_STEPS = 10;
 /** Anything longer than this is not a typed code; refuse before doing any work on it. */
-const MAX_INPUT_LENGTH = 32;
+export const TOTP_INPUT_MAX_LENGTH = 32;
 
 const base32 = new ScureBase32Plugin();
 
@@ -49,7 +49,7 @@ export async function totpAt(secretBase32: string, step: number): Promise<string
  * six ASCII digits remain.
  */
 export function normaliseTotpInput(input: string): string | null {
-  if (input.length > MAX_INPUT_LENGTH) return null;
+  if (input.length > TOTP_INPUT_MAX_LENGTH) return null;
   const code = input.replace(/[\s-]+/g, '');
   return /^[0-9]{6}$/.test(code) ? code : null;
 }

@@ -3,7 +3,7 @@
 // the account's role) with the session's, so every request style is handled the same way and
 // prompt=none gets login_required instead of a token at a lower level.
 import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { effectiveAcr, requiredAcr, satisfies, unmetEssentialAcr, type Acr } from '../sign-in/assurance.ts';
+import { ACR_LEVELS, effectiveAcr, requiredAcr, satisfies, unmetEssentialAcr, type Acr } from '../sign-in/assurance.ts';
 import { isIdpAccount } from './find-account.ts';
 
 export const STEP_UP_REASON = 'acr_step_up';
@@ -27,7 +27,7 @@ export function neededAcr(ctx: KoaContextWithOIDC): Acr | undefined {
   // OIDC Core 5.5.1.1: an essential acr that cannot be met is a failed authentication, not a
   // token at another level (voluntary acr_values with unknown levels are ignored, 3.1.2.1).
   if (acr?.essential === true && unmetEssentialAcr(values)) {
-    throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', `none of the essential acr values can be met (supported: aal1, aal2)`);
+    throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', `none of the essential acr values can be met (supported: ${ACR_LEVELS.join(', ')})`);
   }
   // A role that must use the second factor (MFA_REQUIRED_ROLES) is at aal2 on every request, also
   // with a session from before the role (or the setting) changed.
