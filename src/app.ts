@@ -33,6 +33,7 @@ import type { SigningKeyRing } from './provider/keys-ring.ts';
 import type Provider from 'oidc-provider';
 import type { Clock } from './security/clock.ts';
 import { createArgon2Hasher, type PasswordHasher } from './security/password-hashing.ts';
+import { projectPath } from './paths.ts';
 
 export interface AppDeps {
   config: Config;
@@ -48,9 +49,9 @@ export interface AppDeps {
 }
 
 /** Static files our pages use; a fixed list, so no path from the URL ever reaches the file system. */
-const ASSETS: Record<string, { file: URL; type: string }> = {
-  'style.css': { file: new URL('../interactions/assets/style.css', import.meta.url), type: 'text/css; charset=utf-8' },
-  'enrol.js': { file: new URL('../interactions/assets/enrol.js', import.meta.url), type: 'text/javascript; charset=utf-8' },
+const ASSETS: Record<string, { file: string; type: string }> = {
+  'style.css': { file: projectPath('interactions', 'assets', 'style.css'), type: 'text/css; charset=utf-8' },
+  'enrol.js': { file: projectPath('interactions', 'assets', 'enrol.js'), type: 'text/javascript; charset=utf-8' },
 };
 
 /** Every listener a provider needs; each provider built after a key rotation gets them too. */

@@ -2,12 +2,17 @@
 import { isIdpError } from './errors.ts';
 import { startIdp } from './server.ts';
 
+// src/start.js picks dist/src/main.js when the build is current; said at start-up so nobody wonders
+// which code a running server is.
+const RUNS_FROM_BUILD = import.meta.url.endsWith('.js');
+
 async function main(): Promise<void> {
   const idp = await startIdp();
   const { config } = idp;
   const users = await idp.app.accounts.list();
   console.error(`\n${config.branding.displayName} identity provider listening on ${idp.url}`);
   console.error(`  issuer:    ${config.issuer}`);
+  console.error(`  code:      ${RUNS_FROM_BUILD ? 'compiled build (dist/)' : 'TypeScript sources (dist/ is missing or older: npm run build starts faster)'}`);
   console.error(`  discovery: ${config.issuer}/.well-known/openid-configuration`);
   if (idp.metricsUrl) console.error(`  metrics:   ${idp.metricsUrl}`);
   if (users.length === 0) {

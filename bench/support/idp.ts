@@ -1,7 +1,9 @@
-// Starts the real IdP the way `npm start` does: a child process running src/main.ts with its own
+// Starts the real IdP the way `npm start` does: a child process running src/start.js (the compiled
+// build when it is current, else the sources; src/main.ts in checkouts older than it) with its own
 // data folder, a free port, the matching issuer and LOG_LEVEL=warn (info where a scenario reads
 // the request log). Operator settings from this shell never leak into it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHttpClient } from './http.ts';
@@ -69,8 +71,10 @@ export async function startIdpProcess(opts: IdpOptions): Promise<IdpProcess> {
   const logLines: string[] = [];
   const stderr: string[] = [];
   const started = performance.now();
-  const child = spawn(nodeBinary(), [...(opts.nodeArgs ?? []), 'src/main.ts'], {
-    cwd: opts.root ?? REPO_ROOT,
+  const root = opts.root ?? REPO_ROOT;
+  const entry = existsSync(path.join(root, 'src', 'start.js')) ? 'src/start.js' : 'src/main.ts';
+  const child = spawn(nodeBinary(), [...(opts.nodeArgs ?? []), entry], {
+    cwd: root,
     env: idpEnv({ port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}), ...(opts.env ? { extra: opts.env } : {}) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

