@@ -51,10 +51,15 @@ async function checkTotpCode(deps: InteractionDeps, credential: TotpCredential |
 const TOTP_ERRORS = { invalid: 'totp.error.invalid', reused: 'totp.error.reused', clock: 'totp.error.clock' } as const;
 
 export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: string): Promise<void> {
-  const details = await loadInteraction(ctx, deps.provider, uid, 'login');
+  // Two independent reads side by side (each waits for a database round trip); the sign-in state is
+  // only looked at after the interaction, the form and its CSRF token have passed, as before.
+  const [loaded, progress] = await Promise.allSettled([loadInteraction(ctx, deps.provider, uid, 'login'), deps.signInState.getWithAccount(uid)]);
+  if (loaded.status === 'rejected') throw loaded.reason;
+  const details = loaded.value;
   const form = await readForm(ctx);
   requireCsrf(deps, uid, form);
-  const { state, user } = await deps.signInState.getWithAccount(uid);
+  if (progress.status === 'rejected') throw progress.reason;
+  const { state, user } = progress.value;
   if (!state || !user) throw new IdpError('wrong_step', 'no TOTP step pending');
   const buckets = secondFactorBuckets(user.id, ctx.ip);
   // One read: the credential decides whether this step is due and is what a code is checked against.
