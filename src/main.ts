@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const users = await idp.app.accounts.list();
   console.error(`\n${config.branding.displayName} identity provider listening on ${idp.url}`);
   console.error(`  issuer:    ${config.issuer}`);
-  console.error(`  code:      ${RUNS_FROM_BUILD ? 'compiled build (dist/)' : 'TypeScript sources (dist/ is missing or older: npm run build starts faster)'}`);
+  console.error(`  code:      ${RUNS_FROM_BUILD ? 'compiled build (dist/)' : 'TypeScript sources (dist/ is missing or was built from other sources: npm run build starts faster)'}`);
   console.error(`  discovery: ${config.issuer}/.well-known/openid-configuration`);
   if (idp.metricsUrl) console.error(`  metrics:   ${idp.metricsUrl}`);
   if (users.length === 0) {
