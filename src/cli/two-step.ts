@@ -6,6 +6,7 @@ import type { User } from '../accounts/types.ts';
 import { createAuditLog, type AuditDetail } from '../audit/log.ts';
 import { createRecoveryCodeStore } from '../factors/recovery-code-store.ts';
 import { createTotpCredentialStore } from '../factors/totp-credentials.ts';
+import { signedOutDetail, signOutEverywhere, type SignedOut } from '../provider/account-sign-out.ts';
 import type { CliContext } from './context.ts';
 
 export interface TwoStepStatus {
@@ -31,11 +32,11 @@ export async function twoStepStatuses(db: Knex, userId?: string): Promise<TwoSte
 }
 
 /**
- * Removes the user's TOTP credential and all their recovery codes, with a `totp.reset` audit
- * record, in one transaction. Returns the status it ended (what was removed), or undefined when
- * there was nothing to remove.
+ * Removes the user's TOTP credential and all their recovery codes and signs them out everywhere,
+ * with a `totp.reset` audit record, in one transaction. Returns the status it ended (what was
+ * removed) and what the sign-out ended, or undefined when there was nothing to remove.
  */
-export async function resetTwoStep(ctx: CliContext, user: User): Promise<TwoStepStatus | undefined> {
+export async function resetTwoStep(ctx: CliContext, user: User): Promise<(TwoStepStatus & { signedOut: SignedOut }) | undefined> {
   return ctx.db.transaction(async (trx) => {
     const before = (await twoStepStatuses(trx, user.id)).of(user.id);
     if (!before.totp && before.recoveryCodesLeft === 0) return undefined;
@@ -43,9 +44,10 @@ export async function resetTwoStep(ctx: CliContext, user: User): Promise<TwoStep
     const keys = ctx.secrets().dataEncryptionKeys;
     const removedTotp = await createTotpCredentialStore(trx, ctx.clock, keys).remove(user.id);
     await createRecoveryCodeStore(trx, ctx.clock, keys).removeAll(user.id);
-    const detail: AuditDetail = { ...ctx.actor, totpRemoved: removedTotp, recoveryCodesLeft: before.recoveryCodesLeft };
+    const signedOut = await signOutEverywhere(trx, ctx.clock, user.id);
+    const detail: AuditDetail = { ...ctx.actor, totpRemoved: removedTotp, recoveryCodesLeft: before.recoveryCodesLeft, ...signedOutDetail(signedOut) };
     // ctx.audit writes through ctx.db, which waits for this transaction's connection on SQLite.
     await createAuditLog(trx, ctx.clock).record({ event: 'totp.reset', userId: user.id, username: user.username, detail });
-    return { totp: removedTotp, recoveryCodesLeft: before.recoveryCodesLeft };
+    return { totp: removedTotp, recoveryCodesLeft: before.recoveryCodesLeft, signedOut };
   });
 }

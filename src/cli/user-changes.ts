@@ -6,10 +6,15 @@ import type { User } from '../accounts/types.ts';
 import type { CliIo } from './command.ts';
 import { defineCommand } from './command.ts';
 import { withContext } from './context.ts';
+import { signedOutDetail, signOutEverywhere, type SignedOut } from '../provider/account-sign-out.ts';
 import { mustHaveTotp } from '../sign-in/policy.ts';
 import { printJson, userView, userWithTwoStep } from './output.ts';
 import { resetTwoStep } from './two-step.ts';
 import { passwordStdinFlag, readPassword, requireUser, roleSchema, usernameSchema } from './user-fields.ts';
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+/** What an operator is told a sign-out ended. */
+export const signedOutText = (out: SignedOut) => `signed out everywhere (${plural(out.sessions, 'session')} ended, ${plural(out.tokens, 'token')} revoked)`;
 
 function report(io: CliIo, json: boolean, user: User, message: string): void {
   if (json) printJson(io, userView(user));
@@ -21,6 +26,9 @@ export const setPassword = defineCommand({
   summary: 'Replace a user\'s password; read from standard input',
   help: `
 Usage: printf '%s' "$PASSWORD" | jullix-idp user set-password <username> --password-stdin [--json]
+
+Also signs the user out everywhere: their sessions end, sign-ins under way cannot finish, and
+the refresh and access tokens apps hold for them stop working. Apps sign them in again.
 
 Options:
   --password-stdin   read the new password from standard input (8-1024 characters;
@@ -34,8 +42,11 @@ Options:
     await withContext(io, async (ctx) => {
       const user = await requireUser(ctx, args.username);
       await ctx.accounts.setPasswordHash(user.id, await ctx.hasher.hash(password));
-      await ctx.audit.record({ event: 'user.password_set', userId: user.id, username: user.username, detail: ctx.actor });
-      report(io, json, user, `Password set for ${user.username}.`);
+      // After the new hash is stored: a sign-in with the old password that starts later fails at
+      // the password step, and one that passed it before is ended here.
+      const out = await signOutEverywhere(ctx.db, ctx.clock, user.id);
+      await ctx.audit.record({ event: 'user.password_set', userId: user.id, username: user.username, detail: { ...ctx.actor, ...signedOutDetail(out) } });
+      report(io, json, user, `Password set for ${user.username}; ${signedOutText(out)}.`);
     });
   },
 });
@@ -104,8 +115,10 @@ export const resetTwoStepCommand = defineCommand({
 Usage: jullix-idp user reset-2fa <username> [--json]
 
 Remove the user's two-step verification: their authenticator app (TOTP) and all their
-recovery codes. Users whose role requires it (MFA_REQUIRED_ROLES) set up a new app at their
-next sign-in; so can anyone who knows the password: confirm who is asking before you reset.
+recovery codes, and sign them out everywhere (sessions, sign-ins under way, the apps' refresh
+and access tokens), so a session bought with the lost phone ends with it. Users whose role
+requires it (MFA_REQUIRED_ROLES) set up a new app at their next sign-in; so can anyone who
+knows the password: confirm who is asking before you reset.
 Uses the server's data-encryption keys: DATA_ENCRYPTION_KEYS (and the other key variables)
 in production, DATA_DIR/secrets.json otherwise.
 
@@ -120,8 +133,8 @@ Options:
       const removed = await resetTwoStep(ctx, user);
       if (json) return printJson(io, userWithTwoStep(user, { totp: false, recoveryCodesLeft: 0 }));
       if (removed === undefined) return io.out(`${user.username} has no two-step verification set up; nothing to reset.`);
-      const codes = `${removed.recoveryCodesLeft} unused recovery code${removed.recoveryCodesLeft === 1 ? '' : 's'}`;
-      io.out(`Reset two-step verification for ${user.username}: removed ${removed.totp ? `the authenticator app (TOTP) and ${codes}` : codes}.`);
+      const codes = plural(removed.recoveryCodesLeft, 'unused recovery code');
+      io.out(`Reset two-step verification for ${user.username}: removed ${removed.totp ? `the authenticator app (TOTP) and ${codes}` : codes}; ${signedOutText(removed.signedOut)}.`);
       io.out(mustHaveTotp(user.role, ctx.config.mfa.requiredRoles)
         ? `${user.username} (role ${user.role}) must set up a new authenticator app at the next sign-in.`
         : `${user.username} signs in with the password alone until they set up a new authenticator app (or an app requires one).`);

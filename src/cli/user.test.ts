@@ -148,7 +148,7 @@ describe('jullix-idp user', () => {
   test('reset-2fa removes the TOTP credential and every recovery code, audited once', async () => {
     const reset = await cli(['user', 'reset-2fa', 'ALICE']);
     assert.equal(reset.code, 0, reset.stderr);
-    assert.ok(reset.stdout.startsWith(`Reset two-step verification for Alice: removed the authenticator app (TOTP) and ${CODES_LEFT} unused recovery codes.\n`), reset.stdout);
+    assert.ok(reset.stdout.startsWith(`Reset two-step verification for Alice: removed the authenticator app (TOTP) and ${CODES_LEFT} unused recovery codes; signed out everywhere (0 sessions ended, 0 tokens revoked).\n`), reset.stdout);
     assert.match(reset.stdout, /Alice \(role installer\) must set up a new authenticator app at the next sign-in/);
     const [alice, again, installersWithout, none] = await Promise.all([
       show('alice'),
@@ -173,7 +173,7 @@ describe('jullix-idp user', () => {
     assert.equal(left.audit[0]?.username, 'Alice');
     assert.equal(left.audit[0]?.user_id, alice.id);
     const detail = JSON.parse(String(left.audit[0]?.detail));
-    assert.deepEqual([detail.via, detail.totpRemoved, detail.recoveryCodesLeft], ['cli', true, CODES_LEFT]);
+    assert.deepEqual([detail.via, detail.totpRemoved, detail.recoveryCodesLeft, detail.sessionsEnded], ['cli', true, CODES_LEFT, 0]);
   });
 
   test('audit prints entries newest first, filtered by --user, as JSON or a table', async () => {
@@ -200,7 +200,7 @@ describe('jullix-idp user', () => {
     assert.match(lines[0] ?? '', /^TIME\s+EVENT\s+USER\s+IP\s+CLIENT\s+DETAIL$/);
     assert.match(lines[1] ?? '', /login\.password\.failure\s+x\\u\{1b\}\[31mred\s+203\.0\.113\.9\s+-\s+reason="no such user" n=1$/);
     assert.ok(!table.stdout.includes('\u001b'), 'no raw escape character');
-    assert.match(lines[2] ?? '', new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\s+totp\\.reset\\s+Alice\\s+-\\s+-\\s+via=cli .*totpRemoved=true recoveryCodesLeft=${CODES_LEFT}$`));
+    assert.match(lines[2] ?? '', new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\s+totp\\.reset\\s+Alice\\s+-\\s+-\\s+via=cli .*totpRemoved=true recoveryCodesLeft=${CODES_LEFT} sessionsEnded=0 tokensRevoked=0$`));
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^jullix-idp: no user named "nobody"/);
     for (const bad of badLimits) {

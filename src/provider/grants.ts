@@ -6,7 +6,7 @@ import type { Clock } from '../security/clock.ts';
 export interface RememberedGrant { clientId: string; grantId: string; createdAt: number }
 
 /** Models that hang off a grant and die with it (oidc-provider's revokeByGrantId set). */
-const GRANT_BOUND_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'BackchannelAuthenticationRequest', 'DeviceCode'];
+export const GRANT_BOUND_MODELS: readonly string[] = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'BackchannelAuthenticationRequest', 'DeviceCode'];
 
 export function createGrantRegistry(db: Knex, clock: Clock) {
   const table = () => db('remembered_grants');

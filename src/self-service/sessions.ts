@@ -1,17 +1,14 @@
 // "Sign me out everywhere else": removes the account's other provider sessions. And keeping a
 // session alive while the account page is used, as the provider does for /auth.
 import type { Knex } from 'knex';
+import { rowsOfAccount } from '../provider/account-sign-out.ts';
 import type { Clock } from '../security/clock.ts';
 
-/**
- * Sessions are stored as JSON payloads; the account id is a UUID we generated, so matching its
- * quoted form in the payload is exact (no LIKE wildcards can occur in it).
- */
+/** Ends the account's sessions but `keepSessionId`; returns how many. */
 export async function endOtherSessions(db: Knex, clock: Clock, accountId: string, keepSessionId: string): Promise<number> {
-  if (!/^[0-9a-f-]{36}$/i.test(accountId)) throw new Error('unexpected account id format');
   // Ended, not deleted: the row blocks a request still in flight on that session from saving it back
   // (see the adapter's upsert); the expiry sweep removes it.
-  return db('oidc_models').where('model', 'Session').whereNull('consumed_at').andWhere('payload', 'like', `%"accountId":"${accountId}"%`).andWhereNot('id', keepSessionId)
+  return rowsOfAccount(db, ['Session'], accountId).whereNull('consumed_at').andWhereNot('id', keepSessionId)
     .update({ consumed_at: clock.now() });
 }
 

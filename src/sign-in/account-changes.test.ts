@@ -1,12 +1,16 @@
 // Integration: what a sign-in made before an operator changed the account is still worth. Someone
 // made an installer (a role that must use the second factor) after signing in with the password
-// alone gets no token from that sign-in; a disabled account's session asks for a sign-in again.
+// alone gets no token from that sign-in; a disabled account's session asks for a sign-in again;
+// an operator's password or two-step reset (the CLI) signs the account out everywhere.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import { TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, passwordSignIn, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
+import { findForm } from '../testing/browser.ts';
+import { runCli } from '../cli/test-support.ts';
+import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
 
 const REDIRECT = 'http://127.0.0.1:8768/callback';
 
@@ -29,6 +33,32 @@ for (const backend of backends()) {
 
     async function open(browser: TestBrowser, extra: Record<string, string> = {}) {
       return openSignInPage(browser, await startSignIn(config, rp, extra), REDIRECT);
+    }
+
+    /** The operator's command, run as a separate process against this IdP's database. */
+    const cli = (args: string[], stdin?: string) => runCli(idp.dataDir, args, {
+      ...(stdin === undefined ? {} : { stdin }), ...(idp.config.databaseUrl ? { env: { DATABASE_URL: idp.config.databaseUrl } } : {}),
+    });
+
+    /** A sign-in that keeps a refresh token: offline_access asks for consent (OIDC Core 11). */
+    async function signInWithRefresh(browser: TestBrowser, username: string, password: string, second?: () => Promise<string>) {
+      const started = await startSignIn(config, rp, { scope: 'openid offline_access', prompt: 'consent' });
+      const page = await openSignInPage(browser, started, REDIRECT);
+      let landed = await submit(browser, page.url, page.html, '/login', { username, password }, REDIRECT);
+      if (second && !landed.url.startsWith(REDIRECT)) landed = await submit(browser, landed.url, landed.html, '/totp', { code: await second() }, REDIRECT);
+      if (!landed.url.startsWith(REDIRECT)) landed = await submit(browser, landed.url, landed.html, '/consent', {}, REDIRECT);
+      const tokens = await redeem(config, landed.url, started);
+      assert.ok(tokens.refresh_token, 'the app holds a refresh token');
+      return tokens;
+    }
+
+    /** Everything the sign-in left behind no longer works, for the app and for the browser. */
+    async function assertSignedOut(browser: TestBrowser, tokens: oidc.TokenEndpointResponse) {
+      await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token ?? ''), (err: unknown) => (err as { error?: string }).error === 'invalid_grant');
+      const userinfo = await fetch(new URL('/me', idp.config.issuer), { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal(userinfo.status, 401, 'the access token stopped working');
+      const silent = await open(browser, { prompt: 'none' });
+      assert.equal(new URL(silent.url).searchParams.get('error'), 'login_required', 'no SSO from the old session');
     }
 
     test('made an installer after a password-only sign-in: no token from it, enrolment on the next request', async () => {
@@ -66,6 +96,52 @@ for (const backend of backends()) {
       const page = await open(browser);
       assert.equal(page.status, 200);
       assert.match(page.html, /name="password"/);
+    });
+
+    test('set-password signs the account out everywhere: sessions, tokens, a sign-in waiting to resume', async () => {
+      await idp.addUser({ username: 'pia', password: 'customer-password-3' });
+      const browser = new TestBrowser();
+      const tokens = await signInWithRefresh(browser, 'pia', 'customer-password-3');
+      // Someone else holding the old password stops just before the resume, to come back later.
+      const waiting = new TestBrowser();
+      const page = await open(waiting);
+      const form = findForm(page.html, '/login', page.url);
+      const passed = await waiting.postForm(form.action, { ...form.fields, username: 'pia', password: 'customer-password-3' });
+      assert.equal(passed.status, 303);
+      const resume = new URL(passed.headers.get('location') ?? '', form.action).href;
+
+      const set = await cli(['user', 'set-password', 'pia', '--password-stdin'], 'a fresh passphrase 4');
+      assert.equal(set.code, 0, set.stderr);
+      // The code, the access token and the refresh token of the first sign-in.
+      assert.match(set.stdout, /^Password set for pia; signed out everywhere \(1 session ended, 3 tokens revoked\)\.$/m);
+
+      await assertSignedOut(browser, tokens);
+      const resumed = await waiting.follow(resume, (u) => u.startsWith(REDIRECT));
+      assert.equal(new URL(resumed.url).searchParams.get('code'), null, 'the waiting sign-in gets no code');
+      const audit = await idp.db('audit_log').where('event', 'user.password_set').first('detail');
+      const detail = JSON.parse(String(audit?.detail)) as Record<string, unknown>;
+      assert.deepEqual([detail['sessionsEnded'], detail['tokensRevoked']], [1, 3]);
+      // The new password signs in; another account was not touched.
+      assert.ok((await passwordSignIn(new TestBrowser(), config, rp, 'pia', 'a fresh passphrase 4')).access_token);
+    });
+
+    test('reset-2fa (a lost phone) ends what the phone signed in', async () => {
+      const user = await idp.addUser({ username: 'lou', password: 'customer-password-5' });
+      const secret = generateTotpSecret();
+      await idp.app.totp.enrol(user.id, secret, timeStepAt(Date.now()) - 2);
+      await idp.addUser({ username: 'bea', password: 'customer-password-6' });
+      const theirs = await signInWithRefresh(new TestBrowser(), 'bea', 'customer-password-6');
+      const browser = new TestBrowser();
+      const tokens = await signInWithRefresh(browser, 'lou', 'customer-password-5', async () => totpAt(secret, timeStepAt(Date.now())));
+      assert.equal(tokens.claims()?.acr, 'aal2');
+
+      const reset = await cli(['user', 'reset-2fa', 'lou']);
+      assert.equal(reset.code, 0, reset.stderr);
+      assert.match(reset.stdout, /removed the authenticator app \(TOTP\) and 0 unused recovery codes; signed out everywhere \(1 session ended, 3 tokens revoked\)/);
+
+      await assertSignedOut(browser, tokens);
+      const still = await oidc.refreshTokenGrant(config, theirs.refresh_token ?? '');
+      assert.ok(still.access_token, "another account's tokens still work");
     });
   });
 }
