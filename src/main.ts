@@ -2,8 +2,8 @@
 import { isIdpError } from './errors.ts';
 import { startIdp } from './server.ts';
 
-// src/start.js picks dist/src/main.js when the build is current; said at start-up so nobody wonders
-// which code a running server is.
+// src/start.js runs dist/src/main.js when the build is current (src/build/launch.js); said at
+// start-up so nobody wonders which code a running server is.
 const RUNS_FROM_BUILD = import.meta.url.endsWith('.js');
 
 async function main(): Promise<void> {

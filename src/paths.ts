@@ -1,6 +1,6 @@
 // Where the project's own files are (config/, migrations/, interactions/assets/, src/security's
 // word list), whether this code runs from its sources (<root>/src) or from the compiled build
-// that `npm start` prefers (<root>/dist/src, see src/start.js). Files that are not code are never
+// that `npm start` and the CLI prefer (<root>/dist/src, see src/build/launch.js). Files that are not code are never
 // copied into dist/, so both read the same ones.
 import { existsSync } from 'node:fs';
 import path from 'node:path';

@@ -2,7 +2,7 @@
 // TypeScript source under src/ and interactions/ (tests aside). `npm run build` stores it next to
 // the build; `npm start` recomputes it and runs dist/ only when the two agree. Content, not file
 // times: a copy that keeps old times (rsync -a, tar, a CI cache) must never run a stale build.
-// Plain JavaScript, like src/start.js, so that computing it does not load the type stripper.
+// Plain JavaScript, like src/build/launch.js, so that computing it does not load the type stripper.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -11,16 +11,19 @@ describe('jullix-idp', () => {
   before(async () => ({ dir, cleanup } = await tempDataDir()));
   after(() => cleanup());
 
-  test('--help for the tool, a group and a command exits 0 without touching the data folder', async () => {
+  test('--help for the tool, a group and a command, and --version, exit 0 without touching the data folder', async () => {
     const fresh = path.join(dir, 'untouched');
-    const [tool, group, command, audit, tokens] = await Promise.all([
+    const [tool, group, command, audit, tokens, version] = await Promise.all([
       runCli(fresh, ['--help']),
       runCli(fresh, ['user', '--help']),
       runCli(fresh, ['client', 'add', '--help']),
       runCli(fresh, ['audit', '--help']),
       runCli(fresh, ['registration-token', '--help']),
+      runCli(fresh, ['--version']),
     ]);
-    for (const r of [tool, group, command, audit, tokens]) assert.equal(r.code, 0, r.stderr);
+    for (const r of [tool, group, command, audit, tokens, version]) assert.equal(r.code, 0, r.stderr);
+    // The tests run src/cli/main.ts itself; src/ops/start.test.ts checks the bin's choice of the build.
+    assert.match(version.stdout, /^jullix-idp \d+\.\d+\.\d+ \(Node v22\.[\d.]+, TypeScript sources\)\n$/);
     assert.match(tool.stdout, /registration-token\s+Manage the tokens developers use/);
     assert.match(tokens.stdout, /revoke\s+Stop a registration token/);
     assert.match(tool.stdout, /^Usage: jullix-idp <command>/);

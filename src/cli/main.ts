@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The jullix-idp admin command. Node 22 runs this .ts file directly (type stripping); npm links
-// it as the package's bin, so `npx jullix-idp ...` works from the project folder.
+// The jullix-idp admin command. The package's bin (src/cli.js, `npx jullix-idp ...` from the
+// project folder) runs its compiled build when current; Node 22 also runs this file directly.
 import { runCli } from './run.ts';
 
 // `jullix-idp user list | head -1` closes the pipe early: that is the reader's choice, not a crash.

@@ -1,6 +1,8 @@
 // The jullix-idp dispatcher and its one error boundary: usage errors exit 2, failures exit 1, and
 // no stack trace ever reaches the operator's terminal.
+import { readFileSync } from 'node:fs';
 import { isIdpError } from '../errors.ts';
+import { projectPath } from '../paths.ts';
 import { UsageError } from './args.ts';
 import type { CliIo, Command } from './command.ts';
 
@@ -34,7 +36,15 @@ Commands:
 ${Object.entries(COMMANDS).map(([name, cmd]) => `  ${name.padEnd(20)}${cmd.summary}`).join('\n')}
 
 Run "jullix-idp <command> --help" for a command's options. Every command takes --json.
+"jullix-idp --version" prints the version and whether the compiled build runs.
 Exit status: 0 success, 1 failure, 2 invalid usage.`;
+
+/** The package version, the Node version, and which code runs (the build in dist/ is .js). */
+function versionLine(): string {
+  const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version?: unknown };
+  const code = import.meta.url.endsWith('.js') ? 'compiled build (dist/)' : 'TypeScript sources';
+  return `jullix-idp ${String(pkg.version)} (Node ${process.version}, ${code})`;
+}
 
 /** Runs one command line; returns the exit status. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -42,6 +52,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const [name, ...rest] = argv;
     if (name === '--help' || name === '-h' || name === 'help') {
       io.out(HELP);
+      return EXIT_OK;
+    }
+    if (name === '--version' || name === '-V' || name === 'version') {
+      io.out(versionLine());
       return EXIT_OK;
     }
     if (name === undefined) {

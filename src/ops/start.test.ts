@@ -1,7 +1,7 @@
-// `npm start` (src/start.js) runs the compiled build when it was built from the sources on disk
-// and the sources when not: the build must serve like the sources (it reads config/, the assets
-// and migrations from the project, not from dist/), and an edit after the build must never be
-// served stale.
+// `npm start` (src/start.js) and `npx jullix-idp` (src/cli.js) run the compiled build when it was
+// built from the sources on disk and the sources when not: the build must serve like the sources
+// (it reads config/, the assets and migrations from the project, not from dist/), and an edit
+// after the build must never be served stale.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +23,16 @@ before(async () => {
 after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
+
+/** What the package's bin answers to --version, and a command that reads the database. */
+function cli(): { version: string; users: string } {
+  const run = (args: string[]) => {
+    const out = spawnSync(process.execPath, ['src/cli.js', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' });
+    assert.equal(out.status, 0, `jullix-idp ${args.join(' ')} failed:\n${out.stdout}${out.stderr}`);
+    return out.stdout;
+  };
+  return { version: run(['--version']), users: run(['user', 'list', '--json']) };
+}
 
 interface Started { banner: string; discovery: unknown; css: { status: number; type: string | null; length: number } }
 
@@ -61,6 +71,9 @@ test('npm start runs the compiled build when it is current, and it serves like t
   assert.equal(started.css.status, 200);
   assert.equal(started.css.type, 'text/css; charset=utf-8');
   assert.ok(started.css.length > 1000, `the stylesheet is ${started.css.length} bytes`);
+  const built = cli();
+  assert.match(built.version, /^jullix-idp \d+\.\d+\.\d+ \(Node v22\.[\d.]+, compiled build \(dist\/\)\)$/m);
+  assert.deepEqual(JSON.parse(built.users), [], 'the built CLI reads the database the server migrated');
 });
 
 test('a source changed after the build is run from the sources, never from the stale build', async () => {
@@ -72,8 +85,10 @@ test('a source changed after the build is run from the sources, never from the s
     const started = await npmStart();
     assert.match(started.banner, /code: +TypeScript sources/);
     assert.equal(started.css.status, 200);
+    assert.match(cli().version, /, TypeScript sources\)$/m);
   } finally {
     await rm(probe, { force: true });
   }
   assert.match((await npmStart()).banner, /code: +compiled build/, 'with the sources as built again, the build runs again');
+  assert.match(cli().version, /compiled build/);
 });
