@@ -14,7 +14,9 @@ import { saneHost, useEdge } from './http/edge.ts';
 import { postAsGet } from './http/post-as-get.ts';
 import { unauthorizedClientCode } from './provider/token-errors.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
-import { endOtherSessions, extendSession } from './self-service/sessions.ts';
+import { extendSession } from './self-service/sessions.ts';
+import { endSessions } from './provider/account-sign-out.ts';
+import { createLogoutSender, queueLogouts } from './provider/backchannel.ts';
 import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
@@ -120,9 +122,19 @@ export function createApp(deps: AppDeps) {
     // A spread copies the getter's value: the account pages need the live provider too.
     ...interactionDeps, get provider() { return current.provider; }, issuer: config.issuer,
     accountPage: createAccountPageStateStore(db, clock, keys),
-    endOtherSessions: (accountId, keep) => endOtherSessions(db, clock, accountId, keep),
+    endOtherSessions: async (accountId, keep) => {
+      // The apps those sessions signed in hear of it, as they would from the logout endpoint.
+      const ended = await db.transaction(async (trx) => {
+        const sessions = await endSessions(trx, clock, accountId, keep);
+        return { sessions, queued: await queueLogouts(trx, clock, sessions) };
+      });
+      if (ended.queued > 0) logouts.kick();
+      return ended.sessions.length;
+    },
     extendSession: (id) => extendSession(db, clock, id, (loginTs) => sessionTtlSeconds(config.sessions, loginTs, clock.now())),
   }));
   const handler = dispatch({ basePath, pages: app.callback(), provider: () => current.handler });
-  return { app, handler, get provider() { return current.provider; }, signingKeys: deps.signingKeys, accounts, audit, hasher, totp, recoveryCodes };
+  // Back-channel logout for sessions ended outside the logout endpoint; the server runs its timer.
+  const logouts = createLogoutSender({ db, clock, provider: () => current.provider, logger });
+  return { app, handler, get provider() { return current.provider; }, signingKeys: deps.signingKeys, accounts, audit, hasher, totp, recoveryCodes, logouts };
 }

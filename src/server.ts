@@ -19,6 +19,9 @@ import { openKeyRing, type SigningKeyRing } from './provider/keys-ring.ts';
 import { systemClock, type Clock } from './security/clock.ts';
 import type { PasswordHasher } from './security/password-hashing.ts';
 
+/** How often the server looks for back-channel logouts queued by the CLI or due for a retry. */
+const LOGOUT_QUEUE_INTERVAL_MS = 2000;
+
 export interface RunningIdp {
   config: Config;
   url: string;
@@ -67,16 +70,21 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
   const metrics = config.metrics.port === undefined ? undefined : createMetrics({ pool: () => (client as { pool?: unknown }).pool });
   const app = createApp({ config, secrets, signingKeys, db, clock, logger, metrics, ...(opts.hasher ? { hasher: opts.hasher } : {}) });
   signingKeys.start(config.signingKeys.refreshSeconds * 1000);
-  const stopCleanup = startExpiryCleanup(db, clock, 10 * 60 * 1000, (err) => logger.error('expired-row cleanup failed', { error: err instanceof Error ? err : String(err) }));
+  const stopExpiryCleanup = startExpiryCleanup(db, clock, 10 * 60 * 1000, (err) => logger.error('expired-row cleanup failed', { error: err instanceof Error ? err : String(err) }));
+  // Queued by the CLI (another process) or due for a retry; what this process queues goes at once.
+  const stopLogouts = app.logouts.start(LOGOUT_QUEUE_INTERVAL_MS);
+  const stopBackground = async () => {
+    stopExpiryCleanup();
+    await stopLogouts();
+  };
   // Real monotonic time, not the injected clock: it paces timers, and tests may freeze their clock.
   const drain = createDrain(new URL(config.issuer).pathname.replace(/\/$/, ''), () => performance.now());
   const server = http.createServer(drain.wrap(app.handler)).listen(config.port);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (err: NodeJS.ErrnoException) => {
-      stopCleanup();
       signingKeys.stop();
-      void closeDatabase(db).catch(() => undefined);
+      void stopBackground().then(() => closeDatabase(db)).catch(() => undefined);
       reject(err.code === 'EADDRINUSE' ? new IdpError('config_invalid', `Port ${config.port} is already in use: stop the other process or set PORT`, { expose: true }) : err);
     });
   });
@@ -85,7 +93,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
     try {
       metricsListener = await listenMetrics(metrics, { ...config.metrics, port: config.metrics.port }, logger);
     } catch (err) {
-      stopCleanup();
+      await stopBackground();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeDatabase(db);
       throw err;
@@ -100,7 +108,7 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
      * then stops accepting, lets requests in flight finish (at most `graceMs`), closes the database.
      */
     async close(graceMs = 10_000, wait: DrainWait = { quietMs: 0, maxMs: 0 }) {
-      stopCleanup();
+      await stopBackground();
       signingKeys.stop();
       drain.start();
       const startedAt = drain.startedAt ?? performance.now();

@@ -13,8 +13,12 @@ import { resetTwoStep } from './two-step.ts';
 import { passwordStdinFlag, readPassword, requireUser, roleSchema, usernameSchema } from './user-fields.ts';
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
-/** What an operator is told a sign-out ended. */
-export const signedOutText = (out: SignedOut) => `signed out everywhere (${plural(out.sessions, 'session')} ended, ${plural(out.tokens, 'token')} revoked)`;
+
+/** What an operator is told a sign-out ended, and how many apps the server is to tell of it. */
+function signedOutText(out: SignedOut): string {
+  const queued = out.logoutsQueued > 0 ? `; the server tells ${plural(out.logoutsQueued, 'app')} by back-channel logout` : '';
+  return `signed out everywhere (${plural(out.sessions.length, 'session')} ended, ${plural(out.tokens, 'token')} revoked${queued})`;
+}
 
 function report(io: CliIo, json: boolean, user: User, message: string): void {
   if (json) printJson(io, userView(user));
@@ -28,7 +32,8 @@ export const setPassword = defineCommand({
 Usage: printf '%s' "$PASSWORD" | jullix-idp user set-password <username> --password-stdin [--json]
 
 Also signs the user out everywhere: their sessions end, sign-ins under way cannot finish, and
-the refresh and access tokens apps hold for them stop working. Apps sign them in again.
+the refresh and access tokens apps hold for them stop working. Apps sign them in again; those
+with back-channel logout are told by the running server (queued if none runs yet).
 
 Options:
   --password-stdin   read the new password from standard input (8-1024 characters;

@@ -200,7 +200,7 @@ describe('jullix-idp user', () => {
     assert.match(lines[0] ?? '', /^TIME\s+EVENT\s+USER\s+IP\s+CLIENT\s+DETAIL$/);
     assert.match(lines[1] ?? '', /login\.password\.failure\s+x\\u\{1b\}\[31mred\s+203\.0\.113\.9\s+-\s+reason="no such user" n=1$/);
     assert.ok(!table.stdout.includes('\u001b'), 'no raw escape character');
-    assert.match(lines[2] ?? '', new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\s+totp\\.reset\\s+Alice\\s+-\\s+-\\s+via=cli .*totpRemoved=true recoveryCodesLeft=${CODES_LEFT} sessionsEnded=0 tokensRevoked=0$`));
+    assert.match(lines[2] ?? '', new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\s+totp\\.reset\\s+Alice\\s+-\\s+-\\s+via=cli .*totpRemoved=true recoveryCodesLeft=${CODES_LEFT} sessionsEnded=0 tokensRevoked=0 logoutsQueued=0$`));
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^jullix-idp: no user named "nobody"/);
     for (const bad of badLimits) {

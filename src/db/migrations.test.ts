@@ -7,7 +7,7 @@ import { withTestDatabases } from './test-database.ts';
 
 // Every migration file, so a new one is covered by up/down/up without editing this test.
 const ALL = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{14}_[\w-]+\.ts$/.test(f)).sort();
-const TABLES = ['users', 'oidc_models', 'audit_log', 'totp_credentials', 'recovery_codes', 'throttle', 'interaction_state', 'account_page_state', 'remembered_grants', 'signing_keys'];
+const TABLES = ['users', 'oidc_models', 'audit_log', 'totp_credentials', 'recovery_codes', 'throttle', 'interaction_state', 'account_page_state', 'remembered_grants', 'signing_keys', 'backchannel_logouts'];
 
 async function existingTables(db: Knex): Promise<string[]> {
   const found: string[] = [];

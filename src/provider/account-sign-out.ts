@@ -5,13 +5,23 @@
 // the statements scan the models' rows.
 import type { Knex } from 'knex';
 import type { Clock } from '../security/clock.ts';
+import { queueLogouts } from './backchannel.ts';
 import { GRANT_BOUND_MODELS } from './grants.ts';
+
+/** A session that was ended, with the apps it signed in: what back-channel logout tells them. */
+export interface EndedSession {
+  accountId: string;
+  /** Each app the session signed in, with the `sid` its ID tokens carried. */
+  apps: Array<{ clientId: string; sid: string | undefined }>;
+}
 
 export interface SignedOut {
   /** Browser sessions ended: SSO stops, every app's next request asks for a sign-in. */
-  sessions: number;
+  sessions: EndedSession[];
   /** Refresh tokens, access tokens and unredeemed codes deleted: the apps' copies stop working. */
   tokens: number;
+  /** Back-channel logout tokens queued for the running server to send (backchannel.ts). */
+  logoutsQueued: number;
 }
 
 /** The account's rows of `models` in oidc_models, by the account id in their payload. */
@@ -21,24 +31,49 @@ export function rowsOfAccount(db: Knex, models: readonly string[], accountId: st
 }
 
 /**
+ * Ends the account's live sessions (all, or all but `keepSessionId`) and answers what they were.
+ * Ended, not deleted: the row blocks a request still in flight on that session from saving it back
+ * (the adapter's upsert leaves marked rows alone); the expiry sweep removes it. One statement that
+ * marks and returns, so no write lands between reading the sessions and ending them (and a reading
+ * transaction on SQLite could not take the write lock after another process wrote).
+ */
+export async function endSessions(db: Knex, clock: Clock, accountId: string, keepSessionId?: string): Promise<EndedSession[]> {
+  const query = rowsOfAccount(db, ['Session'], accountId).whereNull('consumed_at');
+  if (keepSessionId !== undefined) void query.andWhereNot('id', keepSessionId);
+  const rows = await query.update({ consumed_at: clock.now() }, ['payload']) as Array<{ payload: string }>;
+  return rows.map((row) => ({ accountId, apps: appsOf(row.payload) }));
+}
+
+/** The apps a stored session signed in (oidc-provider's `authorizations`, keyed by client id). */
+export function appsOf(payload: string): EndedSession['apps'] {
+  const parsed: unknown = JSON.parse(payload);
+  const authorizations = typeof parsed === 'object' && parsed !== null ? (parsed as { authorizations?: unknown }).authorizations : undefined;
+  if (typeof authorizations !== 'object' || authorizations === null) return [];
+  return Object.entries(authorizations).map(([clientId, value]) => {
+    const sid = typeof value === 'object' && value !== null ? (value as { sid?: unknown }).sid : undefined;
+    return { clientId, sid: typeof sid === 'string' ? sid : undefined };
+  });
+}
+
+/**
  * Ends every session and sign-in under way of the account and deletes every token issued to it, in
- * one transaction; returns how many sessions and tokens. Consent (the Grant rows, remembered_grants)
- * is kept: the person chose it, and without a token or a session it lets nobody in. Sessions and interactions are ended, not deleted,
- * so that a request in flight cannot save them back (the adapter's upsert leaves marked rows alone);
- * an interaction carries the login result between the last factor and the resume, which is what an
- * attacker holding the old password would otherwise keep open and resume after the reset.
+ * one transaction; answers the sessions ended and how many tokens. Consent (the Grant rows,
+ * remembered_grants) is kept: the person chose it, and without a token or a session it lets nobody
+ * in. Interactions are ended too: one carries the login result between the last factor and the
+ * resume, which is what an attacker holding the old password would otherwise keep open and resume
+ * after the reset. The apps that asked for it are told by back-channel logout (queued here, sent by
+ * the running server: backchannel.ts).
  */
 export async function signOutEverywhere(db: Knex, clock: Clock, accountId: string): Promise<SignedOut> {
   return db.transaction(async (trx) => {
-    const now = clock.now();
-    const sessions = await rowsOfAccount(trx, ['Session'], accountId).whereNull('consumed_at').update({ consumed_at: now });
+    const sessions = await endSessions(trx, clock, accountId);
     // Sign-ins under way: past the password (a state, TOTP next) or past every factor (the result).
-    await rowsOfAccount(trx, ['Interaction'], accountId).whereNull('consumed_at').update({ consumed_at: now });
+    await rowsOfAccount(trx, ['Interaction'], accountId).whereNull('consumed_at').update({ consumed_at: clock.now() });
     await trx('interaction_state').where('account_id', accountId).delete();
     const tokens = await rowsOfAccount(trx, GRANT_BOUND_MODELS, accountId).delete();
-    return { sessions, tokens };
+    return { sessions, tokens, logoutsQueued: await queueLogouts(trx, clock, sessions) };
   });
 }
 
 /** The audit record's account of a sign-out. */
-export const signedOutDetail = (out: SignedOut) => ({ sessionsEnded: out.sessions, tokensRevoked: out.tokens });
+export const signedOutDetail = (out: SignedOut) => ({ sessionsEnded: out.sessions.length, tokensRevoked: out.tokens, logoutsQueued: out.logoutsQueued });

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findForm, TestBrowser, alertText, secretOf, recoveryCodesOf } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
+import { accountSignIn, postAccountForm } from '../testing/account-page.ts';
 import { manualClock } from '../security/clock.ts';
 import { timeStepAt, totpAt } from '../factors/totp.ts';
 
@@ -18,32 +19,8 @@ for (const backend of backends()) {
     });
     after(() => idp.stop());
 
-    /** Opens /account, signs in with the password (and a code when asked), returns the overview HTML. */
-    async function signIn(browser: TestBrowser, username: string, password: string, secret?: string) {
-      const first = await browser.follow(`${idp.url}/account`);
-      let html = await first.res.text();
-      let url = first.url;
-      const steps: Array<[string, Record<string, string>]> = [['/login', { username, password }]];
-      if (secret) steps.push(['/totp', { code: await totpAt(secret, timeStepAt(clock.now())) }]);
-      for (const [action, values] of steps) {
-        const form = findForm(html, action, url);
-        const res = await browser.postForm(form.action, { ...form.fields, ...values });
-        const landed = await browser.follow(new URL(res.headers.get('location') ?? form.action, form.action).href);
-        html = await landed.res.text();
-        url = landed.url;
-      }
-      return { url, html };
-    }
-
-    async function post(browser: TestBrowser, page: { url: string; html: string }, action: string, values: Record<string, string> = {}) {
-      const form = findForm(page.html, action, page.url);
-      const res = await browser.postForm(form.action, { ...form.fields, ...values });
-      if (res.status === 303) {
-        const landed = await browser.follow(new URL(res.headers.get('location') ?? '', form.action).href);
-        return { url: landed.url, status: landed.res.status, html: await landed.res.text() };
-      }
-      return { url: form.action, status: res.status, html: await res.text() };
-    }
+    const signIn = (browser: TestBrowser, username: string, password: string, secret?: string) => accountSignIn(browser, idp.url, username, password, secret, clock.now());
+    const post = postAccountForm;
 
     let secret = '';
 

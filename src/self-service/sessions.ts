@@ -1,16 +1,7 @@
-// "Sign me out everywhere else": removes the account's other provider sessions. And keeping a
-// session alive while the account page is used, as the provider does for /auth.
+// Keeping a session alive while the account page is used, as the provider does for /auth. ("Sign
+// me out everywhere else" is endSessions in src/provider/account-sign-out.ts.)
 import type { Knex } from 'knex';
-import { rowsOfAccount } from '../provider/account-sign-out.ts';
 import type { Clock } from '../security/clock.ts';
-
-/** Ends the account's sessions but `keepSessionId`; returns how many. */
-export async function endOtherSessions(db: Knex, clock: Clock, accountId: string, keepSessionId: string): Promise<number> {
-  // Ended, not deleted: the row blocks a request still in flight on that session from saving it back
-  // (see the adapter's upsert); the expiry sweep removes it.
-  return rowsOfAccount(db, ['Session'], accountId).whereNull('consumed_at').andWhereNot('id', keepSessionId)
-    .update({ consumed_at: clock.now() });
-}
 
 /**
  * Gives the session `ttlFor(loginTs)` more seconds, the way the provider's own save would: `exp`

@@ -9,19 +9,32 @@ import { TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, passwordSignIn, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { findForm } from '../testing/browser.ts';
+import { LOGOUT_EVENT, startLogoutReceiver, type LogoutReceiver } from '../testing/backchannel.ts';
 import { runCli } from '../cli/test-support.ts';
 import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
 
 const REDIRECT = 'http://127.0.0.1:8768/callback';
+const SHOP_REDIRECT = 'http://127.0.0.1:8769/callback';
 
 for (const backend of backends()) {
   describe(`account changes after a sign-in (${backend.name})`, () => {
     let idp: TestIdp;
     let rp: RpOptions;
     let config: oidc.Configuration;
+    let shop: RpOptions;
+    let shopConfig: oidc.Configuration;
+    let logouts: LogoutReceiver;
 
     before(async () => {
       idp = await startTestIdp({ backend });
+      // A second app that wants to hear when a session it signed in ends (Back-Channel Logout 1.0).
+      logouts = await startLogoutReceiver();
+      await idp.addClient({
+        client_id: 'shop', redirect_uris: [SHOP_REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true,
+        backchannel_logout_uri: logouts.uri, backchannel_logout_session_required: true,
+      });
+      shop = { issuer: idp.config.issuer, clientId: 'shop', redirectUri: SHOP_REDIRECT };
+      shopConfig = await discover(shop);
       await idp.addClient({
         client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true,
         grant_types: ['authorization_code', 'refresh_token'],
@@ -29,7 +42,7 @@ for (const backend of backends()) {
       rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
       config = await discover(rp);
     });
-    after(() => idp.stop());
+    after(async () => { await idp.stop(); await logouts.close(); });
 
     async function open(browser: TestBrowser, extra: Record<string, string> = {}) {
       return openSignInPage(browser, await startSignIn(config, rp, extra), REDIRECT);
@@ -110,17 +123,31 @@ for (const backend of backends()) {
       assert.equal(passed.status, 303);
       const resume = new URL(passed.headers.get('location') ?? '', form.action).href;
 
+      // The same browser session signs in to the shop too (SSO), whose ID token carries the sid.
+      const shopStarted = await startSignIn(shopConfig, shop);
+      const shopLanded = await openSignInPage(browser, shopStarted, SHOP_REDIRECT);
+      const shopClaims = (await redeem(shopConfig, shopLanded.url, shopStarted)).claims();
+      assert.ok(shopClaims?.sid, 'the shop knows the session by its sid');
+      logouts.received.length = 0;
+
       const set = await cli(['user', 'set-password', 'pia', '--password-stdin'], 'a fresh passphrase 4');
       assert.equal(set.code, 0, set.stderr);
-      // The code, the access token and the refresh token of the first sign-in.
-      assert.match(set.stdout, /^Password set for pia; signed out everywhere \(1 session ended, 3 tokens revoked\)\.$/m);
+      // The portal's code, access token and refresh token, and the shop's code and access token.
+      assert.match(set.stdout, /^Password set for pia; signed out everywhere \(1 session ended, 5 tokens revoked; the server tells 1 app by back-channel logout\)\.$/m);
+      // The CLI queued it; the running server sends it within its 2 s look at the queue.
+      for (let waited = 0; logouts.received.length === 0 && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(logouts.received.length, 1, 'the shop was told, once');
+      const [told] = logouts.received;
+      assert.deepEqual([told?.iss, told?.aud, told?.sub, told?.sid], [idp.config.issuer, 'shop', shopClaims.sub, shopClaims.sid]);
+      assert.ok(told?.events?.[LOGOUT_EVENT], 'a logout token, not an ID token');
 
       await assertSignedOut(browser, tokens);
       const resumed = await waiting.follow(resume, (u) => u.startsWith(REDIRECT));
       assert.equal(new URL(resumed.url).searchParams.get('code'), null, 'the waiting sign-in gets no code');
       const audit = await idp.db('audit_log').where('event', 'user.password_set').first('detail');
       const detail = JSON.parse(String(audit?.detail)) as Record<string, unknown>;
-      assert.deepEqual([detail['sessionsEnded'], detail['tokensRevoked']], [1, 3]);
+      assert.deepEqual([detail['sessionsEnded'], detail['tokensRevoked'], detail['logoutsQueued']], [1, 5, 1]);
+      assert.equal(Number((await idp.db('backchannel_logouts').count({ n: '*' }).first())?.n), 0, 'sent, so no longer queued');
       // The new password signs in; another account was not touched.
       assert.ok((await passwordSignIn(new TestBrowser(), config, rp, 'pia', 'a fresh passphrase 4')).access_token);
     });
