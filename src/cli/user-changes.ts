@@ -94,6 +94,10 @@ Usage: jullix-idp user set-role <username> <role> [--json]
 
 Roles: ${ROLES.join(' | ')}
 
+A role that must use two-step verification (MFA_REQUIRED_ROLES) given to someone whose role did
+not also signs them out everywhere, as set-password does: what they signed in to with the
+password alone (sessions, the apps' tokens) ends, and the next sign-in asks for the second factor.
+
 Options:
   --json   print the user as JSON`,
   options: {},
@@ -104,11 +108,17 @@ Options:
       const user = await requireUser(ctx, args.username);
       if (user.role === args.role) return report(io, json, user, `${user.username} already has the role ${args.role}.`);
       await ctx.accounts.setRole(user.id, args.role);
+      // Sign-ins made with the password alone are not worth what the new role asks for. The server
+      // already refuses their sessions and refresh tokens (step-up and findAccount), but an access
+      // token carries no acr and would work at userinfo until it expires.
+      const { requiredRoles } = ctx.config.mfa;
+      const out = mustHaveTotp(args.role, requiredRoles) && !mustHaveTotp(user.role, requiredRoles) ? await signOutEverywhere(ctx.db, ctx.clock, user.id) : undefined;
       await ctx.audit.record({
         event: 'user.updated', userId: user.id, username: user.username,
-        detail: { ...ctx.actor, field: 'role', from: user.role, to: args.role },
+        detail: { ...ctx.actor, field: 'role', from: user.role, to: args.role, ...(out ? signedOutDetail(out) : {}) },
       });
-      report(io, json, { ...user, role: args.role }, `${user.username} now has the role ${args.role} (was ${user.role}).`);
+      const signedOut = out ? `; ${signedOutText(out)}, as the role requires two-step verification` : '';
+      report(io, json, { ...user, role: args.role }, `${user.username} now has the role ${args.role} (was ${user.role})${signedOut}.`);
     });
   },
 });

@@ -1,7 +1,8 @@
 // Integration: what a sign-in made before an operator changed the account is still worth. Someone
 // made an installer (a role that must use the second factor) after signing in with the password
 // alone gets no token from that sign-in; a disabled account's session asks for a sign-in again;
-// an operator's password or two-step reset (the CLI) signs the account out everywhere.
+// an operator's password or two-step reset, or a role that needs the second factor (the CLI), signs
+// the account out everywhere.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
@@ -169,6 +170,19 @@ for (const backend of backends()) {
       await assertSignedOut(browser, tokens);
       const still = await oidc.refreshTokenGrant(config, theirs.refresh_token ?? '');
       assert.ok(still.access_token, "another account's tokens still work");
+    });
+
+    test('set-role to installer ends what the password alone signed in to, access tokens included', async () => {
+      await idp.addUser({ username: 'tijs', password: 'customer-password-7' });
+      const browser = new TestBrowser();
+      const tokens = await signInWithRefresh(browser, 'tijs', 'customer-password-7');
+      const changed = await cli(['user', 'set-role', 'tijs', 'installer']);
+      assert.equal(changed.code, 0, changed.stderr);
+      assert.match(changed.stdout, /^tijs now has the role installer \(was customer\); signed out everywhere \(1 session ended, 3 tokens revoked\), as the role requires two-step verification\.$/m);
+      await assertSignedOut(browser, tokens);
+      // Back to customer: nothing to end.
+      const back = await cli(['user', 'set-role', 'tijs', 'customer']);
+      assert.equal(back.stdout.trim(), 'tijs now has the role customer (was installer).');
     });
   });
 }
