@@ -68,8 +68,8 @@ export async function submitEnrol(ctx: Context, deps: InteractionDeps, uid: stri
   // The proving code's step is stored as used, so the same code cannot sign in again.
   await deps.totp.enrol(user.id, state.pendingTotpSecret, match.step);
   const codes = await deps.recoveryCodes.regenerate(user.id);
-  await deps.signInState.clearPendingTotp(uid);
-  await deps.signInState.addFactor(uid, 'otp');
+  await deps.signInState.clearPendingTotp(uid, user.id);
+  await deps.signInState.addFactor(state, 'otp');
   await deps.audit.record({ event: 'totp.enrolled', userId: user.id, username: user.username, ip: ctx.ip, clientId });
   sendHtml(ctx, 200, continuePage(page, { action: `${deps.basePath}/interaction/${uid}/continue`, csrf: csrfToken(deps.cookieKeys, uid), recoveryCodes: codes }));
 }

@@ -88,9 +88,9 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
   if (reset.length > 0) await deps.throttle.reset(reset);
   if (outcome.factor === 'otp') {
     const records: AuditRecord[] = [{ event: 'totp.success', userId: user.id, username: user.username, ip: ctx.ip, clientId }];
-    return continueSignIn(ctx, deps, details, { state, user, factor: outcome.factor, records, save: () => deps.signInState.addFactor(uid, outcome.factor) });
+    return continueSignIn(ctx, deps, details, { state, user, factor: outcome.factor, records, save: () => deps.signInState.addFactor(state, outcome.factor) });
   }
-  await deps.signInState.addFactor(uid, outcome.factor);
+  await deps.signInState.addFactor(state, outcome.factor);
   const remaining = await deps.recoveryCodes.remaining(user.id);
   await deps.audit.record({ event: 'recovery_code.used', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { remaining } });
   const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));

@@ -47,8 +47,33 @@ for (const backend of [...await withTestDatabases(), sqliteWithReaders]) {
       const { state, user } = await states.getWithAccount('uid-1');
       assert.deepEqual(state, { uid: 'uid-1', accountId: dana.id, passwordAt: T0, factors: ['pwd'], pendingTotpSecret: null });
       assert.deepEqual(user, await accounts.findById(dana.id));
-      await states.addFactor('uid-1', 'otp');
+      assert.ok(state);
+      await states.addFactor(state, 'otp');
       assert.deepEqual((await states.getWithAccount('uid-1')).state?.factors, ['pwd', 'otp']);
+    });
+
+    test('a factor counts only for the password step it was checked against: never for another account that signed in meanwhile', async () => {
+      const mallory = await accounts.create({ username: 'Mallory', email: 'mallory@example.com', name: 'M', role: 'customer', passwordHash: '$argon2id$x' });
+      const victim = await accounts.create({ username: 'Vera', email: 'vera@example.com', name: 'V', role: 'installer', passwordHash: '$argon2id$x' });
+      // The attacker's own password step; their recovery code is checked against this state...
+      await states.passwordDone('uid-race', mallory.id, clock.now() + HOUR);
+      const checked = await states.get('uid-race');
+      assert.ok(checked);
+      // ...while a password step with the victim's password lands in the same interaction.
+      await states.passwordDone('uid-race', victim.id, clock.now() + HOUR);
+      await assert.rejects(states.addFactor(checked, 'recovery'), (err: unknown) => (err as { code?: string }).code === 'wrong_step');
+      const now = await states.get('uid-race');
+      assert.deepEqual([now?.accountId, now?.factors], [victim.id, ['pwd']], 'the victim still has only the password');
+      // The same account's password step anew (a new password_at) also voids a factor checked before it.
+      clock.advance(1);
+      const vera = await states.get('uid-race');
+      assert.ok(vera);
+      await states.passwordDone('uid-race', victim.id, clock.now() + HOUR);
+      await assert.rejects(states.addFactor(vera, 'otp'));
+      // A pending enrolment secret is dropped only for its own account.
+      await states.setPendingTotp('uid-race', victim.id, 'JBSWY3DPEHPK3PXP');
+      await states.clearPendingTotp('uid-race', mallory.id);
+      assert.equal((await states.get('uid-race'))?.pendingTotpSecret, 'JBSWY3DPEHPK3PXP');
     });
 
     test('a pending enrolment secret reads back decrypted, only while fresh; an expired state is no state', async () => {

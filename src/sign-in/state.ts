@@ -8,6 +8,7 @@ import { sqlRunner } from '../db/prepared.ts';
 import { toMillis, toMillisOrNull } from '../db/rows.ts';
 import type { Clock } from '../security/clock.ts';
 import { decryptSecret, encryptSecret } from '../security/encryption.ts';
+import { IdpError } from '../errors.ts';
 import type { Factor } from './policy.ts';
 
 /** How long an enrolment secret stays offered before a reload shows a new one. */
@@ -29,9 +30,16 @@ export interface SignInStateStore {
   getWithAccount(uid: string): Promise<{ state: SignInState | undefined; user: User | undefined }>;
   /** The password step succeeded: the sign-in now belongs to this account (earlier progress is dropped). */
   passwordDone(uid: string, accountId: string, expiresAtMs: number): Promise<void>;
-  addFactor(uid: string, factor: Factor): Promise<void>;
+  /**
+   * Adds a factor to the progress it was checked against, compare-and-set: throws (wrong_step) when
+   * the sign-in has moved on since `checked` was read (another password step made it another
+   * account's, or the same account's anew), so a factor never counts for an account it was not
+   * checked for.
+   */
+  addFactor(checked: SignInState, factor: Factor): Promise<void>;
   setPendingTotp(uid: string, accountId: string, secret: string): Promise<void>;
-  clearPendingTotp(uid: string): Promise<void>;
+  /** Drops the account's pending enrolment secret (a password step for another account has dropped it already). */
+  clearPendingTotp(uid: string, accountId: string): Promise<void>;
   remove(uid: string): Promise<void>;
 }
 
@@ -80,16 +88,21 @@ export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[
       const fresh = { account_id: accountId, password_at: now, factors: JSON.stringify(['pwd']), pending_totp_secret: null, pending_totp_created_at: null, expires_at: expiresAtMs };
       await table().insert({ uid, ...fresh }).onConflict('uid').merge(fresh);
     },
-    async addFactor(uid, factor) {
-      const state = await this.get(uid);
-      if (!state) throw new Error('sign-in state vanished');
-      await table().where('uid', uid).update({ factors: JSON.stringify([...new Set([...state.factors, factor])]) });
+    async addFactor(checked, factor) {
+      // Found by a black-box review: with a plain read-modify-write, a password step for a victim
+      // landing between an attacker's own code check and this write gave the victim's sign-in the
+      // attacker's second factor. The row must still be the one the factor was checked against:
+      // same account, same password step, same progress.
+      const changed = checked.accountId === null || checked.passwordAt === null ? 0 : await table()
+        .where({ uid: checked.uid, account_id: checked.accountId, password_at: checked.passwordAt, factors: JSON.stringify(checked.factors) })
+        .update({ factors: JSON.stringify([...new Set([...checked.factors, factor])]) });
+      if (changed === 0) throw new IdpError('wrong_step', 'the sign-in changed while this step was checked');
     },
     async setPendingTotp(uid, accountId, secret) {
       await table().where({ uid, account_id: accountId }).update({ pending_totp_secret: encryptSecret(key, secret, binding(uid, accountId)), pending_totp_created_at: clock.now() });
     },
-    async clearPendingTotp(uid) {
-      await table().where('uid', uid).update({ pending_totp_secret: null, pending_totp_created_at: null });
+    async clearPendingTotp(uid, accountId) {
+      await table().where({ uid, account_id: accountId }).update({ pending_totp_secret: null, pending_totp_created_at: null });
     },
     async remove(uid) {
       await sql.run(REMOVE, [uid]);
