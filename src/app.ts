@@ -15,8 +15,8 @@ import { postAsGet } from './http/post-as-get.ts';
 import { unauthorizedClientCode } from './provider/token-errors.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
 import { extendSession } from './self-service/sessions.ts';
-import { endSessions } from './provider/account-sign-out.ts';
-import { createLogoutSender, queueLogouts } from './provider/backchannel.ts';
+import { signOutEverywhere } from './provider/account-sign-out.ts';
+import { createLogoutSender } from './provider/backchannel.ts';
 import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
@@ -123,13 +123,11 @@ export function createApp(deps: AppDeps) {
     ...interactionDeps, get provider() { return current.provider; }, issuer: config.issuer,
     accountPage: createAccountPageStateStore(db, clock, keys),
     endOtherSessions: async (accountId, keep) => {
-      // The apps those sessions signed in hear of it, as they would from the logout endpoint.
-      const ended = await db.transaction(async (trx) => {
-        const sessions = await endSessions(trx, clock, accountId, keep);
-        return { sessions, queued: await queueLogouts(trx, clock, sessions) };
-      });
-      if (ended.queued > 0) logouts.kick();
-      return ended.sessions.length;
+      // The same sign-out as an operator's password reset, but for the session in use: a thief's
+      // session, their tokens and a sign-in they left waiting to resume all end.
+      const out = await signOutEverywhere(db, clock, accountId, { id: keep.id, uid: keep.uid });
+      if (out.logoutsQueued > 0) logouts.kick();
+      return out.sessions.length;
     },
     extendSession: (id) => extendSession(db, clock, id, (loginTs) => sessionTtlSeconds(config.sessions, loginTs, clock.now())),
   }));

@@ -23,7 +23,7 @@ function done(a: ActionArgs, notice: string): void {
 
 async function maybeEndOthers(a: ActionArgs): Promise<number> {
   if (a.form.get('end_other_sessions') !== 'yes') return 0;
-  const n = await a.deps.endOtherSessions(a.user.id, a.session.id);
+  const n = await a.deps.endOtherSessions(a.user.id, a.session);
   await a.deps.audit.record({ event: 'sessions.ended', userId: a.user.id, username: a.user.username, ip: a.ctx.ip, detail: { count: n } });
   return n;
 }

@@ -8,7 +8,8 @@ import { SESSION_COOKIE } from '../../src/provider/configuration.ts';
 
 const STATE_COOKIE = 'jullix_account_state';
 
-export interface AccountSession { id: string; accountId: string; expiresAtMs: number }
+/** `uid` is the session's stable id (the row id changes at each sign-in); tokens name it. */
+export interface AccountSession { id: string; uid: string; accountId: string; expiresAtMs: number }
 
 /**
  * The provider session this browser holds (its signed `_session` cookie), if signed in. Using the
@@ -24,7 +25,7 @@ export async function currentSession(ctx: Context, deps: Pick<AccountDeps, 'prov
     // Same name, options and keys as the provider's own cookie, with the new expiry.
     ctx.cookies.set('_session', id, { ...SESSION_COOKIE, signed: true, overwrite: true, ...(session.transient ? {} : { expires: new Date(extendedMs) }) });
   }
-  return { id, accountId: session.accountId, expiresAtMs: extendedMs ?? session.exp * 1000 };
+  return { id, uid: session.uid, accountId: session.accountId, expiresAtMs: extendedMs ?? session.exp * 1000 };
 }
 
 export function signInRedirect(ctx: Context, issuer: string, base: string, uiLocales?: string): void {

@@ -56,6 +56,10 @@ Options:
   },
 });
 
+const DISABLE_HELP = `A disabled user cannot sign in, and is signed out everywhere as set-password does: their
+sessions end and the refresh and access tokens apps hold for them stop working (introspection
+says inactive).`;
+
 function disabledCommand(disable: boolean) {
   const verb = disable ? 'disable' : 'enable';
   return defineCommand({
@@ -64,7 +68,7 @@ function disabledCommand(disable: boolean) {
     help: `
 Usage: jullix-idp user ${verb} <username> [--json]
 
-${disable ? 'A disabled user cannot sign in, and their refresh tokens and userinfo calls fail.' : 'Re-enable a disabled user.'}
+${disable ? DISABLE_HELP : 'Re-enable a disabled user.'}
 
 Options:
   --json   print the user as JSON`,
@@ -76,8 +80,11 @@ Options:
         const user = await requireUser(ctx, args.username);
         if (user.disabled === disable) return report(io, json, user, `${user.username} is already ${verb}d.`);
         await ctx.accounts.setDisabled(user.id, disable);
-        await ctx.audit.record({ event: disable ? 'user.disabled' : 'user.enabled', userId: user.id, username: user.username, detail: ctx.actor });
-        report(io, json, { ...user, disabled: disable }, `${user.username} is now ${verb}d.`);
+        // The server refuses a disabled account's sessions and refresh tokens already, but token
+        // introspection never asks about the account: a resource server would go on accepting them.
+        const out = disable ? await signOutEverywhere(ctx.db, ctx.clock, user.id) : undefined;
+        await ctx.audit.record({ event: disable ? 'user.disabled' : 'user.enabled', userId: user.id, username: user.username, detail: { ...ctx.actor, ...(out ? signedOutDetail(out) : {}) } });
+        report(io, json, { ...user, disabled: disable }, `${user.username} is now ${verb}d${out ? `; ${signedOutText(out)}` : ''}.`);
       });
     },
   });

@@ -55,24 +55,42 @@ export function appsOf(payload: string): EndedSession['apps'] {
   });
 }
 
+/** The session a person keeps when they sign out their other devices: its row id and its stable uid. */
+export interface KeptSession { id: string; uid: string }
+
 /**
  * Ends every session and sign-in under way of the account and deletes every token issued to it, in
- * one transaction; answers the sessions ended and how many tokens. Consent (the Grant rows,
- * remembered_grants) is kept: the person chose it, and without a token or a session it lets nobody
- * in. Interactions are ended too: one carries the login result between the last factor and the
- * resume, which is what an attacker holding the old password would otherwise keep open and resume
- * after the reset. The apps that asked for it are told by back-channel logout (queued here, sent by
- * the running server: backchannel.ts).
+ * one transaction; with `keep`, all but that session and what was issued through it (the person
+ * signing out their other devices from the account page). Answers the sessions ended and how many
+ * tokens. Consent (the Grant rows, remembered_grants) is kept: the person chose it, and without a
+ * token or a session it lets nobody in. Interactions are ended too: one carries the login result
+ * between the last factor and the resume, which is what an attacker holding the old password would
+ * otherwise keep open and resume after the reset. The apps that asked for it are told by
+ * back-channel logout (queued here, sent by the running server: backchannel.ts).
  */
-export async function signOutEverywhere(db: Knex, clock: Clock, accountId: string): Promise<SignedOut> {
+export async function signOutEverywhere(db: Knex, clock: Clock, accountId: string, keep?: KeptSession): Promise<SignedOut> {
   return db.transaction(async (trx) => {
-    const sessions = await endSessions(trx, clock, accountId);
+    // A write first, so this transaction holds SQLite's write lock before it reads anything.
+    const sessions = await endSessions(trx, clock, accountId, keep?.id);
     // Sign-ins under way: past the password (a state, TOTP next) or past every factor (the result).
-    await rowsOfAccount(trx, ['Interaction'], accountId).whereNull('consumed_at').update({ consumed_at: clock.now() });
+    const interactions = await notOfKept(trx, ['Interaction'], accountId, keep, (p) => (p as { session?: { uid?: unknown } }).session?.uid);
+    if (interactions.length > 0) await trx('oidc_models').where('model', 'Interaction').whereIn('id', interactions).whereNull('consumed_at').update({ consumed_at: clock.now() });
     await trx('interaction_state').where('account_id', accountId).delete();
-    const tokens = await rowsOfAccount(trx, GRANT_BOUND_MODELS, accountId).delete();
+    let tokens = 0;
+    if (keep === undefined) tokens = await rowsOfAccount(trx, GRANT_BOUND_MODELS, accountId).delete();
+    else {
+      // Tokens carry the uid of the session they were issued through (oidc-provider's sessionUid).
+      const ids = await notOfKept(trx, GRANT_BOUND_MODELS, accountId, keep, (p) => (p as { sessionUid?: unknown }).sessionUid);
+      for (let i = 0; i < ids.length; i += 100) tokens += await trx('oidc_models').whereIn('model', GRANT_BOUND_MODELS).whereIn('id', ids.slice(i, i + 100)).delete();
+    }
     return { sessions, tokens, logoutsQueued: await queueLogouts(trx, clock, sessions) };
   });
+}
+
+/** Ids of the account's rows of `models`, but those whose payload names the kept session's uid (all ids without `keep`). */
+async function notOfKept(db: Knex, models: readonly string[], accountId: string, keep: KeptSession | undefined, uidOf: (payload: unknown) => unknown): Promise<string[]> {
+  const rows = await rowsOfAccount(db, models, accountId).select('id', 'payload') as Array<{ id: string; payload: string }>;
+  return rows.filter((r) => keep === undefined || uidOf(JSON.parse(r.payload)) !== keep.uid).map((r) => r.id);
 }
 
 /** The audit record's account of a sign-out. */

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type * as oidc from 'openid-client';
-import { TestBrowser } from '../testing/browser.ts';
+import { findForm, TestBrowser } from '../testing/browser.ts';
 import { accountSignIn, postAccountForm } from '../testing/account-page.ts';
 import { LOGOUT_EVENT, startLogoutReceiver, type LogoutReceiver } from '../testing/backchannel.ts';
 import { backends, freePort, startTestIdp, type TestIdp } from '../testing/harness.ts';
@@ -57,12 +57,19 @@ for (const backend of backends()) {
     test('"sign me out everywhere else" tells the app the other browser signed in, with that session\'s sid', async () => {
       const user = await idp.addUser({ username: 'olga', password: 'olga-password-1' });
       const other = new TestBrowser();
-      const theirs = (await passwordSignIn(other, shopConfig, shop, 'olga', 'olga-password-1')).claims();
+      const theirTokens = await passwordSignIn(other, shopConfig, shop, 'olga', 'olga-password-1');
+      const theirs = theirTokens.claims();
+      // A sign-in someone left waiting just before its resume (the old password was enough for it).
+      const waiting = new TestBrowser();
+      const form = findForm((await openSignInPage(waiting, await startSignIn(shopConfig, shop), SHOP_REDIRECT)).html, '/login', idp.url);
+      const passed = await waiting.postForm(new URL(form.action, idp.url).href, { ...form.fields, username: 'olga', password: 'olga-password-1' });
+      const resume = new URL(passed.headers.get('location') ?? '', idp.url).href;
       const mine = new TestBrowser();
       const overview = await accountSignIn(mine, idp.url, 'olga', 'olga-password-1', undefined, clock.now());
       // This browser also signs in to the shop: its session stays, so the shop must not hear of it.
       const started = await startSignIn(shopConfig, shop);
-      const own = (await redeem(shopConfig, (await openSignInPage(mine, started, SHOP_REDIRECT)).url, started)).claims();
+      const ownTokens = await redeem(shopConfig, (await openSignInPage(mine, started, SHOP_REDIRECT)).url, started);
+      const own = ownTokens.claims();
       assert.notEqual(own?.sid, theirs?.sid);
       logouts.received.length = 0;
 
@@ -77,6 +84,12 @@ for (const backend of backends()) {
       assert.deepEqual([told?.iss, told?.aud, told?.sub, told?.sid], [idp.config.issuer, 'shop', user.id, theirs?.sid]);
       assert.ok(told?.events?.[LOGOUT_EVENT]);
       await eventually(async () => (await queued()) === 0, 'the queue to empty');
+      // The other browser's tokens stop working; this browser's, issued through the kept session, do not.
+      const userinfo = async (token: string) => (await fetch(`${idp.url}/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+      assert.equal(await userinfo(theirTokens.access_token), 401);
+      assert.equal(await userinfo(ownTokens.access_token), 200);
+      const resumed = await waiting.follow(resume, (u) => u.startsWith(SHOP_REDIRECT));
+      assert.equal(new URL(resumed.url).searchParams.get('code'), null, 'the waiting sign-in gets no code');
     });
 
     test('an app that is down is tried again later, and given up after five tries with an error in the log', async () => {

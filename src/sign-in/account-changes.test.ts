@@ -71,6 +71,11 @@ for (const backend of backends()) {
       await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token ?? ''), (err: unknown) => (err as { error?: string }).error === 'invalid_grant');
       const userinfo = await fetch(new URL('/me', idp.config.issuer), { headers: { authorization: `Bearer ${tokens.access_token}` } });
       assert.equal(userinfo.status, 401, 'the access token stopped working');
+      // What a resource server asks (RFC 7662): the IdP must not call the token active any more.
+      for (const token of [tokens.access_token, tokens.refresh_token ?? '']) {
+        const res = await fetch(new URL('/token/introspection', idp.config.issuer), { method: 'POST', body: new URLSearchParams({ client_id: 'portal', token }) });
+        assert.deepEqual(await res.json(), { active: false }, 'introspection: inactive');
+      }
       const silent = await open(browser, { prompt: 'none' });
       assert.equal(new URL(silent.url).searchParams.get('error'), 'login_required', 'no SSO from the old session');
     }
@@ -183,6 +188,16 @@ for (const backend of backends()) {
       // Back to customer: nothing to end.
       const back = await cli(['user', 'set-role', 'tijs', 'customer']);
       assert.equal(back.stdout.trim(), 'tijs now has the role customer (was installer).');
+    });
+
+    test('disable (the CLI) signs the account out everywhere: introspection calls its tokens inactive', async () => {
+      await idp.addUser({ username: 'dirk', password: 'customer-password-8' });
+      const browser = new TestBrowser();
+      const tokens = await signInWithRefresh(browser, 'dirk', 'customer-password-8');
+      const disabled = await cli(['user', 'disable', 'dirk']);
+      assert.equal(disabled.code, 0, disabled.stderr);
+      assert.match(disabled.stdout, /^dirk is now disabled; signed out everywhere \(1 session ended, 3 tokens revoked\)\.$/m);
+      await assertSignedOut(browser, tokens);
     });
   });
 }
