@@ -6,13 +6,17 @@ import { readForm, pageContext, sendHtml } from './http.ts';
 import { clientName, finishInteraction, loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
 import { requireCsrf } from './guards.ts';
 import { consentPage } from './views/consent.ts';
+import { claimsParameterNames, releasedScopes } from '../src/provider/claims.ts';
 
 export async function showConsent(ctx: Context, deps: InteractionDeps, details: InteractionDetails): Promise<void> {
   const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
   const app = await clientName(deps.provider, details.params.client_id);
   const account = details.session?.accountId ? await deps.accounts.findById(details.session.accountId) : undefined;
   const base = `${deps.basePath}/interaction/${details.uid}`;
-  const scopes = String(details.params.scope ?? 'openid').split(' ');
+  // What approving releases: the scopes asked for, and the scope of each claim asked for on its own
+  // through the claims parameter (found by a review: those were released without being shown).
+  const missing = details.prompt.details as { missingOIDCClaims?: string[] };
+  const scopes = releasedScopes(String(details.params.scope ?? 'openid').split(' '), [...(missing.missingOIDCClaims ?? []), ...claimsParameterNames(details.params.claims)]);
   sendHtml(ctx, 200, consentPage(page, {
     action: `${base}/consent`, cancelAction: `${base}/abort`, csrf: csrfToken(deps.cookieKeys, details.uid),
     appName: app.name, appUri: app.uri, appLogo: app.logo, user: account?.username ?? '', scopes,

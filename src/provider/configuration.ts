@@ -1,5 +1,6 @@
 // oidc-provider's configuration: what the protocol side of the IdP does. Everything here is from
 // oidc-provider's documented options; we only choose values (see ../shared/notes/oidc-provider.md).
+import { CLAIMS_BY_SCOPE } from './claims.ts';
 import type { Configuration, ErrorOut, JWK, KoaContextWithOIDC, errors } from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import type { Secrets } from '../config/secrets.ts';
@@ -56,13 +57,7 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
     clients: [accountClient(config.issuer)],
     cookies: { keys: secrets.cookieKeys, long: { ...SESSION_COOKIE }, short: { ...SESSION_COOKIE } },
     acrValues: [...ACR_VALUES],
-    // amr/acr/auth_time on the openid scope puts them in every ID token (notes §2).
-    claims: {
-      openid: ['sub', 'acr', 'amr', 'auth_time'],
-      profile: ['name', 'preferred_username'],
-      email: ['email', 'email_verified'],
-      roles: ['roles'],
-    },
+    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
     scopes: SCOPES,
     responseTypes: ['code'],
     // OIDC Core 3.1.2.1 makes redirect_uri REQUIRED in the authentication request (and RFC 6749

@@ -165,10 +165,10 @@ for (const backend of backends()) {
     });
 
     /** The registered app's sign-in as nina, up to the consent page it must show. */
-    async function signInToConsent(b: TestBrowser) {
+    async function signInToConsent(b: TestBrowser, extra: Record<string, string> = {}) {
       const rp = { issuer: idp.config.issuer, clientId: client.client_id, clientSecret: client.client_secret, redirectUri: REDIRECT };
       const config = await discover(rp);
-      const started = await startSignIn(config, rp);
+      const started = await startSignIn(config, rp, extra);
       const page = await openSignInPage(b, started, REDIRECT);
       const consent = await submit(b, page.url, page.html, '/login', { username: 'nina', password: 'nina-password-1' }, REDIRECT);
       return { rp, config, started, consent };
@@ -177,6 +177,15 @@ for (const backend of backends()) {
     test('refusing consent sends the registered app access_denied', async () => {
       const b = new TestBrowser();
       const { consent } = await signInToConsent(b);
+      const refused = await submit(b, consent.url, consent.html, '/abort', {}, REDIRECT);
+      assert.equal(new URL(refused.url).searchParams.get('error'), 'access_denied');
+    });
+
+    test('claims asked for through the claims parameter are shown on the consent page, as their scopes', async () => {
+      const b = new TestBrowser();
+      const { consent } = await signInToConsent(b, { scope: 'openid', claims: JSON.stringify({ userinfo: { email: null, name: null }, id_token: { roles: null } }) });
+      const listed = [...consent.html.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
+      assert.deepEqual(listed, ['je aanmelding bevestigen (een unieke code voor je account)', 'je naam en gebruikersnaam', 'je e-mailadres', 'je rol (klant, installateur of beheerder)']);
       const refused = await submit(b, consent.url, consent.html, '/abort', {}, REDIRECT);
       assert.equal(new URL(refused.url).searchParams.get('error'), 'access_denied');
     });
