@@ -86,6 +86,10 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
         idFactory: () => randomBytes(16).toString('hex'),
       },
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+      // Resource servers are not configured here (no audiences, no per-API scopes), and oidc-provider
+      // enables RFC 8707 by default with a resolver that refuses every `resource`: an app that sent
+      // one got invalid_target. Off, a `resource` parameter is ignored, as for any IdP without it.
+      resourceIndicators: { enabled: false },
     },
     interactions: { policy: interactionPolicyWithStepUp(config.mfa.aal2MaxAgeSeconds), url: (_ctx, interaction) => `${base}/${interaction.uid}` },
     // First-party apps (set by an operator) get no consent screen: their grant is made or widened here.

@@ -19,7 +19,13 @@ const URI_RULES: ReadonlyArray<[field: string, validate: (uri: string) => Redire
   ['client_uri', validateHttpsUrl],
   ['policy_uri', validateHttpsUrl],
   ['tos_uri', validateHttpsUrl],
+  // Where the client's authentication keys come from (private_key_jwt): over http, anyone on the
+  // way could swap them.
+  ['jwks_uri', validateHttpsUrl],
 ];
+
+/** The grants this IdP serves; a client asking for another is oidc-provider's to refuse, with its own message. */
+const SERVED_GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'client_credentials']);
 
 // oidc-provider's clientDefaults (configuration.ts keeps them): what a registrant who leaves the
 // field out gets, so the rules must judge the client with them.
@@ -68,6 +74,9 @@ function shapeOf(p: Metadata): ClientShape | undefined {
   const authMethod = p.token_endpoint_auth_method ?? DEFAULT_AUTH_METHOD;
   const backchannelLogoutUri = p.backchannel_logout_uri ?? undefined;
   if (grantTypes === undefined || redirectUris === undefined || postLogoutRedirectUris === undefined || defaultAcrValues === undefined) return undefined;
+  // An unserved grant (implicit, say) is the real problem; judging the rest first answered it with
+  // a redirect_uris complaint that had nothing to do with it.
+  if (grantTypes.some((g) => !SERVED_GRANT_TYPES.has(g))) return undefined;
   if (typeof authMethod !== 'string' || (backchannelLogoutUri !== undefined && typeof backchannelLogoutUri !== 'string')) return undefined;
   return {
     grantTypes, authMethod, redirectUris, postLogoutRedirectUris, backchannelLogoutUri,

@@ -118,11 +118,24 @@ for (const backend of backends()) {
       assert.equal((await tokenWithoutSecret(service.client_id)).status, 401, 'the client still needs its secret');
     });
 
+    test('a resource parameter (RFC 8707, not served here) is ignored, not refused', async () => {
+      const service = await register(SERVICE).then(async (r) => await r.json() as typeof client);
+      const res = await fetch(`${idp.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${service.client_id}:${service.client_secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: 'https://api.example.com' }).toString(),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(((await res.json()) as { token_type?: string }).token_type, 'Bearer');
+    });
+
     test('the admin CLI\'s other client rules hold at registration and on update', async () => {
       const cases: Array<[body: Record<string, unknown>, description: RegExp]> = [
         [{ redirect_uris: [REDIRECT], grant_types: ['refresh_token'] }, /^grant_types: refresh_token needs authorization_code as well/],
         [{ ...SERVICE, default_acr_values: ['aal2'] }, /^default_acr_values: requiring the second factor is only for clients that sign users in/],
         [{ ...SERVICE, backchannel_logout_uri: backchannelUri }, /^backchannel_logout_uri: is only for clients that sign users in/],
+        // An unserved grant is named as such (upstream's message), not as a redirect_uris problem.
+        [{ redirect_uris: [REDIRECT], grant_types: ['implicit'], response_types: ['token'] }, /^grant_types can only contain/],
       ];
       const service = await register(SERVICE).then(async (r) => await r.json() as typeof client);
       for (const [body, description] of cases) {
@@ -156,8 +169,8 @@ for (const backend of backends()) {
       }
     });
 
-    test('logo_uri, client_uri, policy_uri and tos_uri must be https (they are shown to people)', async () => {
-      for (const field of ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri']) {
+    test('logo_uri, client_uri, policy_uri, tos_uri (shown to people) and jwks_uri (the client\'s keys) must be https', async () => {
+      for (const field of ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri', 'jwks_uri']) {
         const refused = await refusal(await register({ redirect_uris: [REDIRECT], [field]: 'http://evil.example.com/logo.png' }));
         assert.deepEqual([refused.status, refused.error], [400, 'invalid_client_metadata'], field);
         assert.match(refused.description, new RegExp(`^${field}: "http://evil.example.com/logo.png" must be an https URL`));
