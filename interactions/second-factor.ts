@@ -42,8 +42,12 @@ export async function checkSecondFactor(deps: InteractionDeps, user: User, input
 async function checkTotpCode(deps: InteractionDeps, credential: TotpCredential | undefined, input: string): Promise<Outcome> {
   if (!credential) return { ok: false, reason: 'invalid' };
   const match = await matchTotp(credential.secret, input, deps.clock.now());
-  // A code from a few steps away is still refused (±1 step only), but the person is told why.
-  if (!match.ok) return { ok: false, reason: match.nearStep === undefined ? 'invalid' : 'clock' };
+  // A code from a few steps back is still refused (±1 step only), but the person is told why: their
+  // phone's clock is slow. Not for a code from ahead: someone with the password alone would learn
+  // that a guess is a code still to come, and could use it when its time comes (found by a review;
+  // a guess then covered 21 steps instead of 3). Enrolment keeps the hint both ways: its secret is
+  // the one just shown to whoever is enrolling.
+  if (!match.ok) return { ok: false, reason: match.nearStep !== undefined && match.nearStep < 0 ? 'clock' : 'invalid' };
   // The atomic step update is the replay check: of two racing submissions only one advances it.
   return (await deps.totp.acceptStep(credential.id, match.step)) ? { ok: true, factor: 'otp' } : { ok: false, reason: 'reused' };
 }
