@@ -8,7 +8,7 @@ import { loadConfig, type Env } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { resolveSecrets } from './config/secrets.ts';
 import { closeDatabase, openDatabase } from './db/connection.ts';
-import { migrateLatest, pendingMigrations } from './db/migrations.ts';
+import { migrateLatest, migrationStatus } from './db/migrations.ts';
 import { IdpError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './ops/metrics.ts';
@@ -56,10 +56,10 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
     if (config.migrateOnStart) {
       const applied = await migrateLatest(db);
       if (applied.length > 0) logger.info('database migrated', { applied });
-    } else {
-      const pending = await pendingMigrations(db);
-      if (pending.length > 0) throw new IdpError('migrations_pending', `The database needs migrations (${pending.join(', ')}): run "npx jullix-idp migrate" or set MIGRATE_ON_START=true`, { expose: true });
     }
+    const { pending, newer } = await migrationStatus(db);
+    if (pending.length > 0) throw new IdpError('migrations_pending', `The database needs migrations (${pending.join(', ')}): run "npx jullix-idp migrate" or set MIGRATE_ON_START=true`, { expose: true });
+    if (newer.length > 0) logger.warn('the database was migrated by a newer version of jullix-idp; this one runs on, but upgrade it', { newer });
     signingKeys = await openKeyRing({ secrets, db, clock, logger });
   } catch (err) {
     await closeDatabase(db);

@@ -42,7 +42,11 @@ export function fileMigrationSource(directory: string = MIGRATIONS_DIR): Knex.Mi
 }
 
 function config(directory: string | undefined): Knex.MigratorConfig {
-  return { migrationSource: fileMigrationSource(directory) };
+  // An applied migration this code does not know is a newer version's (a rolling upgrade: the new
+  // instances migrated, the old ones still run). Migrations only add what older code ignores
+  // (docs/operations.md), so it is no error; knex would call the directory "corrupt" and every old
+  // instance would fail its readiness check and refuse to restart (found by an operator's review).
+  return { migrationSource: fileMigrationSource(directory), disableMigrationsListValidation: true };
 }
 
 /** Applies every pending migration in one batch; returns the names applied, oldest first. */
@@ -59,10 +63,20 @@ export async function migrateRollbackAll(db: Knex, directory?: string): Promise<
 
 /** Names of migrations present in the directory but not yet applied, oldest first. */
 export async function pendingMigrations(db: Knex, directory?: string): Promise<string[]> {
+  return (await migrationStatus(db, directory)).pending;
+}
+
+/**
+ * Pending: in the directory, not applied. Newer: applied, but not in the directory (a newer
+ * version of the IdP ran them).
+ */
+export async function migrationStatus(db: Knex, directory?: string): Promise<{ pending: string[]; newer: string[] }> {
   const result: unknown = await db.migrate.list(config(directory));
-  // knex answers [completed, pending]; pending holds our source's specs, i.e. file names.
-  const pending: unknown = Array.isArray(result) ? result[1] : undefined;
-  return stringArray(pending, 'list');
+  // knex answers [completed, pending]: completed as { name } rows, pending as our source's specs (file names).
+  const [completed, pending]: unknown[] = Array.isArray(result) ? result : [];
+  const applied = stringArray(Array.isArray(completed) ? completed.map((c: unknown) => (c as { name?: unknown }).name) : undefined, 'list');
+  const known = new Set(await fileMigrationSource(directory).getMigrations([]));
+  return { pending: stringArray(pending, 'list'), newer: applied.filter((name) => !known.has(name)) };
 }
 
 // knex answers latest/rollback with [batchNumber, namesRun].
