@@ -1,7 +1,8 @@
 // `jullix-idp keys ...` end to end: the real command in a child process against a fresh DATA_DIR.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateSigningKeys } from '../provider/keys.ts';
@@ -133,5 +134,24 @@ describe('jullix-idp keys', () => {
     assert.ok(hasNoStackTrace(result));
     const listed = jsonOf<KeyView[]>(await cli(['keys', 'list', '--json'], env));
     assert.deepEqual(listed.map((k) => [k.kid, k.state, k.source]), jwks.keys.map((k) => [k.kid, 'static', 'environment']));
+  });
+
+  test('without the server\'s keys (no secrets.json, no key variables), a command that needs them refuses instead of making new ones', async () => {
+    // What an operator's shell without the production environment looks like to a database the server sealed.
+    const file = path.join(dir, 'secrets.json');
+    const saved = await readFile(file, 'utf8');
+    await rm(file);
+    try {
+      const rotate = await cli(['keys', 'rotate']);
+      assert.equal(rotate.code, 1, rotate.stderr);
+      assert.match(rotate.stderr, /database already holds secrets sealed with the server's keys; new keys would not open them/);
+      assert.match(rotate.stderr, /Run this with the server's environment \(NODE_ENV, DATA_ENCRYPTION_KEYS, COOKIE_KEYS/);
+      assert.ok(hasNoStackTrace(rotate));
+      assert.equal(existsSync(file), false, 'no secrets.json was written');
+      const list = await cli(['user', 'list']);
+      assert.equal(list.code, 0, 'a command that needs no keys still works');
+    } finally {
+      await writeFile(file, saved, { mode: 0o600 });
+    }
   });
 });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import { createAccountStore } from '../accounts/store.ts';
 import { createAuditLog } from '../audit/log.ts';
 import { loadConfig } from '../config/load.ts';
-import { resolveSecrets, type Secrets } from '../config/secrets.ts';
+import { refuseNewSecretsOverSealedData, resolveSecrets, type Secrets } from '../config/secrets.ts';
 import { openDatabase } from '../db/connection.ts';
 import { migrateLatest } from '../db/migrations.ts';
 import { createLogger } from '../log.ts';
@@ -22,6 +22,8 @@ export async function openContext(io: CliIo, opts: ContextOptions): Promise<{ ct
   try {
     const migrated = await migrateLatest(db);
     if (migrated.length > 0 && opts.announceMigrations !== false) io.err(`Applied database migrations: ${migrated.join(', ')}`);
+    // Only commands that need the keys fail; `user list` and the like never read them.
+    const refusal: unknown = await refuseNewSecretsOverSealedData(db, config).then(() => undefined, (err: unknown) => err);
     const clock = systemClock;
     const accounts = createAccountStore(db, clock);
     let clients: Promise<ClientRegistry> | undefined;
@@ -31,7 +33,10 @@ export async function openContext(io: CliIo, opts: ContextOptions): Promise<{ ct
       config, db, clock, accounts, migrated,
       audit: createAuditLog(db, clock),
       hasher: createArgon2Hasher(),
-      secrets: () => (secrets ??= resolveSecrets(config)),
+      secrets: () => {
+        if (refusal !== undefined) throw refusal;
+        return (secrets ??= resolveSecrets(config));
+      },
       clients: () => (clients ??= clientRegistry(ctx)),
       provider: () => (provider ??= buildProvider(ctx)),
       actor: { via: 'cli', osUser: osUserName() },

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Knex } from 'knex';
 import type { JWK } from 'oidc-provider';
 import { IdpError } from '../errors.ts';
 import { generateSigningKeys } from '../provider/keys.ts';
@@ -61,6 +62,34 @@ function splitList(value: string): string[] {
 }
 
 /** Resolves every secret or throws IdpError('config_invalid') naming exactly what to set. */
+/** True when resolveSecrets would make new keys: outside production, none set and no secrets.json. */
+export function wouldGenerateSecrets(config: Config): boolean {
+  const env = config.secrets;
+  const missing = [env.cookieKeys, env.dataEncryptionKeys].some((v) => v === undefined) || (env.jwks === undefined && !isProduction(config));
+  return missing && !isProduction(config) && !existsSync(path.join(config.dataDir, 'secrets.json'));
+}
+
+/**
+ * Refuses to make new keys for a database that already holds secrets sealed with other ones (TOTP
+ * secrets, signing keys): they would never open them, and whatever is sealed with the new keys
+ * breaks the server that has the old ones. Found by an operator's review: the CLI run without the
+ * server's environment (NODE_ENV=production, the key variables) wrote a fresh secrets.json, sealed
+ * a rotated signing key with it, and the server could not restart.
+ */
+export async function refuseNewSecretsOverSealedData(db: Knex, config: Config): Promise<void> {
+  if (!wouldGenerateSecrets(config)) return;
+  for (const table of ['signing_keys', 'totp_credentials']) {
+    if (!(await db.schema.hasTable(table))) continue;
+    const row = await db(table).first(db.raw('1 as present')) as { present: number } | undefined;
+    if (row === undefined) continue;
+    throw new IdpError('config_invalid', [
+      `No keys here: ${path.join(config.dataDir, 'secrets.json')} does not exist and DATA_ENCRYPTION_KEYS and COOKIE_KEYS are not set,`,
+      'but the database already holds secrets sealed with the server\'s keys; new keys would not open them.',
+      'Run this with the server\'s environment (NODE_ENV, DATA_ENCRYPTION_KEYS, COOKIE_KEYS, DATA_DIR or DATABASE_URL).',
+    ].join('\n'), { expose: true });
+  }
+}
+
 export function resolveSecrets(config: Config): Secrets {
   const problems: string[] = [];
   const env = config.secrets;
