@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestIdp, type TestIdp } from '../testing/harness.ts';
@@ -35,6 +35,7 @@ describe('backup and restore', () => {
     const made = await runCli(idp.dataDir, ['backup', file, '--json']);
     assert.equal(made.code, 0, made.stderr);
     assert.equal((await runCli(idp.dataDir, ['backup', file])).code, 1, 'never overwrites');
+    assert.equal((await stat(file)).mode & 0o777, 0o600, 'a copy of the database is as private as the database');
     const restored = path.join(scratch, 'restored');
     await mkdir(restored);
     await copyFile(file, path.join(restored, 'jullix-idp.sqlite'));

@@ -1,5 +1,6 @@
 // `jullix-idp backup <file>`: a consistent online copy of the SQLite database while the server
 // runs (SQLite's VACUUM INTO reads one snapshot; writers are not blocked for long under WAL).
+import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -31,6 +32,9 @@ With DATABASE_URL (PostgreSQL) use pg_dump instead, e.g.
       if (ctx.config.databaseUrl) throw new IdpError('bad_request', 'backup copies the SQLite database; with PostgreSQL use pg_dump (see --help)');
       if (existsSync(target)) throw new IdpError('conflict', `${target} already exists: choose a new file name`);
       const started = Date.now();
+      // Made empty and private first: VACUUM INTO writes into an existing empty file, and a copy of
+      // the database is as secret as the database.
+      await writeFile(target, '', { mode: 0o600, flag: 'wx' });
       await ctx.db.raw('VACUUM INTO ?', [target]);
       const ms = Date.now() - started;
       if (json) return printJson(io, { file: target, ms });

@@ -6,12 +6,16 @@ import { test } from 'node:test';
 import { isIdpError } from '../errors.ts';
 import { describeDatabase, openDatabase, SQLITE_FILE_NAME } from './connection.ts';
 
-test('without a URL it creates the data dir and a SQLite file with the PRAGMAs set', async () => {
+test('without a URL it creates the data dir and a SQLite file, private, with the PRAGMAs set', async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'jullix-idp-conn-'));
   const dataDir = path.join(root, 'nested', 'data');
   const db = await openDatabase({ dataDir });
   try {
     assert.ok((await stat(path.join(dataDir, SQLITE_FILE_NAME))).isFile());
+    // Password hashes, live tokens, client secrets: for the IdP's user alone (an operator review found 0644).
+    assert.equal((await stat(dataDir)).mode & 0o777, 0o700);
+    await db.raw('create table if not exists probe (x integer)');
+    for (const f of [SQLITE_FILE_NAME, `${SQLITE_FILE_NAME}-wal`]) assert.equal((await stat(path.join(dataDir, f))).mode & 0o777, 0o600, f);
     const pragma = async (name: string): Promise<unknown> => {
       const rows: unknown = await db.raw(`PRAGMA ${name}`);
       assert.ok(Array.isArray(rows));

@@ -1,6 +1,7 @@
 // Opens the IdP's database: a SQLite file in the data directory by default, PostgreSQL when a
 // postgres:// URL is configured (for running several IdP instances against one database).
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import { IdpError } from '../errors.ts';
@@ -73,7 +74,12 @@ export async function closeDatabase(db: Knex): Promise<void> {
 
 async function sqliteConfig(dataDir: string): Promise<Knex.Config> {
   try {
-    await mkdir(dataDir, { recursive: true });
+    // The database holds password hashes, live tokens and client secrets: the folder and the file
+    // are the IdP user's alone when they are made here (an operator's own folder keeps its mode).
+    // SQLite gives the -wal and -shm files the database file's permissions.
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const file = sqliteFile(dataDir);
+    if (!existsSync(file)) await writeFile(file, '', { mode: 0o600, flag: 'a' });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new IdpError('database_unavailable', `cannot create the data directory ${dataDir}: ${reason}`);
