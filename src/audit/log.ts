@@ -29,6 +29,7 @@ export const AUDIT_EVENTS = [
   'user.disabled',
   'user.enabled',
   'user.password_set',
+  'user.unlocked',
   'client.created',
   'client.updated',
   'client.secret_rotated',

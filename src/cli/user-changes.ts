@@ -8,9 +8,13 @@ import { defineCommand } from './command.ts';
 import { withContext } from './context.ts';
 import { signedOutDetail, signOutEverywhere, type SignedOut } from '../provider/account-sign-out.ts';
 import { mustHaveTotp } from '../sign-in/policy.ts';
+import { throttleKey, type ThrottleFactor } from '../security/throttle-policy.ts';
 import { printJson, userView, userWithTwoStep } from './output.ts';
 import { resetTwoStep } from './two-step.ts';
 import { passwordStdinFlag, readPassword, requireUser, roleSchema, usernameSchema } from './user-fields.ts';
+
+/** The per-account counters sign-in keeps (src/sign-in/throttle-buckets.ts): password and second factor. */
+const ACCOUNT_THROTTLE_FACTORS: readonly ThrottleFactor[] = ['pwd', 'otp'];
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
@@ -160,6 +164,34 @@ Options:
       io.out(mustHaveTotp(user.role, ctx.config.mfa.requiredRoles)
         ? `${user.username} (role ${user.role}) must set up a new authenticator app at the next sign-in.`
         : `${user.username} signs in with the password alone until they set up a new authenticator app (or an app requires one).`);
+    });
+  },
+});
+
+export const unlockUser = defineCommand({
+  name: 'user unlock',
+  summary: 'Clear a user\'s failed sign-in counters (after 100 failures an account waits 24 h)',
+  help: `
+Usage: jullix-idp user unlock <username> [--json]
+
+Clears the account's counters of failed passwords and second-factor codes, so the next sign-in
+is checked at once. For a person locked out by someone guessing (after 100 failures the account
+refuses sign-in for 24 hours): confirm who is asking first. Counters per client address are
+left alone; they reset on their own within an hour.
+
+Options:
+  --json   print the user as JSON`,
+  options: {},
+  positionals: ['username'],
+  schema: z.object({ username: usernameSchema }),
+  async run(args, { json, io }) {
+    await withContext(io, async (ctx) => {
+      const user = await requireUser(ctx, args.username);
+      const keys = ACCOUNT_THROTTLE_FACTORS.map((factor) => throttleKey(factor, 'acct', user.id));
+      const cleared = await ctx.db('throttle').whereIn('key', keys).delete();
+      if (cleared === 0) return report(io, json, user, `${user.username} has no failed sign-ins counted; nothing to unlock.`);
+      await ctx.audit.record({ event: 'user.unlocked', userId: user.id, username: user.username, detail: { ...ctx.actor, counters: cleared } });
+      report(io, json, user, `Unlocked ${user.username}: cleared ${plural(cleared, 'failure counter')}.`);
     });
   },
 });

@@ -8,7 +8,7 @@ import { commandGroup, defineCommand } from './command.ts';
 import { withContext } from './context.ts';
 import { printFields, printJson, printTable, userView, userWithTwoStep } from './output.ts';
 import { twoStepStatuses } from './two-step.ts';
-import { disableUser, enableUser, resetTwoStepCommand, setPassword, setRole } from './user-changes.ts';
+import { disableUser, enableUser, resetTwoStepCommand, setPassword, setRole, unlockUser } from './user-changes.ts';
 import { emailSchema, nameSchema, passwordStdinFlag, readPassword, requireUser, roleSchema, usernameSchema } from './user-fields.ts';
 
 const add = defineCommand({
@@ -109,4 +109,5 @@ export const userCommands = commandGroup('user', 'Manage user accounts', {
   enable: enableUser,
   'set-role': setRole,
   'reset-2fa': resetTwoStepCommand,
+  unlock: unlockUser,
 });

@@ -199,5 +199,21 @@ for (const backend of backends()) {
       assert.match(disabled.stdout, /^dirk is now disabled; signed out everywhere \(1 session ended, 3 tokens revoked\)\.$/m);
       await assertSignedOut(browser, tokens);
     });
+
+    test('unlock (the CLI) clears the failures that made the account wait: the right password works at once', async () => {
+      await idp.addUser({ username: 'lena', password: 'customer-password-9' });
+      const browser = new TestBrowser();
+      const attempt = async (password: string) => {
+        const page = await open(browser);
+        return submit(browser, page.url, page.html, '/login', { username: 'lena', password }, REDIRECT);
+      };
+      for (let i = 0; i < 5; i++) assert.equal((await attempt(`wrong-guess-${i}`)).status, 401);
+      assert.equal((await attempt('customer-password-9')).status, 429, 'throttled even with the right password');
+      const unlocked = await cli(['user', 'unlock', 'lena']);
+      assert.equal(unlocked.code, 0, unlocked.stderr);
+      assert.equal(unlocked.stdout.trim(), 'Unlocked lena: cleared 1 failure counter.');
+      assert.ok((await attempt('customer-password-9')).url.startsWith(REDIRECT), 'signed in');
+      assert.equal((await cli(['user', 'unlock', 'lena'])).stdout.trim(), 'lena has no failed sign-ins counted; nothing to unlock.');
+    });
   });
 }
