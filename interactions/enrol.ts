@@ -69,7 +69,9 @@ export async function submitEnrol(ctx: Context, deps: InteractionDeps, uid: stri
   await deps.totp.enrol(user.id, state.pendingTotpSecret, match.step);
   const codes = await deps.recoveryCodes.regenerate(user.id);
   await deps.signInState.clearPendingTotp(uid, user.id);
-  await deps.signInState.addFactor(state, 'otp');
+  // Recorded before the factor is added: the enrolment has happened even if the sign-in has moved on
+  // meanwhile and the factor is refused (addFactor is a compare-and-set).
   await deps.audit.record({ event: 'totp.enrolled', userId: user.id, username: user.username, ip: ctx.ip, clientId });
+  await deps.signInState.addFactor(state, 'otp');
   sendHtml(ctx, 200, continuePage(page, { action: `${deps.basePath}/interaction/${uid}/continue`, csrf: csrfToken(deps.cookieKeys, uid), recoveryCodes: codes }));
 }

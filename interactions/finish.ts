@@ -4,7 +4,8 @@ import type { Context } from 'koa';
 import type { User } from '../src/accounts/types.ts';
 import type { AuditRecord } from '../src/audit/log.ts';
 import { loginLevel, nextStep, type Factor, type Step } from '../src/sign-in/policy.ts';
-import type { SignInState } from '../src/sign-in/state.ts';
+import { passwordFingerprint, type SignInState } from '../src/sign-in/state.ts';
+import { IdpError } from '../src/errors.ts';
 import type { InteractionDeps } from './deps.ts';
 import { rememberDevice } from './device-cookie.ts';
 import { finishInteraction, type InteractionDetails } from './interaction.ts';
@@ -32,6 +33,19 @@ export async function stepFor(deps: InteractionDeps, details: InteractionDetails
 }
 
 /**
+ * Whether the account still has the password this sign-in's password step was checked against,
+ * and is not disabled. Asked after the sign-in's progress is stored: an operator's reset (or a
+ * password change, a disable) ends the sign-ins it finds, so one that lands before this check is
+ * seen here, and one that lands after it finds this progress and ends it. Found by a review: a
+ * password step that read the old hash while the password was being changed survived the
+ * sign-out and got a code.
+ */
+async function samePassword(deps: InteractionDeps, userId: string, fingerprint: string | null): Promise<boolean> {
+  const now = await deps.accounts.findById(userId);
+  return now !== undefined && !now.disabled && fingerprint !== null && passwordFingerprint(now.passwordHash) === fingerprint;
+}
+
+/**
  * A factor this request has just completed, with the progress it was checked against (not re-read),
  * and its audit records: written together with login.success in one insert when the login finishes.
  * `save` stores the factor in the sign-in state; it runs only when the login goes on to another step.
@@ -52,6 +66,11 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
     if (justDone) {
       await deps.audit.recordAll(justDone.records);
       await justDone.save();
+      // Saved first, then checked: see samePassword.
+      if (!(await samePassword(deps, justDone.user.id, justDone.state.passwordFingerprint))) {
+        await deps.signInState.remove(details.uid);
+        throw new IdpError('wrong_step', 'the account changed during this sign-in');
+      }
     }
     ctx.status = 303;
     return ctx.redirect(`${deps.basePath}/interaction/${details.uid}`);
@@ -63,7 +82,12 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   rememberDevice(ctx, user.id, deps.basePath);
   await finishInteraction(ctx, details, {
     login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
-  }, { merge: false });
+  }, {
+    merge: false,
+    verify: async () => {
+      if (!(await samePassword(deps, user.id, state.passwordFingerprint))) throw new IdpError('wrong_step', 'the account changed during this sign-in');
+    },
+  });
   // After the response: the login's result is saved, so this state decides nothing any more (at
   // most a reload of the step page before the browser resumes offers this browser "continue"), and
   // the provider destroys the interaction it is keyed by on resume. The delete is housekeeping and

@@ -30,10 +30,24 @@ export async function loadInteraction(ctx: Context, provider: Provider, uid: str
  * interaction and its session again, one more statement per finished step.
  * `merge`: keep what earlier steps of this interaction submitted (the consent step keeps the login).
  */
-export async function finishInteraction(ctx: Context, details: InteractionDetails, result: InteractionResults, opts: { merge: boolean }): Promise<void> {
+/**
+ * Saves the result and sends the browser to resume. `verify`, when given, runs after the save and
+ * before the browser is told: if it throws, the interaction is ended (the resume finds nothing) and
+ * the error is what the person sees. After the save, so a change it looks for that lands earlier is
+ * seen by it, and one that lands later finds the result stored and ends it.
+ */
+export async function finishInteraction(ctx: Context, details: InteractionDetails, result: InteractionResults, opts: { merge: boolean; verify?: () => Promise<void> }): Promise<void> {
   details.result = opts.merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
   // The provider's own clock, as in its helper: the interaction expires on the provider's time.
   await details.save(details.exp - Math.floor(Date.now() / 1000));
+  if (opts.verify) {
+    try {
+      await opts.verify();
+    } catch (err) {
+      await details.destroy();
+      throw err;
+    }
+  }
   ctx.respond = false;
   ctx.res.statusCode = 303;
   ctx.res.setHeader('Location', details.returnTo);

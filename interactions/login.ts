@@ -1,5 +1,6 @@
 // The password step: show the sign-in form, check throttling and the password, then continue with
 // whatever the account needs next (TOTP, enrolment, or nothing).
+import { passwordFingerprint } from '../src/sign-in/state.ts';
 import type { Context } from 'koa';
 import { LOGIN_MAX_LENGTH, PASSWORD_MAX_LENGTH } from '../src/factors/password.ts';
 import { accountSubject, keysResetOnSuccess, passwordBuckets } from '../src/sign-in/throttle-buckets.ts';
@@ -57,14 +58,18 @@ export async function submitLogin(ctx: Context, deps: InteractionDeps, uid: stri
   }
   const user = result.user;
   await deps.throttle.reset(keysResetOnSuccess(buckets));
-  if (result.needsRehash) await deps.accounts.setPasswordHash(user.id, await deps.hasher.hash(password));
+  const rehashed = result.needsRehash ? await deps.hasher.hash(password) : undefined;
+  if (rehashed !== undefined) await deps.accounts.setPasswordHash(user.id, rehashed);
+  // The stored password this step was checked against: the sign-in finishes only while it is still
+  // the account's (an operator's reset or a password change during this request ends it: finish.ts).
+  const fingerprint = passwordFingerprint(rehashed ?? user.passwordHash);
   const now = deps.clock.now();
   // A fresh sign-in for this account (earlier progress is dropped), saved only if it goes on to
   // another step: a login that finishes here writes its audit records together (finish.ts).
   return continueSignIn(ctx, deps, details, {
-    state: { uid, accountId: user.id, passwordAt: now, factors: [], pendingTotpSecret: null },
+    state: { uid, accountId: user.id, passwordAt: now, passwordFingerprint: fingerprint, factors: [], pendingTotpSecret: null },
     user, factor: 'pwd',
     records: [{ event: 'login.password.success', userId: user.id, username: user.username, ip: ctx.ip, clientId }],
-    save: () => deps.signInState.passwordDone(uid, user.id, stateExpiry(now, details)),
+    save: () => deps.signInState.passwordDone(uid, user.id, stateExpiry(now, details), fingerprint),
   });
 }

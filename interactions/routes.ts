@@ -1,5 +1,6 @@
 // The interaction routes: a small table of method + path → handler, and one error boundary that
 // turns every failure into a page with a clear message and the right status, never a stack trace.
+import { passwordFingerprint } from '../src/sign-in/state.ts';
 import type { Context, Middleware, Next } from 'koa';
 import { isIdpError } from '../src/errors.ts';
 import { showConsent, submitAbort, submitConsent } from './consent.ts';
@@ -25,7 +26,9 @@ async function showCurrentStep(ctx: Context, deps: InteractionDeps, uid: string)
   // A pure step-up keeps the session's password and asks only for the second factor.
   const sessionAccount = details.session?.accountId;
   if (isStepUpOnly(details.prompt.reasons, sessionAccount) && sessionAccount && !(await deps.signInState.get(uid))) {
-    await deps.signInState.passwordDone(uid, sessionAccount, stateExpiry(deps.clock.now(), details));
+    // The session's password stands for this sign-in's; the account's present one is the one to keep.
+    const account = await deps.accounts.findById(sessionAccount);
+    if (account) await deps.signInState.passwordDone(uid, sessionAccount, stateExpiry(deps.clock.now(), details), passwordFingerprint(account.passwordHash));
   }
   const { state, user } = await deps.signInState.getWithAccount(uid);
   const step = await stepFor(deps, details, state, user);

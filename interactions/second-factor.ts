@@ -94,9 +94,11 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
     const records: AuditRecord[] = [{ event: 'totp.success', userId: user.id, username: user.username, ip: ctx.ip, clientId }];
     return continueSignIn(ctx, deps, details, { state, user, factor: outcome.factor, records, save: () => deps.signInState.addFactor(state, outcome.factor) });
   }
-  await deps.signInState.addFactor(state, outcome.factor);
+  // The code is used up whatever happens next, so it is recorded before the factor is added (which
+  // is refused if the sign-in has moved on meanwhile).
   const remaining = await deps.recoveryCodes.remaining(user.id);
   await deps.audit.record({ event: 'recovery_code.used', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { remaining } });
+  await deps.signInState.addFactor(state, outcome.factor);
   const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
   sendHtml(ctx, 200, continuePage(page, { action: `${deps.basePath}/interaction/${uid}/continue`, csrf: csrfToken(deps.cookieKeys, uid), notice: t('totp.recovery.remaining', { count: remaining }) }));
 }

@@ -1,5 +1,6 @@
 // Re-confirmation before a sensitive change (ASVS 7.5.1): the password, and a second-factor code
 // when the account has TOTP. Throttled like sign-in, so a stolen session cannot guess the password.
+import { trustedDeviceFor } from '../device-cookie.ts';
 import type { Context } from 'koa';
 import type { User } from '../../src/accounts/types.ts';
 import { isFreshlyConfirmed } from '../../src/self-service/policy.ts';
@@ -52,7 +53,10 @@ export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page'
   if (!fields.ok) return answer(400, page.t('account.confirm.tooLong', { max: PASSWORD_MAX_LENGTH }));
   const code = hasTotp ? codeField(form, { recovery: true }) : undefined;
   if (code?.kind === 'malformed') return answer(400, page.t('totp.error.format'));
-  const buckets = [...passwordBuckets(user.id, ctx.ip), ...(hasTotp ? secondFactorBuckets(user.id, ctx.ip) : [])];
+  // The browser's own budget when it signed in as this account before (device cookie), as at sign-in:
+  // otherwise anyone who knows the username could fill the account's counter from outside and
+  // block the person's password change, the very thing they would do under attack (review).
+  const buckets = [...passwordBuckets(user.id, ctx.ip, trustedDeviceFor(ctx, user.id)), ...(hasTotp ? secondFactorBuckets(user.id, ctx.ip) : [])];
   const waitMs = await deps.throttle.retryAfter(buckets);
   if (waitMs > 0) {
     await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, detail: { step: 'account-confirm', retryAfterMs: waitMs } });

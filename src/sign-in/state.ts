@@ -1,6 +1,7 @@
 // Server-side progress of one sign-in, keyed by the oidc-provider interaction uid (notes §3: the
 // provider's own Interaction cannot be trusted to carry it). A pending enrolment secret is kept
 // here, encrypted, and becomes a credential only after a valid code.
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { toUser, userColumnsOf, type UserRow } from '../accounts/store.ts';
 import type { User } from '../accounts/types.ts';
@@ -11,6 +12,14 @@ import { decryptSecret, encryptSecret } from '../security/encryption.ts';
 import { IdpError } from '../errors.ts';
 import type { Factor } from './policy.ts';
 
+/**
+ * Names a stored password hash without holding it: a sign-in remembers which password its
+ * password step was checked against, and finishes only while the account still has that one.
+ */
+export function passwordFingerprint(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 22);
+}
+
 /** How long an enrolment secret stays offered before a reload shows a new one. */
 export const PENDING_TOTP_TTL_MS = 15 * 60 * 1000;
 
@@ -18,18 +27,20 @@ export interface SignInState {
   uid: string;
   accountId: string | null;
   passwordAt: number | null;
+  /** passwordFingerprint() of the stored password the password step was checked against. */
+  passwordFingerprint: string | null;
   factors: Factor[];
   pendingTotpSecret: string | null;
 }
 
-interface Row { uid: string; account_id: string | null; password_at: number | string | null; pending_totp_secret: string | null; pending_totp_created_at: number | string | null; factors: string | null; expires_at: number | string }
+interface Row { uid: string; account_id: string | null; password_at: number | string | null; password_fingerprint: string | null; pending_totp_secret: string | null; pending_totp_created_at: number | string | null; factors: string | null; expires_at: number | string }
 
 export interface SignInStateStore {
   get(uid: string): Promise<SignInState | undefined>;
   /** The state and the account it belongs to, read together (one statement on every step's request). */
   getWithAccount(uid: string): Promise<{ state: SignInState | undefined; user: User | undefined }>;
-  /** The password step succeeded: the sign-in now belongs to this account (earlier progress is dropped). */
-  passwordDone(uid: string, accountId: string, expiresAtMs: number): Promise<void>;
+  /** The password step succeeded against the stored hash with `fingerprint`: the sign-in now belongs to this account (earlier progress is dropped). */
+  passwordDone(uid: string, accountId: string, expiresAtMs: number, fingerprint: string): Promise<void>;
   /**
    * Adds a factor to the progress it was checked against, compare-and-set: throws (wrong_step) when
    * the sign-in has moved on since `checked` was read (another password step made it another
@@ -46,7 +57,7 @@ export interface SignInStateStore {
 const binding = (uid: string, accountId: string) => ({ userId: accountId, credentialId: `pending:${uid}` });
 
 // Read and deleted on every interaction request: fixed SQL, prepared once (src/db/prepared.ts).
-const STATE_COLUMNS = 's.uid, s.account_id, s.password_at, s.pending_totp_secret, s.pending_totp_created_at, s.factors, s.expires_at';
+const STATE_COLUMNS = 's.uid, s.account_id, s.password_at, s.password_fingerprint, s.pending_totp_secret, s.pending_totp_created_at, s.factors, s.expires_at';
 const GET = `select ${STATE_COLUMNS} from interaction_state s where s.uid = ? limit 1`;
 // No column name is in both tables, so the joined row is both a state row and (when id is set) a user row.
 const GET_WITH_ACCOUNT = `select ${STATE_COLUMNS}, ${userColumnsOf('u')} from interaction_state s left join users u on u.id = s.account_id where s.uid = ? limit 1`;
@@ -67,6 +78,7 @@ export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[
       uid: row.uid,
       accountId: row.account_id,
       passwordAt: toMillisOrNull(row.password_at),
+      passwordFingerprint: row.password_fingerprint,
       factors: row.factors ? (JSON.parse(row.factors) as Factor[]) : [],
       pendingTotpSecret: pendingFresh && row.pending_totp_secret && row.account_id ? decryptSecret(dataKeys, row.pending_totp_secret, binding(row.uid, row.account_id)) : null,
     };
@@ -83,9 +95,9 @@ export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[
       const user = state?.accountId && row?.id ? toUser(row as Row & UserRow) : undefined;
       return { state, user };
     },
-    async passwordDone(uid, accountId, expiresAtMs) {
+    async passwordDone(uid, accountId, expiresAtMs, fingerprint) {
       const now = clock.now();
-      const fresh = { account_id: accountId, password_at: now, factors: JSON.stringify(['pwd']), pending_totp_secret: null, pending_totp_created_at: null, expires_at: expiresAtMs };
+      const fresh = { account_id: accountId, password_at: now, password_fingerprint: fingerprint, factors: JSON.stringify(['pwd']), pending_totp_secret: null, pending_totp_created_at: null, expires_at: expiresAtMs };
       await table().insert({ uid, ...fresh }).onConflict('uid').merge(fresh);
     },
     async addFactor(checked, factor) {

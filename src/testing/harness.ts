@@ -1,5 +1,6 @@
 // Starts a real IdP for integration tests: random port, its own data folder, SQLite or a fresh
 // PostgreSQL database (TEST_DATABASE_URL), plus helpers to add users and clients.
+import type { PasswordHasher } from '../security/password-hashing.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -52,7 +53,7 @@ export interface TestIdp extends RunningIdp {
   stop(): Promise<void>;
 }
 
-export async function startTestIdp(opts: { backend?: Backend; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestIdp> {
+export async function startTestIdp(opts: { backend?: Backend; env?: Record<string, string>; clock?: Clock; hasher?: PasswordHasher } = {}): Promise<TestIdp> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'jullix-idp-it-'));
   const database = await (opts.backend ?? backends()[0]!).create();
   const port = await freePort();
@@ -63,7 +64,7 @@ export async function startTestIdp(opts: { backend?: Backend; env?: Record<strin
   };
   const logs: string[] = [];
   const logger = createLogger('debug', {}, (line) => { logs.push(line); if (process.env['TEST_LOG_LEVEL']) console.error(line); });
-  const idp = await startIdp({ env, logger, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const idp = await startIdp({ env, logger, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.hasher ? { hasher: opts.hasher } : {}) });
   const { accounts, hasher } = idp.app;
   return {
     ...idp,
