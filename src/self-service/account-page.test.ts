@@ -118,5 +118,20 @@ for (const backend of backends()) {
       const withNew = await signIn(new TestBrowser(), 'cora', 'cora-password-2');
       assert.equal(withNew.url, `${idp.url}/account`);
     });
+
+    test('strangers guessing the password do not block the person\'s own password change (their browser has its own budget)', async () => {
+      await idp.addUser({ username: 'pim', password: 'pim-password-1' });
+      const browser = new TestBrowser();
+      const overview = await signIn(browser, 'pim', 'pim-password-1');
+      for (let i = 0; i < 6; i++) {
+        const stranger = new TestBrowser();
+        const first = await stranger.follow(`${idp.url}/account`);
+        const form = findForm(await first.res.text(), '/login', first.url);
+        const res = await stranger.postForm(form.action, { ...form.fields, username: 'pim', password: `guess-${i}` });
+        assert.ok([401, 429].includes(res.status), `guess ${i}: ${res.status}`);
+      }
+      const changed = await post(browser, overview, '/password', { password: 'pim-password-1', new_password: 'pim-password-2', new_password_repeat: 'pim-password-2' });
+      assert.equal(changed.url, `${idp.url}/account?notice=password-changed`);
+    });
   });
 }
