@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,5 +70,21 @@ test('a key list of only commas is refused, not started with no cookie or data k
       && /COOKIE_KEYS holds no key/.test(err.message) && /DATA_ENCRYPTION_KEYS holds no key/.test(err.message));
   } finally {
     await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a secrets.json without cookie keys, with short ones or not JSON at all is refused at start, naming the file', async () => {
+  for (const [content, message] of [
+    ['{"dataEncryptionKeys":["' + Buffer.alloc(32, 1).toString('base64') + '"]}', /secrets\.json cookieKeys: expected a list of at least one key/],
+    ['{"cookieKeys":["x"],"dataEncryptionKeys":["' + Buffer.alloc(32, 1).toString('base64') + '"]}', /secrets\.json cookieKeys: each key must be at least 32 characters/],
+    ['{"cookieKeys":["' + 'k'.repeat(40) + '"]', /secrets\.json is not valid JSON/],
+  ] as const) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'jullix-secrets-'));
+    try {
+      await writeFile(path.join(dir, 'secrets.json'), content);
+      assert.throws(() => resolveSecrets(loadConfig({ DATA_DIR: dir })), (err: unknown) => isIdpError(err, 'config_invalid') && message.test(err.message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 });

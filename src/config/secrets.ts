@@ -25,7 +25,7 @@ export interface Secrets {
   source: 'environment' | 'generated' | 'data-dir';
 }
 
-interface StoredSecrets { jwks: { keys: JWK[] }; cookieKeys: string[]; dataEncryptionKeys: string[] }
+interface StoredSecrets { jwks?: { keys: JWK[] } | undefined; cookieKeys: string[]; dataEncryptionKeys: string[] }
 
 function generateStored(): StoredSecrets {
   return {
@@ -55,6 +55,30 @@ function parseDataKeys(list: string[], problems: string[], name: string): Buffer
     if (key.length !== 32) problems.push(`${name}: key ${i + 1} must be base64 of exactly 32 bytes (make one with: openssl rand -base64 32)`);
     return key;
   });
+}
+
+/**
+ * DATA_DIR/secrets.json, checked as strictly as the variables it stands in for: a file without
+ * cookie keys once started a server whose every sign-in failed with a 500 (operator review).
+ */
+function readStored(file: string, problems: string[]): StoredSecrets | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    problems.push(`${file} is not valid JSON (${(err as Error).message}): restore it from a backup, or move it away to have new development keys made (which ends every session and TOTP secret sealed with the old ones)`);
+    return undefined;
+  }
+  const p = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<Record<keyof StoredSecrets, unknown>>;
+  const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : undefined);
+  const cookieKeys = strings(p.cookieKeys);
+  if (!cookieKeys || cookieKeys.length === 0) problems.push(`${file} cookieKeys: expected a list of at least one key`);
+  else if (cookieKeys.some((k) => k.length < 32)) problems.push(`${file} cookieKeys: each key must be at least 32 characters`);
+  const dataEncryptionKeys = strings(p.dataEncryptionKeys);
+  if (!dataEncryptionKeys || dataEncryptionKeys.length === 0) problems.push(`${file} dataEncryptionKeys: expected a list of at least one key`);
+  // Only a seed for an empty signing_keys table: a file without it leaves the database to make keys.
+  const jwks = typeof p.jwks === 'object' && p.jwks !== null && Array.isArray((p.jwks as { keys?: unknown }).keys) ? p.jwks as { keys: JWK[] } : undefined;
+  return { jwks, cookieKeys: cookieKeys ?? [], dataEncryptionKeys: dataEncryptionKeys ?? [] };
 }
 
 function splitList(value: string): string[] {
@@ -104,7 +128,7 @@ export function resolveSecrets(config: Config): Secrets {
     if (env.dataEncryptionKeys === undefined) problems.push('DATA_ENCRYPTION_KEYS is not set: set it to base64 of 32 random bytes (openssl rand -base64 32)');
   } else if (missing) {
     if (existsSync(file)) {
-      stored = JSON.parse(readFileSync(file, 'utf8')) as StoredSecrets;
+      stored = readStored(file, problems);
       source = 'data-dir';
     } else {
       stored = generateStored();
