@@ -23,3 +23,20 @@ test('a colon in DISPLAY_NAME is reported together with every other problem', ()
   const message = refused({ DISPLAY_NAME: 'A:B', PORT: 'eighty', SESSION_IDLE_TIMEOUT_SECONDS: '5' });
   for (const problem of [/branding\.displayName: must not contain a colon/, /PORT: expected a whole number/, /sessions\.idleTimeoutSeconds/]) assert.match(message, problem);
 });
+
+test('a misspelt key in config/*.json is refused, not ignored (the server would start on the default)', async () => {
+  const { mkdtemp, copyFile, writeFile, rm } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'jullix-config-'));
+  try {
+    await copyFile(path.join(import.meta.dirname, '..', '..', 'config', 'default.json'), path.join(dir, 'default.json'));
+    await writeFile(path.join(dir, 'local.json'), JSON.stringify({ prot: 4000, sessions: { ttlSeconds: 600 }, metrics: { port: 3999, tokn: 'a'.repeat(32) } }));
+    assert.throws(() => loadConfig({}, dir), (err: unknown) => isIdpError(err, 'config_invalid')
+      && /\(root\): Unrecognized key: "prot"/.test(err.message) && /sessions: Unrecognized key: "ttlSeconds"/.test(err.message) && /metrics: Unrecognized key: "tokn"/.test(err.message));
+    await writeFile(path.join(dir, 'local.json'), JSON.stringify({ port: 4000 }));
+    assert.equal(loadConfig({}, dir).port, 4000, 'a known key still works');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -10,7 +10,7 @@ const issuerUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL s
   .refine((u) => !u.includes('?') && !u.includes('#'), 'must not contain a query or a fragment (OIDC Core 3.1.2.1 / Discovery 4)')
   .refine((u) => !u.endsWith('/'), 'must not end with a slash');
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   nodeEnv: z.string(),
   port: z.number().int().min(0).max(65535),
   issuer: issuerUrl,
@@ -22,20 +22,20 @@ export const configSchema = z.object({
   migrateOnStart: z.boolean(),
   /** On SIGTERM, how long requests in flight may take to finish before connections are cut. */
   shutdownGraceSeconds: z.number().int().min(0).max(300),
-  branding: z.object({
+  branding: z.strictObject({
     /** Shown on every page and as the account's issuer in the authenticator app. */
     displayName: z.string().trim().min(1).max(64)
       // Google's Key URI format: the issuer must not contain a colon, even percent-encoded; apps
       // split the QR code's label at the first one and would show part of the name as the account.
       .refine((name) => !name.includes(':'), 'must not contain a colon (":"): authenticator apps would split the name at it (Key URI format); use a dash instead, e.g. "Mijn Jullix - Portaal"'),
   }),
-  mfa: z.object({
+  mfa: z.strictObject({
     /** Roles that must enrol TOTP and can never skip it. */
     requiredRoles: z.array(z.enum(ROLES)),
     /** How long a sign-in with the second factor keeps a session at aal2; after that, step-up asks again. */
     aal2MaxAgeSeconds: z.number().int().min(1).max(30 * 86400),
   }),
-  sessions: z.object({
+  sessions: z.strictObject({
     /** Absolute session lifetime from the sign-in, however busy the session is. */
     sessionTtlSeconds: z.number().int().min(60).max(30 * 86400),
     /** A session unused for this long needs a new sign-in; every use restarts it (NIST AAL2: at most 1 h). */
@@ -45,7 +45,7 @@ export const configSchema = z.object({
     const problem = lifetimeProblem(sessions);
     if (problem) ctx.addIssue({ code: 'custom', path: ['idleTimeoutSeconds'], message: problem });
   }),
-  signingKeys: z.object({
+  signingKeys: z.strictObject({
     /**
      * How often each instance reloads the signing keys (a rotation reaches every instance within
      * this). At most 2 minutes: with relying apps' JWKS caches (openid-client refetches on an unknown
@@ -53,7 +53,7 @@ export const configSchema = z.object({
      */
     refreshSeconds: z.number().int().min(1).max(120, 'must be at most 120 s: a new key must reach every instance well within the 5-minute minimum activation delay of keys rotate').default(30),
   }).default({ refreshSeconds: 30 }),
-  secrets: z.object({
+  secrets: z.strictObject({
     /** JSON Web Key Set with private signing keys (JWKS env var). */
     jwks: z.string().optional(),
     /** Comma-separated cookie signing keys, newest first (COOKIE_KEYS). */
@@ -62,7 +62,7 @@ export const configSchema = z.object({
     dataEncryptionKeys: z.string().optional(),
   }),
   /** Prometheus /metrics on its own listener: off unless a port is set (docs/operations.md, Metrics). */
-  metrics: z.object({
+  metrics: z.strictObject({
     port: z.number().int().min(0).max(65535).optional(),
     /** Loopback by default, so only this machine (or a sidecar) can scrape. */
     host: z.string().trim().min(1),
