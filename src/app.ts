@@ -20,7 +20,8 @@ import { createLogoutSender } from './provider/backchannel.ts';
 import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
 import { providerPages } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
-import { createAuditLog } from './audit/log.ts';
+import { createAuditLog, type AuditLog } from './audit/log.ts';
+import { auditRegistrations } from './provider/registration-audit.ts';
 import type { Config } from './config/schema.ts';
 import type { Secrets } from './config/secrets.ts';
 import { createPasswordFactor } from './factors/password.ts';
@@ -57,9 +58,10 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 };
 
 /** Every listener a provider needs; each provider built after a key rotation gets them too. */
-function attachProviderListeners(provider: Provider, logger: Logger, metrics: Metrics | undefined): void {
+function attachProviderListeners(provider: Provider, logger: Logger, metrics: Metrics | undefined, audit: AuditLog): void {
   provider.on('server_error', (ctx, err) => logger.error('provider server_error', { path: originalPath(ctx), error: err, stack: err.stack }));
   if (metrics) countGrants(metrics, provider);
+  auditRegistrations(provider, audit, logger);
 }
 
 export function createApp(deps: AppDeps) {
@@ -76,7 +78,7 @@ export function createApp(deps: AppDeps) {
   // Each provider answers its own requests (not mounted in our app), so it gets the edge itself.
   const build = (jwks: ReturnType<SigningKeyRing['jwks']>): { provider: Provider; handler: RequestListener } => {
     const built = createProvider({ config, secrets, jwks, db, clock, accounts, pages });
-    attachProviderListeners(built, logger, deps.metrics);
+    attachProviderListeners(built, logger, deps.metrics, audit);
     useEdge(built, edge);
     built.use(saneHost);
     built.use(postAsGet);

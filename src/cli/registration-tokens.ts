@@ -22,7 +22,8 @@ export interface RegistrationTokenView {
 
 interface TokenRow { id: string; payload: string; expires_at: number | string | null }
 
-export const fingerprint = (value: string): string => `${value.slice(0, 6)}…`;
+export { tokenFingerprint as fingerprint } from '../provider/registration-audit.ts';
+import { tokenFingerprint as fingerprint } from '../provider/registration-audit.ts';
 
 function viewOf(row: TokenRow): RegistrationTokenView {
   const payload = JSON.parse(row.payload) as { iat?: unknown; policies?: unknown };

@@ -60,7 +60,7 @@ for (const backend of backends()) {
       assert.equal(wrong.status, 401);
     });
 
-    test('RFC 7592: update rotates the registration access token; delete removes the client', async () => {
+    test('RFC 7592: update rotates the registration access token; delete removes the client; each is audited', async () => {
       const res = await register({ client_name: 'Temp App', redirect_uris: ['https://temp.example/cb'] });
       const temp = await res.json() as typeof client & { client_name: string };
       const put = await fetch(temp.registration_client_uri, {
@@ -83,6 +83,11 @@ for (const backend of backends()) {
       assert.equal(del.status, 204);
       const gone = await fetch(`${idp.url}/auth?client_id=${temp.client_id}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://temp.example/cb2')}`, { redirect: 'manual' });
       assert.equal(gone.status, 400);
+      // Audited like the CLI's changes, naming the registration token that made the app.
+      const audit = await idp.db('audit_log').where('client_id', temp.client_id).orderBy('id').select('event', 'detail');
+      assert.deepEqual(audit.map((a) => a.event), ['client.created', 'client.updated', 'client.removed']);
+      assert.deepEqual(JSON.parse(String(audit[0]?.detail)), { via: 'registration', name: 'Temp App', registrationToken: `${token.slice(0, 6)}…` });
+      assert.equal(JSON.parse(String(audit[1]?.detail)).name, 'Renamed App');
     });
 
     /** An RFC 7591 error answer: its status, code and description. */
