@@ -50,7 +50,10 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
   const clock = opts.clock ?? systemClock;
   const secrets = resolveSecrets(config);
   if (secrets.source === 'generated') logger.info('generated development keys', { file: `${config.dataDir}/secrets.json` });
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, readers: 2 });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl, dataDir: config.dataDir, readers: 2,
+    onDriverWarning: (message) => logger.warn('database driver warning', { message }),
+  });
   let signingKeys: SigningKeyRing;
   try {
     if (config.migrateOnStart) {

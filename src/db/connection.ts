@@ -19,6 +19,12 @@ export interface DatabaseOptions {
    * database with closeDatabase then. Two measured best on two cores (three no better).
    */
   readers?: number;
+  /**
+   * Where knex's own warnings go (a failed connection attempt, say), as one JSON log line without the
+   * stack. Without one they are dropped: every failure that matters reaches the caller as an error.
+   * knex would otherwise print them raw, stack trace included, before our own clear message.
+   */
+  onDriverWarning?: (message: string) => void;
 }
 
 /** The slice of a sqlite3 `Database` that the pool hook needs. */
@@ -39,7 +45,8 @@ const SQLITE_PRAGMAS = [
 export async function openDatabase(options: DatabaseOptions): Promise<Knex> {
   const url = options.databaseUrl?.trim() ?? '';
   const config = url === '' ? await sqliteConfig(options.dataDir) : postgresConfig(url);
-  const db = knex(config);
+  const report = (message: unknown) => options.onDriverWarning?.(scrubPassword(String(message).split('\n')[0] ?? '', url));
+  const db = knex({ ...config, log: { warn: report, error: report, deprecate: () => undefined, debug: () => undefined } });
   try {
     await db.raw('select 1');
   } catch (err) {
