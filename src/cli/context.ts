@@ -40,6 +40,8 @@ export interface CliContext {
 export interface ContextOptions {
   /** Print applied migrations on stderr (the migrate command reports them itself). */
   announceMigrations?: boolean;
+  /** Migrate even with MIGRATE_ON_START=false: the migrate command, which exists for that setting. */
+  alwaysMigrate?: boolean;
 }
 
 /** Opens everything, runs `work`, and always closes the database. */

@@ -63,6 +63,19 @@ describe('jullix-idp', () => {
     assert.deepEqual(jsonOf<{ applied: string[] }>(second).applied, []);
   });
 
+  test('with MIGRATE_ON_START=false a command refuses a database that is behind; migrate is the way', async () => {
+    const fresh = path.join(dir, 'controlled');
+    const env = { MIGRATE_ON_START: 'false' };
+    const refused = await runCli(fresh, ['user', 'list'], { env });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^jullix-idp: The database needs migrations \(.*_initial\.ts.*\): run "jullix-idp migrate" first/);
+    assert.ok(hasNoStackTrace(refused));
+    assert.equal((await runCli(fresh, ['migrate'], { env })).code, 0);
+    const listed = await runCli(fresh, ['user', 'list'], { env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(listed.stderr, '', 'nothing migrated behind the operator\'s back');
+  });
+
   test('a database failure is one line and exit 1, with the password scrubbed', async () => {
     // Port 1 on loopback refuses at once; nothing listens there.
     const result = await runCli(dir, ['user', 'list'], { env: { DATABASE_URL: 'postgres://admin:s3cret@127.0.0.1:1/idp' } });

@@ -13,7 +13,8 @@ export const migrateCommand = defineCommand({
 Usage: jullix-idp migrate [--json]
 
 Apply every pending migration in one batch. Uses DATA_DIR (SQLite) or DATABASE_URL
-(PostgreSQL) like the server.
+(PostgreSQL) like the server. Every other command migrates first too, unless
+MIGRATE_ON_START=false: then they refuse a database that is behind, and this one is the way.
 
 Options:
   --json   print {"database": ..., "applied": [...]}`,
@@ -26,6 +27,6 @@ Options:
       if (ctx.migrated.length === 0) return io.out(`The database is up to date (${database}).`);
       io.out(`Applied ${ctx.migrated.length} migration${ctx.migrated.length === 1 ? '' : 's'} to ${database}:`);
       for (const name of ctx.migrated) io.out(`  ${name}`);
-    }, { announceMigrations: false });
+    }, { announceMigrations: false, alwaysMigrate: true });
   },
 });

@@ -6,7 +6,8 @@ import { createAuditLog } from '../audit/log.ts';
 import { loadConfig } from '../config/load.ts';
 import { refuseNewSecretsOverSealedData, resolveSecrets, type Secrets } from '../config/secrets.ts';
 import { openDatabase } from '../db/connection.ts';
-import { migrateLatest } from '../db/migrations.ts';
+import { migrateLatest, migrationStatus } from '../db/migrations.ts';
+import { IdpError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import type Provider from 'oidc-provider';
 import type { ClientRegistry } from '../provider/clients.ts';
@@ -20,7 +21,14 @@ export async function openContext(io: CliIo, opts: ContextOptions): Promise<{ ct
   const config = loadConfig(io.env);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const migrated = await migrateLatest(db);
+    // With MIGRATE_ON_START=false the operator migrates on purpose (docs/operations.md, controlled
+    // upgrades): a command then refuses a database that is behind, as the server does, instead of
+    // migrating it under the instances still running the old version.
+    if (!config.migrateOnStart && opts.alwaysMigrate !== true) {
+      const { pending } = await migrationStatus(db);
+      if (pending.length > 0) throw new IdpError('migrations_pending', `The database needs migrations (${pending.join(', ')}): run "jullix-idp migrate" first (MIGRATE_ON_START=false)`, { expose: true });
+    }
+    const migrated = config.migrateOnStart || opts.alwaysMigrate === true ? await migrateLatest(db) : [];
     if (migrated.length > 0 && opts.announceMigrations !== false) io.err(`Applied database migrations: ${migrated.join(', ')}`);
     // Only commands that need the keys fail; `user list` and the like never read them.
     const refusal: unknown = await refuseNewSecretsOverSealedData(db, config).then(() => undefined, (err: unknown) => err);
