@@ -15,13 +15,13 @@ function refused(env: Record<string, string>): string {
 }
 
 test('DISPLAY_NAME: a colon is refused, as the Key URI label would split at it', () => {
-  assert.match(refused({ DISPLAY_NAME: 'Mijn Jullix: Portaal & Co' }), /branding\.displayName: must not contain a colon/);
+  assert.match(refused({ DISPLAY_NAME: 'Mijn Jullix: Portaal & Co' }), /DISPLAY_NAME \(branding\.displayName\): must not contain a colon/);
   assert.equal(loadConfig({ DISPLAY_NAME: 'Mijn Jullix - Portaal & Co' }).branding.displayName, 'Mijn Jullix - Portaal & Co');
 });
 
 test('a colon in DISPLAY_NAME is reported together with every other problem', () => {
   const message = refused({ DISPLAY_NAME: 'A:B', PORT: 'eighty', SESSION_IDLE_TIMEOUT_SECONDS: '5' });
-  for (const problem of [/branding\.displayName: must not contain a colon/, /PORT: expected a whole number/, /sessions\.idleTimeoutSeconds/]) assert.match(message, problem);
+  for (const problem of [/DISPLAY_NAME \(branding\.displayName\): must not contain a colon/, /PORT: expected a whole number/, /sessions\.idleTimeoutSeconds/]) assert.match(message, problem);
 });
 
 test('a misspelt key in config/*.json is refused, not ignored (the server would start on the default)', async () => {
@@ -39,4 +39,11 @@ test('a misspelt key in config/*.json is refused, not ignored (the server would 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('an issuer is written as tokens will carry it, and NODE_ENV=Production is not taken for development', () => {
+  assert.match(refused({ ISSUER: 'HTTPS://idp.example.com' }), /ISSUER \(issuer\): must be written in lower case up to the path/);
+  assert.match(refused({ ISSUER: 'https://user:pw@idp.example.com' }), /ISSUER \(issuer\): must not contain a user name or password/);
+  assert.match(refused({ NODE_ENV: 'Production' }), /NODE_ENV \(nodeEnv\): write production in lower case/);
+  assert.equal(loadConfig({ ISSUER: 'https://idp.example.com/Path' }).issuer, 'https://idp.example.com/Path', 'the path keeps its case');
 });

@@ -60,6 +60,17 @@ const ENV_MAP: Array<[string, string[], 'string' | 'int' | 'bool' | 'list']> = [
   ['METRICS_TOKEN', ['metrics', 'token'], 'string'],
 ];
 
+/**
+ * How a setting is named in a message: by its environment variable and its config file key (e.g.
+ * "SHUTDOWN_GRACE_SECONDS (shutdownGraceSeconds)"), so either way of setting it is found.
+ */
+function settingName(dotted: string): string {
+  if (dotted === '') return '(root)';
+  const top = dotted.replace(/\.\d+$/, '');
+  const variable = top === 'nodeEnv' ? 'NODE_ENV' : ENV_MAP.filter(([, keys]) => keys.join('.') === top).map(([name]) => name).at(-1);
+  return variable === undefined ? dotted : `${variable} (${dotted})`;
+}
+
 /** Every environment variable the IdP reads (NODE_ENV too): test and bench harnesses clear them all. */
 export const CONFIG_ENV_VARIABLES: readonly string[] = ['NODE_ENV', ...ENV_MAP.map(([name]) => name)];
 
@@ -107,7 +118,7 @@ export function loadConfig(env: Env = process.env, configDir = CONFIG_DIR): Conf
   if (!isObject(raw.secrets)) raw.secrets = {};
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    for (const issue of result.error.issues) problems.push(`${settingName(issue.path.join('.'))}: ${issue.message}`);
   }
   if (problems.length > 0 || !result.success) {
     throw new IdpError('config_invalid', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { expose: true });

@@ -8,10 +8,15 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const issuerUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://login.example.com' })
   .refine((u) => !u.includes('?') && !u.includes('#'), 'must not contain a query or a fragment (OIDC Core 3.1.2.1 / Discovery 4)')
-  .refine((u) => !u.endsWith('/'), 'must not end with a slash');
+  .refine((u) => !u.endsWith('/'), 'must not end with a slash')
+  // Written as every token will carry it: a scheme or host in capitals is another string to an app
+  // comparing iss, and a user:password part would be published in discovery.
+  .refine((u) => { const p = URL.parse(u); return p !== null && p.username === '' && p.password === ''; }, 'must not contain a user name or password')
+  .refine((u) => { const p = URL.parse(u); return p === null || p.username !== '' || p.password !== '' || u.startsWith(`${p.protocol}//${p.host}`); }, 'must be written in lower case up to the path, as in https://login.example.com');
 
 export const configSchema = z.strictObject({
-  nodeEnv: z.string(),
+  // Another spelling of production (Production, PROD) would silently run with development keys and rules.
+  nodeEnv: z.string().refine((v) => v === 'production' || v.toLowerCase() !== 'production', 'write production in lower case'),
   port: z.number().int().min(0).max(65535),
   issuer: issuerUrl,
   dataDir: z.string().min(1),

@@ -147,8 +147,8 @@ test('config: metrics are off by default, on loopback when on, and bad settings 
       return (err as Error).message;
     }
   };
-  assert.match(problems({ METRICS_PORT: '3000' }), /metrics\.port: must differ from the main port/);
+  assert.match(problems({ METRICS_PORT: '3000' }), /METRICS_PORT \(metrics\.port\): must differ from the main port/);
   assert.match(problems({ METRICS_PORT: 'nine' }), /METRICS_PORT: expected a whole number/);
   assert.match(problems({ METRICS_PORT: '70000' }), /metrics\.port/);
-  assert.match(problems({ METRICS_PORT: '9464', METRICS_TOKEN: 'short' }), /metrics\.token: must be at least 16 characters/);
+  assert.match(problems({ METRICS_PORT: '9464', METRICS_TOKEN: 'short' }), /METRICS_TOKEN \(metrics\.token\): must be at least 16 characters/);
 });
