@@ -50,6 +50,11 @@ export async function startIdp(opts: StartOptions = {}): Promise<RunningIdp> {
   const clock = opts.clock ?? systemClock;
   const secrets = resolveSecrets(config);
   if (secrets.source === 'generated') logger.info('generated development keys', { file: `${config.dataDir}/secrets.json` });
+  // The server itself speaks plain http: an https issuer means a TLS proxy in front, whose
+  // X-Forwarded-Proto must be trusted, or discovery advertises http endpoints and cookies lose Secure.
+  if (config.issuer.startsWith('https:') && !config.trustProxy) {
+    logger.warn('ISSUER is https but TRUST_PROXY is off: behind a TLS-terminating proxy set TRUST_PROXY=true, or endpoints are advertised as http and cookies are not Secure', { issuer: config.issuer });
+  }
   const db = await openDatabase({
     databaseUrl: config.databaseUrl, dataDir: config.dataDir, readers: 2,
     onDriverWarning: (message) => logger.warn('database driver warning', { message }),

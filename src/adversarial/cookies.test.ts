@@ -106,3 +106,19 @@ describe('without proxy trust (TRUST_PROXY=false)', () => {
     assert.match(discovery.token_endpoint, /^http:\/\//);
   });
 });
+
+test('an https issuer without TRUST_PROXY starts with a warning that says what to set', async () => {
+  const port = await freePort();
+  const idp = await startTestIdp({ env: { PORT: String(port), ISSUER: `https://localhost:${port}`, TRUST_PROXY: 'false' } });
+  try {
+    assert.ok(idp.logs.some((l) => l.includes('"level":"warn"') && l.includes('TRUST_PROXY is off')), 'warned at start');
+  } finally {
+    await idp.stop();
+  }
+  const plain = await startTestIdp({ env: { TRUST_PROXY: 'false' } });
+  try {
+    assert.ok(!plain.logs.some((l) => l.includes('TRUST_PROXY is off')), 'no warning for an http issuer');
+  } finally {
+    await plain.stop();
+  }
+});
