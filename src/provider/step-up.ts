@@ -3,7 +3,7 @@
 // the account's role) with the session's, so every request style is handled the same way and
 // prompt=none gets login_required instead of a token at a lower level.
 import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { ACR_LEVELS, effectiveAcr, requiredAcr, satisfies, unmetEssentialAcr, type Acr } from '../sign-in/assurance.ts';
+import { ACR_LEVELS, effectiveAcr, essentialAcrToReport, requiredAcr, satisfies, unmetEssentialAcr, type Acr } from '../sign-in/assurance.ts';
 import { isIdpAccount } from './find-account.ts';
 
 export const STEP_UP_REASON = 'acr_step_up';
@@ -55,6 +55,19 @@ function downgradeAgedSession(ctx: KoaContextWithOIDC, aal2MaxAgeSeconds: number
   }
 }
 
+/**
+ * For an essential acr request the session exceeds, this request's code and ID token carry the
+ * value asked for (essentialAcrToReport), not the session's: the provider reads ctx.oidc.acr for
+ * them, so that one request gets its own value and the session keeps its level. Found by a review:
+ * {"acr":{"essential":true,"values":["aal1"]}} on an aal2 session was answered with acr aal2.
+ */
+function reportEssentialAcr(ctx: KoaContextWithOIDC, have: Acr | undefined): void {
+  const claim = acrClaim(ctx);
+  if (claim?.essential !== true) return;
+  const report = essentialAcrToReport(have, requestedValues(claim));
+  if (report !== undefined) Object.defineProperty(ctx.oidc, 'acr', { value: report, configurable: true });
+}
+
 export function interactionPolicyWithStepUp(aal2MaxAgeSeconds: number) {
   const { base, Check } = interactionPolicy;
   const policy = base();
@@ -71,7 +84,10 @@ export function interactionPolicyWithStepUp(aal2MaxAgeSeconds: number) {
   login.checks.add(new Check(STEP_UP_REASON, 'the requested authentication level is higher than the session\'s', 'login_required',
     (ctx) => {
       downgradeAgedSession(ctx, aal2MaxAgeSeconds);
-      return satisfies(sessionAcr(ctx, aal2MaxAgeSeconds), neededAcr(ctx)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      const have = sessionAcr(ctx, aal2MaxAgeSeconds);
+      if (!satisfies(have, neededAcr(ctx))) return Check.REQUEST_PROMPT;
+      reportEssentialAcr(ctx, have);
+      return Check.NO_NEED_TO_PROMPT;
     },
     (ctx) => ({ requested_acr: neededAcr(ctx) ?? null })));
   return policy;

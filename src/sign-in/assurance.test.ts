@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { effectiveAcr, requiredAcr, satisfies, unmetEssentialAcr } from './assurance.ts';
+import { effectiveAcr, essentialAcrToReport, requiredAcr, satisfies, unmetEssentialAcr } from './assurance.ts';
 
 test('any listed value is acceptable, so the lowest known one is required; the client floor raises it', () => {
   assert.equal(requiredAcr({ values: ['aal2'], clientFloor: [] }), 'aal2');
@@ -37,4 +37,12 @@ test('higher satisfies lower; nothing satisfies a requirement without a level', 
   assert.equal(satisfies('aal1', 'aal2'), false);
   assert.equal(satisfies(undefined, 'aal1'), false);
   assert.equal(satisfies(undefined, undefined), true);
+});
+
+test('an essential acr request is answered with one of its values (OIDC Core 5.5.1.1)', () => {
+  assert.equal(essentialAcrToReport('aal2', ['aal1']), 'aal1');
+  assert.equal(essentialAcrToReport('aal2', ['aal1', 'aal2']), undefined, 'the session\'s own level is among them');
+  assert.equal(essentialAcrToReport('aal1', ['aal2']), undefined, 'not met: the step-up check asks for the code');
+  assert.equal(essentialAcrToReport('aal2', ['aal1', 'urn:other']), 'aal1');
+  assert.equal(essentialAcrToReport(undefined, ['aal1']), undefined);
 });

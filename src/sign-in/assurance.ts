@@ -55,6 +55,17 @@ export function effectiveAcr(sessionAcr: unknown, authTimeSeconds: number | unde
   return sessionAcr;
 }
 
+/**
+ * OIDC Core 5.5.1.1: a token answering an essential acr request MUST carry one of its values. A
+ * session above every value asked for (aal2 for ["aal1"]) satisfies the request, and its token
+ * says the highest value asked for that the session meets; undefined when the session's own level
+ * is one of them (nothing to change) or none is met.
+ */
+export function essentialAcrToReport(session: Acr | undefined, values: readonly unknown[]): Acr | undefined {
+  if (session === undefined || values.includes(session)) return undefined;
+  return ACR_LEVELS.filter((level) => values.includes(level) && satisfies(session, level)).at(-1);
+}
+
 export function satisfies(have: Acr | undefined, need: Acr | undefined): boolean {
   if (!need) return true;
   return have !== undefined && RANK[have] >= RANK[need];

@@ -67,6 +67,12 @@ for (const backend of backends()) {
         assert.ok(again.url.startsWith(REDIRECT), `no interaction for ${JSON.stringify(extra)}`);
         assert.equal((await redeem(config, again.url, again.started)).claims()?.acr, 'aal2');
       }
+      // OIDC Core 5.5.1.1: an essential request for aal1 gets aal1 (the session meets it), not aal2.
+      const low = await go(browser, { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['aal1'] } } }) });
+      assert.ok(low.url.startsWith(REDIRECT));
+      assert.equal((await redeem(config, low.url, low.started)).claims()?.acr, 'aal1');
+      const after = await go(browser, { acr_values: 'aal2' });
+      assert.equal((await redeem(config, after.url, after.started)).claims()?.acr, 'aal2', 'the session keeps its level');
     });
 
     test('when aal2 has aged past its limit, tokens say aal1 and an enrolled user steps up with a code only', async () => {
