@@ -42,6 +42,8 @@ export interface ContextOptions {
   announceMigrations?: boolean;
   /** Migrate even with MIGRATE_ON_START=false: the migrate command, which exists for that setting. */
   alwaysMigrate?: boolean;
+  /** Neither migrate nor check: `migrate --unlock`, which must work while a stale lock blocks migrating. */
+  skipMigrations?: boolean;
 }
 
 /** Opens everything, runs `work`, and always closes the database. */

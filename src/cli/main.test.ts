@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { hasNoStackTrace, jsonOf, runCli, tempDataDir } from './test-support.ts';
+import { hasNoStackTrace, jsonOf, runCli, tempDataDir, withDatabase } from './test-support.ts';
 
 describe('jullix-idp', () => {
   let dir: string;
@@ -74,6 +74,21 @@ describe('jullix-idp', () => {
     const listed = await runCli(fresh, ['user', 'list'], { env });
     assert.equal(listed.code, 0, listed.stderr);
     assert.equal(listed.stderr, '', 'nothing migrated behind the operator\'s back');
+  });
+
+  test('a migration lock left behind is explained, and migrate --unlock releases it', async () => {
+    const fresh = path.join(dir, 'locked');
+    assert.equal((await runCli(fresh, ['migrate'])).code, 0);
+    await withDatabase(fresh, (db) => db('knex_migrations_lock').update({ is_locked: 1 }));
+    const stuck = await runCli(fresh, ['user', 'list']);
+    assert.equal(stuck.code, 1);
+    assert.match(stuck.stderr, /^jullix-idp: The migration lock is held: .* release the lock with "jullix-idp migrate --unlock"/);
+    assert.ok(hasNoStackTrace(stuck));
+    const unlocked = await runCli(fresh, ['migrate', '--unlock']);
+    assert.equal(unlocked.code, 0, unlocked.stderr);
+    assert.match(unlocked.stdout, /^Released the migration lock of SQLite/);
+    assert.equal((await runCli(fresh, ['user', 'list'])).code, 0);
+    assert.match((await runCli(fresh, ['migrate', '--unlock'])).stdout, /was not held/);
   });
 
   test('a database failure is one line and exit 1, with the password scrubbed', async () => {

@@ -51,8 +51,25 @@ function config(directory: string | undefined): Knex.MigratorConfig {
 
 /** Applies every pending migration in one batch; returns the names applied, oldest first. */
 export async function migrateLatest(db: Knex, directory?: string): Promise<string[]> {
-  const result: unknown = await db.migrate.latest(config(directory));
+  let result: unknown;
+  try {
+    result = await db.migrate.latest(config(directory));
+  } catch (err) {
+    // knex's own advice ("run knex migrate:unlock") does not work here: there is no knexfile.
+    if (err instanceof Error && err.name === 'MigrationLocked') {
+      throw new IdpError('conflict', 'The migration lock is held: another instance is migrating now, or one was stopped while migrating. If none is, release the lock with "jullix-idp migrate --unlock" and start again.', { expose: true });
+    }
+    throw err;
+  }
   return namesFromBatch(result);
+}
+
+/** Releases the migration lock an interrupted migration left behind; true when it was held. */
+export async function releaseMigrationLock(db: Knex, directory?: string): Promise<boolean> {
+  const held = await db.schema.hasTable('knex_migrations_lock')
+    && (await db('knex_migrations_lock').where('is_locked', 1).first()) !== undefined;
+  await db.migrate.forceFreeMigrationsLock(config(directory));
+  return held;
 }
 
 /** Undoes every applied migration, newest first; returns the names rolled back. */
