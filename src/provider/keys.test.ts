@@ -96,5 +96,5 @@ test('generated keys are private P-256 / RSA keys with a hex RFC 7638 thumbprint
 
 test('config: a key reload interval longer than 2 minutes is refused, so a new key reaches every instance within the 5-minute minimum delay', () => {
   assert.equal(loadConfig({ SIGNING_KEYS_REFRESH_SECONDS: '120' }).signingKeys.refreshSeconds, 120);
-  assert.throws(() => loadConfig({ SIGNING_KEYS_REFRESH_SECONDS: '600' }), (err: unknown) => err instanceof IdpError && err.code === 'config_invalid' && /signingKeys\.refreshSeconds: must be at most 120 s/.test(err.message));
+  assert.throws(() => loadConfig({ SIGNING_KEYS_REFRESH_SECONDS: '600' }), (err: unknown) => err instanceof IdpError && err.code === 'config_invalid' && /SIGNING_KEYS_REFRESH_SECONDS \(signingKeys\.refreshSeconds\): must be at most 120 s/.test(err.message));
 });

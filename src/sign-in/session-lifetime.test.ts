@@ -51,7 +51,7 @@ test('config: defaults within NIST AAL2 (idle <= 1 h, absolute <= 24 h), env var
     }
     assert.fail(`accepted ${JSON.stringify(env)}`);
   };
-  assert.match(refused({ SESSION_IDLE_TIMEOUT_SECONDS: '7200', SESSION_TTL_SECONDS: '3600' }), /sessions\.idleTimeoutSeconds: the idle timeout .* must not be longer than the absolute session lifetime/);
+  assert.match(refused({ SESSION_IDLE_TIMEOUT_SECONDS: '7200', SESSION_TTL_SECONDS: '3600' }), /SESSION_IDLE_TIMEOUT_SECONDS \(sessions\.idleTimeoutSeconds\): the idle timeout .* must not be longer than the absolute session lifetime/);
   assert.match(refused({ SESSION_IDLE_TIMEOUT_SECONDS: 'soon' }), /SESSION_IDLE_TIMEOUT_SECONDS: expected a whole number/);
   assert.match(refused({ SESSION_IDLE_TIMEOUT_SECONDS: '5' }), /sessions\.idleTimeoutSeconds/);
 });
