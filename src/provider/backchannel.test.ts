@@ -7,9 +7,9 @@ import http from 'node:http';
 import type * as oidc from 'openid-client';
 import { findForm, TestBrowser } from '../testing/browser.ts';
 import { accountSignIn, postAccountForm } from '../testing/account-page.ts';
-import { LOGOUT_EVENT, startLogoutReceiver, type LogoutReceiver } from '../testing/backchannel.ts';
+import { addLogoutApp, LOGOUT_EVENT, startLogoutReceiver, type LogoutReceiver } from '../testing/backchannel.ts';
 import { backends, freePort, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { discover, openSignInPage, passwordSignIn, redeem, startSignIn, type RpOptions } from '../testing/relying-party.ts';
+import { openSignInPage, passwordSignIn, redeem, startSignIn, type RpOptions } from '../testing/relying-party.ts';
 import { manualClock } from '../security/clock.ts';
 import { nextAttemptAt, queueLogouts, RETRY_DELAYS_MS } from './backchannel.ts';
 
@@ -40,12 +40,7 @@ for (const backend of backends()) {
     before(async () => {
       idp = await startTestIdp({ backend, clock });
       logouts = await startLogoutReceiver();
-      await idp.addClient({
-        client_id: 'shop', redirect_uris: [SHOP_REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true,
-        backchannel_logout_uri: logouts.uri, backchannel_logout_session_required: true,
-      });
-      shop = { issuer: idp.config.issuer, clientId: 'shop', redirectUri: SHOP_REDIRECT };
-      shopConfig = await discover(shop);
+      ({ rp: shop, config: shopConfig } = await addLogoutApp(idp, 'shop', SHOP_REDIRECT, logouts));
     });
     after(async () => {
       await idp.stop();

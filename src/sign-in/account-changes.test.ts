@@ -10,7 +10,7 @@ import { TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, passwordSignIn, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { findForm } from '../testing/browser.ts';
-import { LOGOUT_EVENT, startLogoutReceiver, type LogoutReceiver } from '../testing/backchannel.ts';
+import { addLogoutApp, LOGOUT_EVENT, startLogoutReceiver, type LogoutReceiver } from '../testing/backchannel.ts';
 import { runCli } from '../cli/test-support.ts';
 import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
 
@@ -30,12 +30,7 @@ for (const backend of backends()) {
       idp = await startTestIdp({ backend });
       // A second app that wants to hear when a session it signed in ends (Back-Channel Logout 1.0).
       logouts = await startLogoutReceiver();
-      await idp.addClient({
-        client_id: 'shop', redirect_uris: [SHOP_REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true,
-        backchannel_logout_uri: logouts.uri, backchannel_logout_session_required: true,
-      });
-      shop = { issuer: idp.config.issuer, clientId: 'shop', redirectUri: SHOP_REDIRECT };
-      shopConfig = await discover(shop);
+      ({ rp: shop, config: shopConfig } = await addLogoutApp(idp, 'shop', SHOP_REDIRECT, logouts));
       await idp.addClient({
         client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true,
         grant_types: ['authorization_code', 'refresh_token'],

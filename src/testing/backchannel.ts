@@ -1,7 +1,10 @@
 // A relying app's back-channel logout endpoint for tests: records every logout token it is sent,
 // with its claims decoded (the signature is the provider's own; tests look at what it says).
 import http from 'node:http';
+import type * as oidc from 'openid-client';
+import type { TestIdp } from './harness.ts';
 import { freePort } from './ports.ts';
+import { discover, type RpOptions } from './relying-party.ts';
 
 export interface LogoutClaims { iss?: string; aud?: string; sub?: string; sid?: string; events?: Record<string, unknown>; jti?: string }
 
@@ -34,3 +37,13 @@ export async function startLogoutReceiver(): Promise<LogoutReceiver> {
 }
 
 export const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/** Registers a first-party app that wants back-channel logout at `receiver` (with sid), and discovers the IdP for it. */
+export async function addLogoutApp(idp: TestIdp, clientId: string, redirectUri: string, receiver: LogoutReceiver): Promise<{ rp: RpOptions; config: oidc.Configuration }> {
+  await idp.addClient({
+    client_id: clientId, redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', jullix_first_party: true,
+    backchannel_logout_uri: receiver.uri, backchannel_logout_session_required: true,
+  });
+  const rp = { issuer: idp.config.issuer, clientId, redirectUri };
+  return { rp, config: await discover(rp) };
+}
