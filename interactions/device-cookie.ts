@@ -17,6 +17,8 @@ export function trustedDeviceFor(ctx: Context, userId: string | undefined): stri
 export function rememberDevice(ctx: Context, userId: string, basePath: string): void {
   const deviceId = trustedDeviceFor(ctx, userId) ?? randomBytes(16).toString('base64url');
   ctx.cookies.set(NAME, `${userId}.${deviceId}`, {
-    signed: true, httpOnly: true, sameSite: 'lax', maxAge: ONE_YEAR_MS, path: `${basePath}/interaction`, overwrite: true,
+    // The whole issuer: the sign-in pages and the account page (its confirm step) both read it. A
+    // review found the account page's budget never applied in a real browser at /interaction only.
+    signed: true, httpOnly: true, sameSite: 'lax', maxAge: ONE_YEAR_MS, path: basePath === '' ? '/' : basePath, overwrite: true,
   });
 }

@@ -76,6 +76,15 @@ describe('jullix-idp', () => {
     assert.equal(listed.stderr, '', 'nothing migrated behind the operator\'s back');
   });
 
+  test('with --json a failure is JSON on stderr too, with the same exit status', async () => {
+    const [missing, usage] = await Promise.all([runCli(dir, ['user', 'show', 'nobody', '--json']), runCli(dir, ['user', 'list', '--colour', '--json'])]);
+    assert.equal(missing.code, 1);
+    assert.deepEqual(JSON.parse(missing.stderr), { error: { code: 'not_found', message: 'no user named "nobody"' } });
+    assert.equal(missing.stdout, '');
+    assert.equal(usage.code, 2);
+    assert.deepEqual(JSON.parse(usage.stderr), { error: { code: 'usage', message: "Unknown option '--colour'" } });
+  });
+
   test('a migration lock left behind is explained, and migrate --unlock releases it', async () => {
     const fresh = path.join(dir, 'locked');
     assert.equal((await runCli(fresh, ['migrate'])).code, 0);

@@ -35,7 +35,8 @@ environment (DATA_DIR, DATABASE_URL, NODE_ENV, ...). Pending migrations are appl
 Commands:
 ${Object.entries(COMMANDS).map(([name, cmd]) => `  ${name.padEnd(20)}${cmd.summary}`).join('\n')}
 
-Run "jullix-idp <command> --help" for a command's options. Every command takes --json.
+Run "jullix-idp <command> --help" for a command's options. Every command takes --json (a failure
+is then {"error":{"code","message"}} on stderr).
 "jullix-idp --version" prints the version and whether the compiled build runs.
 Exit status: 0 success, 1 failure, 2 invalid usage.`;
 
@@ -67,23 +68,26 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     await (await command.load()).run(rest, io);
     return EXIT_OK;
   } catch (err) {
-    return report(err, io);
+    const failure = describeFailure(err);
+    // A script that asked for --json reads the failure as JSON too (on stderr, with the exit status).
+    if (argv.includes('--json')) io.err(JSON.stringify({ error: { code: failure.code, message: failure.lines.join('\n') } }));
+    else for (const line of failure.lines) io.err(`jullix-idp: ${line}`);
+    if (failure.usage !== undefined && !argv.includes('--json')) io.err(failure.usage);
+    return failure.exit;
   }
 }
 
-function report(err: unknown, io: CliIo): number {
+interface Failure { code: string; lines: string[]; usage?: string; exit: number }
+
+function describeFailure(err: unknown): Failure {
   if (err instanceof UsageError) {
-    for (const line of err.message.split('\n')) io.err(`jullix-idp: ${line}`);
-    io.err(`Run "jullix-idp ${err.command === '' ? '' : `${err.command} `}--help" for usage.`);
-    return EXIT_USAGE;
+    return { code: 'usage', lines: err.message.split('\n'), usage: `Run "jullix-idp ${err.command === '' ? '' : `${err.command} `}--help" for usage.`, exit: EXIT_USAGE };
   }
   if (isIdpError(err)) {
     // The operator is the administrator, so every IdpError message is shown; they never hold a
     // secret (database errors are scrubbed of passwords where they are made).
-    io.err(`jullix-idp: ${err.message}`);
-    return err.code === 'bad_request' ? EXIT_USAGE : EXIT_FAILURE;
+    return { code: err.code, lines: err.message.split('\n'), exit: err.code === 'bad_request' ? EXIT_USAGE : EXIT_FAILURE };
   }
   const message = err instanceof Error ? err.message : String(err);
-  io.err(`jullix-idp: unexpected error: ${message.split('\n')[0] ?? ''}`);
-  return EXIT_FAILURE;
+  return { code: 'unexpected', lines: [`unexpected error: ${message.split('\n')[0] ?? ''}`], exit: EXIT_FAILURE };
 }

@@ -121,7 +121,7 @@ export function createLogoutSender(deps: { db: Knex; clock: Clock; provider: () 
       } catch (err) {
         logger.error('back-channel logout queue failed', { error: err instanceof Error ? err : String(err) });
       }
-    } while (again);
+    } while (again && !stopped);
     running = undefined;
   };
   const kick = () => {

@@ -65,7 +65,10 @@ function reportEssentialAcr(ctx: KoaContextWithOIDC, have: Acr | undefined): voi
   const claim = acrClaim(ctx);
   if (claim?.essential !== true) return;
   const report = essentialAcrToReport(have, requestedValues(claim));
-  if (report !== undefined) Object.defineProperty(ctx.oidc, 'acr', { value: report, configurable: true });
+  // Never below what this request needs anyway (the account's role, the client's floor): an
+  // installer's code at aal1 would be refused at the token endpoint (findAccount), so the token
+  // says the session's level there, the one value the IdP can stand behind.
+  if (report !== undefined && satisfies(report, neededAcr(ctx))) Object.defineProperty(ctx.oidc, 'acr', { value: report, configurable: true });
 }
 
 export function interactionPolicyWithStepUp(aal2MaxAgeSeconds: number) {

@@ -123,6 +123,10 @@ for (const backend of backends()) {
       await idp.addUser({ username: 'pim', password: 'pim-password-1' });
       const browser = new TestBrowser();
       const overview = await signIn(browser, 'pim', 'pim-password-1');
+      // The test browser sends every cookie everywhere; a real one only under the cookie's Path, so
+      // the device cookie must cover /account too.
+      const device = browser.receivedSetCookies.find((l) => l.startsWith('jullix_device='));
+      assert.match(device ?? '', /;\s*path=\/(;|$)/i, `device cookie: ${device}`);
       for (let i = 0; i < 6; i++) {
         const stranger = new TestBrowser();
         const first = await stranger.follow(`${idp.url}/account`);

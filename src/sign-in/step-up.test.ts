@@ -73,6 +73,13 @@ for (const backend of backends()) {
       assert.equal((await redeem(config, low.url, low.started)).claims()?.acr, 'aal1');
       const after = await go(browser, { acr_values: 'aal2' });
       assert.equal((await redeem(config, after.url, after.started)).claims()?.acr, 'aal2', 'the session keeps its level');
+      // Never below a floor the request has anyway (here the client's default_acr_values; an
+      // installer's role works the same way): aal1 there would be refused at the token endpoint.
+      const payouts = { ...rp, clientId: 'payouts' };
+      const payoutsConfig = await discover(payouts);
+      const floored = await go(browser, { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['aal1'] } } }) }, payoutsConfig, payouts);
+      assert.ok(floored.url.startsWith(REDIRECT));
+      assert.equal((await redeem(payoutsConfig, floored.url, floored.started)).claims()?.acr, 'aal2');
     });
 
     test('when aal2 has aged past its limit, tokens say aal1 and an enrolled user steps up with a code only', async () => {

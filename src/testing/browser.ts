@@ -11,8 +11,12 @@ export class TestBrowser {
     this.headers = headers;
   }
 
+  /** Every Set-Cookie line received, attributes included (this browser itself ignores Path and Domain). */
+  readonly receivedSetCookies: string[] = [];
+
   private store(res: Response): void {
     for (const line of res.headers.getSetCookie()) {
+      this.receivedSetCookies.push(line);
       const [pair = '', ...attrs] = line.split(';');
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
