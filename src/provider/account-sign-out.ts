@@ -12,7 +12,7 @@ import { GRANT_BOUND_MODELS } from './grants.ts';
 export interface EndedSession {
   accountId: string;
   /** Each app the session signed in, with the `sid` its ID tokens carried. */
-  apps: Array<{ clientId: string; sid: string | undefined }>;
+  apps: Array<{ clientId: string; sid: string | undefined; grantId?: string | undefined }>;
 }
 
 export interface SignedOut {
@@ -50,8 +50,8 @@ export function appsOf(payload: string): EndedSession['apps'] {
   const authorizations = typeof parsed === 'object' && parsed !== null ? (parsed as { authorizations?: unknown }).authorizations : undefined;
   if (typeof authorizations !== 'object' || authorizations === null) return [];
   return Object.entries(authorizations).map(([clientId, value]) => {
-    const sid = typeof value === 'object' && value !== null ? (value as { sid?: unknown }).sid : undefined;
-    return { clientId, sid: typeof sid === 'string' ? sid : undefined };
+    const { sid, grantId } = (typeof value === 'object' && value !== null ? value : {}) as { sid?: unknown; grantId?: unknown };
+    return { clientId, sid: typeof sid === 'string' ? sid : undefined, grantId: typeof grantId === 'string' ? grantId : undefined };
   });
 }
 
@@ -62,8 +62,10 @@ export interface KeptSession { id: string; uid: string }
  * Ends every session and sign-in under way of the account and deletes every token issued to it, in
  * one transaction; with `keep`, all but that session and what was issued through it (the person
  * signing out their other devices from the account page). Answers the sessions ended and how many
- * tokens. Consent (the Grant rows, remembered_grants) is kept: the person chose it, and without a
- * token or a session it lets nobody in. Interactions are ended too: one carries the login result
+ * tokens. The account's grants go too (and the consent remembered with them: a third-party app asks
+ * again), but those of the kept session: a refresh already under way writes its new tokens after
+ * the tokens are deleted here, and a token whose grant is gone is refused everywhere (review: 4 of
+ * 20 racing refreshes survived on PostgreSQL while grants were kept). Interactions are ended too: one carries the login result
  * between the last factor and the resume, which is what an attacker holding the old password would
  * otherwise keep open and resume after the reset. The apps that asked for it are told by
  * back-channel logout (queued here, sent by the running server: backchannel.ts).
@@ -83,8 +85,24 @@ export async function signOutEverywhere(db: Knex, clock: Clock, accountId: strin
       const ids = await notOfKept(trx, GRANT_BOUND_MODELS, accountId, keep, (p) => (p as { sessionUid?: unknown }).sessionUid);
       for (let i = 0; i < ids.length; i += 100) tokens += await trx('oidc_models').whereIn('model', GRANT_BOUND_MODELS).whereIn('id', ids.slice(i, i + 100)).delete();
     }
+    await endGrants(trx, accountId, keep);
     return { sessions, tokens, logoutsQueued: await queueLogouts(trx, clock, sessions) };
   });
+}
+
+/** Deletes the account's grants, but those the kept session holds, with the consent remembered for them. */
+async function endGrants(db: Knex, accountId: string, keep: KeptSession | undefined): Promise<void> {
+  const kept = new Set<string>();
+  if (keep !== undefined) {
+    const row = await db('oidc_models').where({ model: 'Session', id: keep.id }).first('payload') as { payload: string } | undefined;
+    for (const app of row ? appsOf(row.payload) : []) if (app.grantId) kept.add(app.grantId);
+  }
+  const grants = (await rowsOfAccount(db, ['Grant'], accountId).select('id') as Array<{ id: string }>).map((g) => g.id).filter((id) => !kept.has(id));
+  for (let i = 0; i < grants.length; i += 100) {
+    const chunk = grants.slice(i, i + 100);
+    await db('oidc_models').where('model', 'Grant').whereIn('id', chunk).delete();
+    await db('remembered_grants').where('account_id', accountId).whereIn('grant_id', chunk).delete();
+  }
 }
 
 /** Ids of the account's rows of `models`, but those whose payload names the kept session's uid (all ids without `keep`). */

@@ -131,6 +131,8 @@ for (const backend of backends()) {
       assert.ok(shopClaims?.sid, 'the shop knows the session by its sid');
       logouts.received.length = 0;
 
+      const late = await idp.db('oidc_models').where({ model: 'RefreshToken', id: tokens.refresh_token }).first() as Record<string, unknown> & { id: string };
+      assert.ok(late, 'the refresh token row, as a racing refresh would write it again');
       const set = await cli(['user', 'set-password', 'pia', '--password-stdin'], 'a fresh passphrase 4');
       assert.equal(set.code, 0, set.stderr);
       // The portal's code, access token and refresh token, and the shop's code and access token.
@@ -143,6 +145,11 @@ for (const backend of backends()) {
       assert.ok(told?.events?.[LOGOUT_EVENT], 'a logout token, not an ID token');
 
       await assertSignedOut(browser, tokens);
+      // A refresh already under way when the sign-out ran writes its new refresh token afterwards
+      // (oidc-provider saves it after consuming the old one): such a late row is refused too.
+      await idp.db('oidc_models').insert(late);
+      await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token ?? ''), (err: unknown) => (err as { error?: string }).error === 'invalid_grant', 'a late refresh token without its grant');
+      await idp.db('oidc_models').where({ model: 'RefreshToken', id: late.id }).delete();
       const resumed = await waiting.follow(resume, (u) => u.startsWith(REDIRECT));
       assert.equal(new URL(resumed.url).searchParams.get('code'), null, 'the waiting sign-in gets no code');
       const audit = await idp.db('audit_log').where('event', 'user.password_set').first('detail');
