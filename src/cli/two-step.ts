@@ -38,6 +38,9 @@ export async function twoStepStatuses(db: Knex, userId?: string): Promise<TwoSte
  */
 export async function resetTwoStep(ctx: CliContext, user: User): Promise<(TwoStepStatus & { signedOut: SignedOut }) | undefined> {
   return ctx.db.transaction(async (trx) => {
+    // A write first (the account's change time), so SQLite's write lock is held before the reads:
+    // a transaction that read first fails at once (SQLITE_BUSY) when the server writes in between.
+    await trx('users').where('id', user.id).update({ updated_at: ctx.clock.now() });
     const before = (await twoStepStatuses(trx, user.id)).of(user.id);
     if (!before.totp && before.recoveryCodesLeft === 0) return undefined;
     // Keys resolved only now, as the server does; the stores refuse to start without one.

@@ -5,7 +5,9 @@ import { ROLES } from '../accounts/types.ts';
 import type { User } from '../accounts/types.ts';
 import type { CliIo } from './command.ts';
 import { defineCommand } from './command.ts';
-import { withContext } from './context.ts';
+import { withContext, type CliContext } from './context.ts';
+import { createAccountStore, type AccountStore } from '../accounts/store.ts';
+import { createAuditLog, type AuditDetail, type AuditEvent } from '../audit/log.ts';
 import { signedOutDetail, signOutEverywhere, type SignedOut } from '../provider/account-sign-out.ts';
 import { mustHaveTotp } from '../sign-in/policy.ts';
 import { throttleKey, type ThrottleFactor } from '../security/throttle-policy.ts';
@@ -22,6 +24,23 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 function signedOutText(out: SignedOut): string {
   const queued = out.logoutsQueued > 0 ? `; the server tells ${plural(out.logoutsQueued, 'app')} by back-channel logout` : '';
   return `signed out everywhere (${plural(out.sessions.length, 'session')} ended, ${plural(out.tokens, 'token')} revoked${queued})`;
+}
+
+/**
+ * The account change, the sign-out and the audit record in one transaction, the change (a write)
+ * first so SQLite's write lock is held before anything is read: either all of them happen or none,
+ * and a retry finds the account as it was (a failed sign-out after a committed disable would
+ * otherwise leave the tokens, and the retry would answer "already disabled").
+ */
+async function changeAndSignOut(ctx: CliContext, user: User, change: (accounts: AccountStore) => Promise<void>, event: AuditEvent, detail: AuditDetail, signOut: true): Promise<SignedOut>;
+async function changeAndSignOut(ctx: CliContext, user: User, change: (accounts: AccountStore) => Promise<void>, event: AuditEvent, detail: AuditDetail, signOut?: boolean): Promise<SignedOut | undefined>;
+async function changeAndSignOut(ctx: CliContext, user: User, change: (accounts: AccountStore) => Promise<void>, event: AuditEvent, detail: AuditDetail, signOut = true): Promise<SignedOut | undefined> {
+  return ctx.db.transaction(async (trx) => {
+    await change(createAccountStore(trx, ctx.clock));
+    const out = signOut ? await signOutEverywhere(trx, ctx.clock, user.id) : undefined;
+    await createAuditLog(trx, ctx.clock).record({ event, userId: user.id, username: user.username, detail: { ...ctx.actor, ...detail, ...(out ? signedOutDetail(out) : {}) } });
+    return out;
+  });
 }
 
 function report(io: CliIo, json: boolean, user: User, message: string): void {
@@ -50,11 +69,10 @@ Options:
     const password = await readPassword(io, 'user set-password');
     await withContext(io, async (ctx) => {
       const user = await requireUser(ctx, args.username);
-      await ctx.accounts.setPasswordHash(user.id, await ctx.hasher.hash(password));
-      // After the new hash is stored: a sign-in with the old password that starts later fails at
-      // the password step, and one that passed it before is ended here.
-      const out = await signOutEverywhere(ctx.db, ctx.clock, user.id);
-      await ctx.audit.record({ event: 'user.password_set', userId: user.id, username: user.username, detail: { ...ctx.actor, ...signedOutDetail(out) } });
+      const hash = await ctx.hasher.hash(password);
+      // The new hash first: a sign-in with the old password that starts later fails at the password
+      // step, one that passed it before is ended here, and one in between is refused at its finish.
+      const out = await changeAndSignOut(ctx, user, (accounts) => accounts.setPasswordHash(user.id, hash), 'user.password_set', {}, true);
       report(io, json, user, `Password set for ${user.username}; ${signedOutText(out)}.`);
     });
   },
@@ -83,11 +101,9 @@ Options:
       await withContext(io, async (ctx) => {
         const user = await requireUser(ctx, args.username);
         if (user.disabled === disable) return report(io, json, user, `${user.username} is already ${verb}d.`);
-        await ctx.accounts.setDisabled(user.id, disable);
         // The server refuses a disabled account's sessions and refresh tokens already, but token
         // introspection never asks about the account: a resource server would go on accepting them.
-        const out = disable ? await signOutEverywhere(ctx.db, ctx.clock, user.id) : undefined;
-        await ctx.audit.record({ event: disable ? 'user.disabled' : 'user.enabled', userId: user.id, username: user.username, detail: { ...ctx.actor, ...(out ? signedOutDetail(out) : {}) } });
+        const out = await changeAndSignOut(ctx, user, (accounts) => accounts.setDisabled(user.id, disable), disable ? 'user.disabled' : 'user.enabled', {}, disable);
         report(io, json, { ...user, disabled: disable }, `${user.username} is now ${verb}d${out ? `; ${signedOutText(out)}` : ''}.`);
       });
     },
@@ -118,16 +134,12 @@ Options:
     await withContext(io, async (ctx) => {
       const user = await requireUser(ctx, args.username);
       if (user.role === args.role) return report(io, json, user, `${user.username} already has the role ${args.role}.`);
-      await ctx.accounts.setRole(user.id, args.role);
       // Sign-ins made with the password alone are not worth what the new role asks for. The server
       // already refuses their sessions and refresh tokens (step-up and findAccount), but an access
       // token carries no acr and would work at userinfo until it expires.
       const { requiredRoles } = ctx.config.mfa;
-      const out = mustHaveTotp(args.role, requiredRoles) && !mustHaveTotp(user.role, requiredRoles) ? await signOutEverywhere(ctx.db, ctx.clock, user.id) : undefined;
-      await ctx.audit.record({
-        event: 'user.updated', userId: user.id, username: user.username,
-        detail: { ...ctx.actor, field: 'role', from: user.role, to: args.role, ...(out ? signedOutDetail(out) : {}) },
-      });
+      const signOut = mustHaveTotp(args.role, requiredRoles) && !mustHaveTotp(user.role, requiredRoles);
+      const out = await changeAndSignOut(ctx, user, (accounts) => accounts.setRole(user.id, args.role), 'user.updated', { field: 'role', from: user.role, to: args.role }, signOut);
       const signedOut = out ? `; ${signedOutText(out)}, as the role requires two-step verification` : '';
       report(io, json, { ...user, role: args.role }, `${user.username} now has the role ${args.role} (was ${user.role})${signedOut}.`);
     });

@@ -113,7 +113,11 @@ for (const backend of backends()) {
         assert.equal(seen.length, 1);
 
         // Four more failures, each once its delay has passed; then it is dropped and logged.
-        for (const delay of RETRY_DELAYS_MS) {
+        const attempts = async () => (await idp.db('backchannel_logouts').first('attempts') as { attempts: number } | undefined)?.attempts;
+        for (const [i, delay] of RETRY_DELAYS_MS.entries()) {
+          // The clock moves only once the last failure is stored: the app answers before the IdP
+          // has written when to try next, and a clock moved in between would push that later.
+          await eventually(async () => (await attempts()) === i + 1 && Number((await idp.db('backchannel_logouts').first('next_attempt_at'))?.next_attempt_at) === clock.now() + delay, `try ${i + 1} recorded`);
           clock.advance(delay);
           const before = seen.length;
           idp.app.logouts.kick();
