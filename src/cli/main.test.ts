@@ -88,7 +88,12 @@ describe('jullix-idp', () => {
   test('a migration lock left behind is explained, and migrate --unlock releases it', async () => {
     const fresh = path.join(dir, 'locked');
     assert.equal((await runCli(fresh, ['migrate'])).code, 0);
-    await withDatabase(fresh, (db) => db('knex_migrations_lock').update({ is_locked: 1 }));
+    // A database one migration behind whose migration was interrupted: the lock is still held.
+    await withDatabase(fresh, async (db) => {
+      await db.schema.dropTable('backchannel_logouts');
+      await db('knex_migrations').where('name', '20261203090000_backchannel_logouts.ts').delete();
+      await db('knex_migrations_lock').update({ is_locked: 1 });
+    });
     const stuck = await runCli(fresh, ['user', 'list']);
     assert.equal(stuck.code, 1);
     assert.match(stuck.stderr, /^jullix-idp: The migration lock is held: .* release the lock with "jullix-idp migrate --unlock"/);
@@ -96,8 +101,11 @@ describe('jullix-idp', () => {
     const unlocked = await runCli(fresh, ['migrate', '--unlock']);
     assert.equal(unlocked.code, 0, unlocked.stderr);
     assert.match(unlocked.stdout, /^Released the migration lock of SQLite/);
-    assert.equal((await runCli(fresh, ['user', 'list'])).code, 0);
+    const migrated = await runCli(fresh, ['user', 'list']);
+    assert.equal(migrated.code, 0, migrated.stderr);
+    assert.match(migrated.stderr, /Applied database migrations: 20261203090000_backchannel_logouts\.ts/);
     assert.match((await runCli(fresh, ['migrate', '--unlock'])).stdout, /was not held/);
+    assert.equal((await runCli(fresh, ['user', 'list'])).stderr, '', 'a database that is up to date is not migrated (no lock taken)');
   });
 
   test('a database failure is one line and exit 1, with the password scrubbed', async () => {

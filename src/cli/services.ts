@@ -24,11 +24,13 @@ export async function openContext(io: CliIo, opts: ContextOptions): Promise<{ ct
     // With MIGRATE_ON_START=false the operator migrates on purpose (docs/operations.md, controlled
     // upgrades): a command then refuses a database that is behind, as the server does, instead of
     // migrating it under the instances still running the old version.
-    if (!config.migrateOnStart && opts.alwaysMigrate !== true && opts.skipMigrations !== true) {
-      const { pending } = await migrationStatus(db);
-      if (pending.length > 0) throw new IdpError('migrations_pending', `The database needs migrations (${pending.join(', ')}): run "jullix-idp migrate" first (MIGRATE_ON_START=false)`, { expose: true });
-    }
-    const migrated = opts.skipMigrations !== true && (config.migrateOnStart || opts.alwaysMigrate === true) ? await migrateLatest(db) : [];
+    // Only a database that is behind is migrated: migrating takes knex's migration lock in a write
+    // transaction even when nothing is pending, and commands run side by side (scripts, tests) then
+    // contend for it for nothing.
+    const { pending } = opts.skipMigrations === true ? { pending: [] } : await migrationStatus(db);
+    const mayMigrate = config.migrateOnStart || opts.alwaysMigrate === true;
+    if (pending.length > 0 && !mayMigrate) throw new IdpError('migrations_pending', `The database needs migrations (${pending.join(', ')}): run "jullix-idp migrate" first (MIGRATE_ON_START=false)`, { expose: true });
+    const migrated = pending.length > 0 ? await migrateLatest(db) : [];
     if (migrated.length > 0 && opts.announceMigrations !== false) io.err(`Applied database migrations: ${migrated.join(', ')}`);
     // Only commands that need the keys fail; `user list` and the like never read them.
     const refusal: unknown = await refuseNewSecretsOverSealedData(db, config).then(() => undefined, (err: unknown) => err);
