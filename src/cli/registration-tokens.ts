@@ -22,7 +22,6 @@ export interface RegistrationTokenView {
 
 interface TokenRow { id: string; payload: string; expires_at: number | string | null }
 
-export { tokenFingerprint as fingerprint } from '../provider/registration-audit.ts';
 import { tokenFingerprint as fingerprint } from '../provider/registration-audit.ts';
 
 function viewOf(row: TokenRow): RegistrationTokenView {

@@ -85,7 +85,6 @@ function splitList(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** Resolves every secret or throws IdpError('config_invalid') naming exactly what to set. */
 /** True when resolveSecrets would make new keys: outside production, none set and no secrets.json. */
 export function wouldGenerateSecrets(config: Config): boolean {
   const env = config.secrets;
@@ -114,6 +113,7 @@ export async function refuseNewSecretsOverSealedData(db: Knex, config: Config): 
   }
 }
 
+/** Resolves every secret or throws IdpError('config_invalid') naming exactly what to set. */
 export function resolveSecrets(config: Config): Secrets {
   const problems: string[] = [];
   const env = config.secrets;

@@ -87,6 +87,21 @@ for (const backend of backends()) {
       assert.equal(new URL(resumed.url).searchParams.get('code'), null, 'the waiting sign-in gets no code');
     });
 
+    test('an app whose stored metadata cannot be read is retried like an app that is down, not kept forever', async () => {
+      // Not valid client metadata: oidc-provider refuses to build the client when the row is read.
+      await idp.db('oidc_models').insert({ model: 'Client', id: 'broken', payload: JSON.stringify({ client_id: 'broken', redirect_uris: 'not a list', backchannel_logout_uri: 'http://127.0.0.1:1/bc' }), expires_at: null });
+      const session = { accountId: '00000000-0000-4000-8000-000000000002', apps: [{ clientId: 'broken', sid: 'sid-3' }] };
+      assert.equal(await queueLogouts(idp.db, clock, [session]), 1);
+      idp.app.logouts.kick();
+      await eventually(async () => (await idp.db('backchannel_logouts').where('client_id', 'broken').first('attempts'))?.attempts === 1
+        && (await idp.db('backchannel_logouts').where('client_id', 'broken').first('next_attempt_at'))?.next_attempt_at !== undefined, 'the failure to be recorded');
+      const row = await idp.db('backchannel_logouts').where('client_id', 'broken').first('next_attempt_at', 'last_error');
+      assert.equal(Number(row?.next_attempt_at), clock.now() + 10_000, 'the next try in 10 s, not a lease held forever');
+      assert.ok(String(row?.last_error).length > 0);
+      await idp.db('backchannel_logouts').where('client_id', 'broken').delete();
+      await idp.db('oidc_models').where({ model: 'Client', id: 'broken' }).delete();
+    });
+
     test('an app that is down is tried again later, and given up after five tries with an error in the log', async () => {
       let answer = 503;
       const seen: number[] = [];

@@ -73,14 +73,17 @@ export function createLogoutSender(deps: { db: Knex; clock: Clock; provider: () 
     const claimed = await table().where({ id: row.id, next_attempt_at: row.next_attempt_at })
       .update({ next_attempt_at: now + SEND_LEASE_MS, attempts: row.attempts + 1 });
     if (claimed === 0) return undefined;
-    const client = (await deps.provider().Client.find(row.client_id)) as unknown as NotifiableClient | undefined;
-    // Removed since, or its URI taken away: nobody to tell.
-    if (!client?.backchannelLogoutUri || typeof client.backchannelLogout !== 'function') {
-      await table().where('id', row.id).delete();
-      return 'dropped';
-    }
-    const fields = { clientId: row.client_id, uri: client.backchannelLogoutUri, attempt: row.attempts + 1 };
+    const fields: Record<string, string | number> = { clientId: row.client_id, attempt: row.attempts + 1 };
     try {
+      // Inside the try: a client whose stored metadata cannot be read fails like an app that is
+      // down (retried, then dropped), instead of keeping its row claimed and retried forever.
+      const client = (await deps.provider().Client.find(row.client_id)) as unknown as NotifiableClient | undefined;
+      // Removed since, or its URI taken away: nobody to tell.
+      if (!client?.backchannelLogoutUri || typeof client.backchannelLogout !== 'function') {
+        await table().where('id', row.id).delete();
+        return 'dropped';
+      }
+      fields['uri'] = client.backchannelLogoutUri;
       await client.backchannelLogout(row.account_id, row.sid ?? undefined);
       await table().where('id', row.id).delete();
       logger.info('back-channel logout sent', fields);
