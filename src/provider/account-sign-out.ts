@@ -1,8 +1,7 @@
 // Signing one account out everywhere: what an operator's password reset or authenticator reset must
 // end, so that whoever held the old factor keeps nothing it bought. The provider's rows carry the
-// account only inside their JSON payload; the account id is a UUID we generated, so matching its
-// quoted form there is exact (no LIKE wildcard can occur in it). An admin command, not a hot path:
-// the statements scan the models' rows.
+// account in an indexed column (oidc_models.account_id, filled by the adapter), so a sign-out reads
+// only that account's rows while it holds the write lock.
 import type { Knex } from 'knex';
 import type { Clock } from '../security/clock.ts';
 import { queueLogouts } from './backchannel.ts';
@@ -24,10 +23,26 @@ export interface SignedOut {
   logoutsQueued: number;
 }
 
-/** The account's rows of `models` in oidc_models, by the account id in their payload. */
-export function rowsOfAccount(db: Knex, models: readonly string[], accountId: string): Knex.QueryBuilder {
+/**
+ * The account's rows of `models` in oidc_models, as two queries to run in turn (a row is in one or
+ * the other): by the indexed account_id, and among rows whose account_id is NULL (written by a
+ * version before that column, during a rolling upgrade) by the account id in their payload. The
+ * account id is a UUID we generated, so matching its quoted form there is exact (no LIKE wildcard
+ * can occur in it). Two statements, not one: written as one OR, or as one IN over their UNION,
+ * SQLite's planner walked every row of the models instead of the index.
+ */
+export function rowsOfAccount(db: Knex, models: readonly string[], accountId: string): [Knex.QueryBuilder, Knex.QueryBuilder] {
   if (!/^[0-9a-f-]{36}$/i.test(accountId)) throw new Error('unexpected account id format');
-  return db('oidc_models').whereIn('model', models).andWhere('payload', 'like', `%"accountId":"${accountId}"%`);
+  return [
+    db('oidc_models').where('account_id', accountId).whereIn('model', models),
+    db('oidc_models').whereNull('account_id').whereIn('model', models).andWhere('payload', 'like', `%"accountId":"${accountId}"%`),
+  ];
+}
+
+/** Runs `statement` on each of the account's two row queries in turn and joins the answers. */
+async function onRowsOfAccount<T>(db: Knex, models: readonly string[], accountId: string, statement: (rows: Knex.QueryBuilder) => Promise<T[]>): Promise<T[]> {
+  const [indexed, legacy] = rowsOfAccount(db, models, accountId);
+  return [...await statement(indexed), ...await statement(legacy)];
 }
 
 /**
@@ -38,9 +53,11 @@ export function rowsOfAccount(db: Knex, models: readonly string[], accountId: st
  * transaction on SQLite could not take the write lock after another process wrote).
  */
 export async function endSessions(db: Knex, clock: Clock, accountId: string, keepSessionId?: string): Promise<EndedSession[]> {
-  const query = rowsOfAccount(db, ['Session'], accountId).whereNull('consumed_at');
-  if (keepSessionId !== undefined) void query.andWhereNot('id', keepSessionId);
-  const rows = await query.update({ consumed_at: clock.now() }, ['payload']) as Array<{ payload: string }>;
+  const rows = await onRowsOfAccount(db, ['Session'], accountId, async (query) => {
+    void query.whereNull('consumed_at');
+    if (keepSessionId !== undefined) void query.andWhereNot('id', keepSessionId);
+    return await query.update({ consumed_at: clock.now() }, ['payload']) as Array<{ payload: string }>;
+  });
   return rows.map((row) => ({ accountId, apps: appsOf(row.payload) }));
 }
 
@@ -79,7 +96,7 @@ export async function signOutEverywhere(db: Knex, clock: Clock, accountId: strin
     if (interactions.length > 0) await trx('oidc_models').where('model', 'Interaction').whereIn('id', interactions).whereNull('consumed_at').update({ consumed_at: clock.now() });
     await trx('interaction_state').where('account_id', accountId).delete();
     let tokens = 0;
-    if (keep === undefined) tokens = await rowsOfAccount(trx, GRANT_BOUND_MODELS, accountId).delete();
+    if (keep === undefined) tokens = (await onRowsOfAccount(trx, GRANT_BOUND_MODELS, accountId, async (q) => [await q.delete()])).reduce((a, b) => a + b, 0);
     else {
       // Tokens carry the uid of the session they were issued through (oidc-provider's sessionUid).
       const ids = await notOfKept(trx, GRANT_BOUND_MODELS, accountId, keep, (p) => (p as { sessionUid?: unknown }).sessionUid);
@@ -97,7 +114,7 @@ async function endGrants(db: Knex, accountId: string, keep: KeptSession | undefi
     const row = await db('oidc_models').where({ model: 'Session', id: keep.id }).first('payload') as { payload: string } | undefined;
     for (const app of row ? appsOf(row.payload) : []) if (app.grantId) kept.add(app.grantId);
   }
-  const grants = (await rowsOfAccount(db, ['Grant'], accountId).select('id') as Array<{ id: string }>).map((g) => g.id).filter((id) => !kept.has(id));
+  const grants = (await onRowsOfAccount(db, ['Grant'], accountId, (q) => q.select('id') as Promise<Array<{ id: string }>>)).map((g) => g.id).filter((id) => !kept.has(id));
   for (let i = 0; i < grants.length; i += 100) {
     const chunk = grants.slice(i, i + 100);
     await db('oidc_models').where('model', 'Grant').whereIn('id', chunk).delete();
@@ -107,7 +124,7 @@ async function endGrants(db: Knex, accountId: string, keep: KeptSession | undefi
 
 /** Ids of the account's rows of `models`, but those whose payload names the kept session's uid (all ids without `keep`). */
 async function notOfKept(db: Knex, models: readonly string[], accountId: string, keep: KeptSession | undefined, uidOf: (payload: unknown) => unknown): Promise<string[]> {
-  const rows = await rowsOfAccount(db, models, accountId).select('id', 'payload') as Array<{ id: string; payload: string }>;
+  const rows = await onRowsOfAccount(db, models, accountId, (q) => q.select('id', 'payload') as Promise<Array<{ id: string; payload: string }>>);
   return rows.filter((r) => keep === undefined || uidOf(JSON.parse(r.payload)) !== keep.uid).map((r) => r.id);
 }
 

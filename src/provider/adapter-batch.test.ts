@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SqlRunner, SqlValue } from '../db/prepared.ts';
-import { findBatcher, upsertBatcher, type ModelRow } from './adapter-batch.ts';
+import { accountIdOf, findBatcher, upsertBatcher, type ModelRow } from './adapter-batch.ts';
 
 /** Records every statement; `fail` decides which ones throw. */
 function fakeSql(fail: (sql: string, params: readonly SqlValue[]) => boolean = () => false) {
@@ -16,13 +16,13 @@ function fakeSql(fail: (sql: string, params: readonly SqlValue[]) => boolean = (
     async run(sql, params) {
       statements.push({ sql, params });
       if (fail(sql, params)) throw new Error('constraint failed');
-      return params.length / 7;
+      return params.length / 8;
     },
   };
   return { runner, statements };
 }
 
-const row = (id: string, payload = `{"v":"${id}"}`): ModelRow => ({ model: 'AccessToken', id, payload, grantId: null, uid: null, userCode: null, expiresAt: 1 });
+const row = (id: string, payload = `{"v":"${id}"}`): ModelRow => ({ model: 'AccessToken', id, payload, grantId: null, uid: null, userCode: null, accountId: '', expiresAt: 1 });
 
 describe('batched adapter statements', () => {
   test('saves made together are one multi-row upsert', async () => {
@@ -30,8 +30,8 @@ describe('batched adapter statements', () => {
     const saves = upsertBatcher(runner);
     await Promise.all(['a', 'b', 'c'].map((id) => saves.push(row(id))));
     assert.equal(statements.length, 1);
-    assert.match(statements[0]?.sql ?? '', /values \(\?, \?, \?, \?, \?, \?, \?\), \(.*\), \(.*\) on conflict/s);
-    assert.deepEqual(statements[0]?.params.filter((_, i) => i % 7 === 1), ['a', 'b', 'c']);
+    assert.match(statements[0]?.sql ?? '', /values \(\?, \?, \?, \?, \?, \?, \?, \?\), \(.*\), \(.*\) on conflict/s);
+    assert.deepEqual(statements[0]?.params.filter((_, i) => i % 8 === 1), ['a', 'b', 'c']);
   });
 
   test('two saves of one row in a batch keep the later payload, as running them in order would', async () => {
@@ -40,7 +40,7 @@ describe('batched adapter statements', () => {
     await Promise.all([saves.push(row('a', '{"n":1}')), saves.push(row('b')), saves.push(row('a', '{"n":2}'))]);
     assert.equal(statements.length, 1);
     const params = statements[0]?.params ?? [];
-    assert.equal(params.length, 14, 'one row per id');
+    assert.equal(params.length, 16, 'one row per id');
     assert.ok(params.includes('{"n":2}') && !params.includes('{"n":1}'));
   });
 
@@ -50,6 +50,13 @@ describe('batched adapter statements', () => {
     const results = await Promise.allSettled([saves.push(row('a')), saves.push(row('bad')), saves.push(row('c'))]);
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
     assert.equal(statements.length, 4, 'the batch, then the three rows alone');
+  });
+
+  test('a row names its account: the payload\'s, an interaction\'s sign-in before its session, \'\' for none', () => {
+    assert.equal(accountIdOf({ accountId: 'acc-1', grantId: 'g' }), 'acc-1');
+    assert.equal(accountIdOf({ session: { accountId: 'signed-in', uid: 'u' }, result: { login: { accountId: 'signing-in' } } }), 'signing-in');
+    assert.equal(accountIdOf({ session: { accountId: 'signed-in', uid: 'u' } }), 'signed-in');
+    assert.equal(accountIdOf({ clientId: 'service', kind: 'ClientCredentials' }), '');
   });
 
   test('lookups made together are one select per model; each caller gets its row or nothing', async () => {

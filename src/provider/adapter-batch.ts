@@ -1,6 +1,7 @@
 // The adapter's two commonest statements, batched (group commit, src/db/batcher.ts): the model
 // saves that wait together are one multi-row upsert, the lookups by id one `id in (...)` select
 // per model. Same SQL semantics as one statement per call; docs/performance.md measures it.
+import type { AdapterPayload } from 'oidc-provider';
 import type { SqlRunner, SqlValue } from '../db/prepared.ts';
 import { distinctBatcher, lookupBatcher, placeholders, sqlBySize, type Batcher } from '../db/batcher.ts';
 
@@ -11,6 +12,8 @@ export interface ModelRow {
   grantId: string | null;
   uid: string | null;
   userCode: string | null;
+  /** The account the row belongs to, '' for none (accountIdOf). */
+  accountId: string;
   expiresAt: number | null;
 }
 export interface FoundRow { id: string; payload: string; expires_at: number | string | null; consumed_at: number | string | null }
@@ -29,17 +32,30 @@ export const ENDED_NOT_DELETED: ReadonlySet<string> = new Set(['Session', 'Inter
 
 // consumed_at is left out of the merge so that re-saving a consumed model never revives it, and
 // a marked row of those models is not updated at all.
-const UPSERT_HEAD = 'insert into oidc_models (model, id, payload, grant_id, uid, user_code, expires_at) values ';
+const UPSERT_HEAD = 'insert into oidc_models (model, id, payload, grant_id, uid, user_code, account_id, expires_at) values ';
 const UPSERT_TAIL = ` on conflict (model, id) do update set payload = excluded.payload,
-  grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at
+  grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
+  expires_at = excluded.expires_at
   where oidc_models.model not in (${[...ENDED_NOT_DELETED].map((m) => `'${m}'`).join(', ')}) or oidc_models.consumed_at is null`;
 
 // At most 32 texts of each (the batch size limit).
-const upsertSql = sqlBySize((n) => UPSERT_HEAD + Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ') + UPSERT_TAIL);
+const upsertSql = sqlBySize((n) => UPSERT_HEAD + Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ') + UPSERT_TAIL);
 const findSql = sqlBySize((n) => `select id, payload, expires_at, consumed_at from oidc_models where model = ? and id in (${placeholders(n)})`);
 
+/**
+ * The account a stored model belongs to, copied into oidc_models.account_id so that signing an
+ * account out finds its rows by index (account-sign-out.ts); '' for a row without one (a
+ * client_credentials token, a sign-in not yet past its password). An interaction names the
+ * sign-in it carries (its result) first, else the session it started in: the one a sign-out of
+ * that account must end. The same rule backfills old rows (migration 20261203120000).
+ */
+export function accountIdOf(payload: AdapterPayload): string {
+  const id = payload.accountId ?? payload.result?.login?.accountId ?? payload.session?.accountId;
+  return typeof id === 'string' ? id : '';
+}
+
 const keyOf = (k: ModelKey) => `${k.model}\u0000${k.id}`;
-const paramsOf = (r: ModelRow): SqlValue[] => [r.model, r.id, r.payload, r.grantId, r.uid, r.userCode, r.expiresAt];
+const paramsOf = (r: ModelRow): SqlValue[] => [r.model, r.id, r.payload, r.grantId, r.uid, r.userCode, r.accountId, r.expiresAt];
 
 /**
  * Saves that wait together in one statement. Two saves of the same row in a batch keep the later

@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 import { sqlRunner } from '../db/prepared.ts';
-import { ENDED_NOT_DELETED, findBatcher, upsertBatcher } from './adapter-batch.ts';
+import { accountIdOf, ENDED_NOT_DELETED, findBatcher, upsertBatcher } from './adapter-batch.ts';
 import { toMillisOrNull } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
@@ -67,7 +67,8 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
       const expiresAt = expiresIn === undefined ? null : clock.now() + expiresIn * 1000;
       await saves.push({
         model: this.model, id, payload: JSON.stringify(payload),
-        grantId: payload.grantId ?? null, uid: payload.uid ?? null, userCode: payload.userCode ?? null, expiresAt,
+        grantId: payload.grantId ?? null, uid: payload.uid ?? null, userCode: payload.userCode ?? null,
+        accountId: accountIdOf(payload), expiresAt,
       });
     }
 

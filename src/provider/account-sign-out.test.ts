@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Knex } from 'knex';
+import type { AdapterConstructor } from 'oidc-provider';
+import * as accountColumn from '../../migrations/20261203120000_oidc_models_account_id.ts';
+import { withTestDatabases } from '../db/test-database.ts';
+import { manualClock } from '../security/clock.ts';
+import { rowsOfAccount, signOutEverywhere } from './account-sign-out.ts';
+import { createAdapterClass } from './adapter.ts';
+
+const T0 = Date.UTC(2026, 11, 3, 12);
+
+for (const backend of await withTestDatabases()) {
+  describe(`signing an account out by its indexed rows, on ${backend.name}`, () => {
+    let db: Knex;
+    let cleanup: (() => Promise<void>) | undefined;
+    let Adapter: AdapterConstructor;
+    const clock = manualClock(T0);
+    before(async () => {
+      ({ db, cleanup } = await backend.open({ migrate: true }));
+      Adapter = createAdapterClass(db, clock);
+    });
+    after(() => cleanup?.());
+
+    /** What the provider still finds of a row (undefined once deleted or ended). */
+    const found = (model: string, id: string) => new Adapter(model).find(id);
+
+    /** An account with a session, a grant, an access and a refresh token, saved as the provider saves them. */
+    async function signedIn(accountId: string) {
+      const ids = { session: randomUUID(), grant: randomUUID(), access: randomUUID(), refresh: randomUUID(), uid: randomUUID() };
+      await new Adapter('Session').upsert(ids.session, { uid: ids.uid, accountId, authorizations: { app: { sid: 's', grantId: ids.grant } } }, 600);
+      await new Adapter('Grant').upsert(ids.grant, { accountId, clientId: 'app' }, 600);
+      await new Adapter('AccessToken').upsert(ids.access, { accountId, grantId: ids.grant, clientId: 'app', sessionUid: ids.uid }, 600);
+      await new Adapter('RefreshToken').upsert(ids.refresh, { accountId, grantId: ids.grant, clientId: 'app', sessionUid: ids.uid }, 600);
+      return ids;
+    }
+
+    test('ends the account\'s session, grant, tokens and finished sign-in; another account\'s and a service token stay', async () => {
+      const alice = randomUUID();
+      const bob = randomUUID();
+      const a = await signedIn(alice);
+      const b = await signedIn(bob);
+      // A sign-in of alice past every factor, started in bob's browser session: alice's to end.
+      await new Adapter('Interaction').upsert('i-alice', { session: { accountId: bob, uid: b.uid }, result: { login: { accountId: alice } } }, 600);
+      await new Adapter('ClientCredentials').upsert('cc', { clientId: 'service', kind: 'ClientCredentials' }, 600);
+
+      const out = await signOutEverywhere(db, clock, alice);
+      assert.equal(out.sessions.length, 1);
+      assert.equal(out.tokens, 2);
+      for (const [model, id] of [['Session', a.session], ['Grant', a.grant], ['AccessToken', a.access], ['RefreshToken', a.refresh], ['Interaction', 'i-alice']] as const) {
+        assert.equal(await found(model, id), undefined, `alice's ${model} is gone`);
+      }
+      for (const [model, id] of [['Session', b.session], ['Grant', b.grant], ['AccessToken', b.access], ['RefreshToken', b.refresh], ['ClientCredentials', 'cc']] as const) {
+        assert.ok(await found(model, id), `${model} of someone else stays`);
+      }
+    });
+
+    test('a row written without the column (an older instance during a rolling upgrade) is still found by its payload', async () => {
+      const carol = randomUUID();
+      const dave = randomUUID();
+      const legacy = (id: string, accountId: string) => ({ model: 'AccessToken', id, payload: JSON.stringify({ accountId, grantId: 'g' }), expires_at: T0 + 600_000 });
+      await db('oidc_models').insert([legacy('old-carol', carol), legacy('old-dave', dave)]);
+      const out = await signOutEverywhere(db, clock, carol);
+      assert.equal(out.tokens, 1);
+      assert.equal(await found('AccessToken', 'old-carol'), undefined);
+      assert.ok(await found('AccessToken', 'old-dave'));
+    });
+
+    test('the migration fills the column of rows saved before it', async () => {
+      const erin = randomUUID();
+      await accountColumn.down(db);
+      await db('oidc_models').insert([
+        { model: 'Grant', id: 'pre-grant', payload: JSON.stringify({ accountId: erin, clientId: 'app' }), expires_at: T0 + 600_000 },
+        { model: 'Interaction', id: 'pre-interaction', payload: JSON.stringify({ result: { login: { accountId: erin } } }), expires_at: T0 + 600_000 },
+        { model: 'ClientCredentials', id: 'pre-cc', payload: JSON.stringify({ clientId: 'service' }), expires_at: T0 + 600_000 },
+      ]);
+      await accountColumn.up(db);
+      const rows = await db('oidc_models').whereIn('id', ['pre-grant', 'pre-interaction', 'pre-cc']).orderBy('id').select('id', 'account_id') as Array<{ id: string; account_id: string | null }>;
+      assert.deepEqual(rows.map((r) => [r.id, r.account_id]), [['pre-cc', ''], ['pre-grant', erin], ['pre-interaction', erin]]);
+    });
+
+    if (backend.name === 'sqlite') {
+      test('the sign-out reads by index, not by scanning every payload (it runs holding the write lock)', async () => {
+        for (const query of rowsOfAccount(db, ['Session', 'AccessToken'], randomUUID())) {
+          const { sql, bindings } = query.select('id').toSQL();
+          const steps = (await db.raw(`explain query plan ${sql}`, bindings) as Array<{ detail: string }>).map((p) => p.detail);
+          assert.ok(steps.length > 0);
+          for (const step of steps) assert.doesNotMatch(step, /\bSCAN\b/, steps.join(' | '));
+          assert.ok(steps.every((s) => /USING INDEX oidc_models_account_id_model_index/.test(s)), steps.join(' | '));
+        }
+      });
+    }
+  });
+}
