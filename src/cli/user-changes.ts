@@ -11,6 +11,7 @@ import { createAuditLog, type AuditDetail, type AuditEvent } from '../audit/log.
 import { signedOutDetail, signOutEverywhere, type SignedOut } from '../provider/account-sign-out.ts';
 import { mustHaveTotp } from '../sign-in/policy.ts';
 import { throttleKey, type ThrottleFactor } from '../security/throttle-policy.ts';
+import { deviceKeysOf } from '../sign-in/throttle-buckets.ts';
 import { printJson, userView, userWithTwoStep } from './output.ts';
 import { resetTwoStep } from './two-step.ts';
 import { passwordStdinFlag, readPassword, requireUser, roleSchema, usernameSchema } from './user-fields.ts';
@@ -186,10 +187,11 @@ export const unlockUser = defineCommand({
   help: `
 Usage: jullix-idp user unlock <username> [--json]
 
-Clears the account's counters of failed passwords and second-factor codes, so the next sign-in
-is checked at once. For a person locked out by someone guessing (after 100 failures the account
-refuses sign-in for 24 hours): confirm who is asking first. Counters per client address are
-left alone; they reset on their own within an hour.
+Clears the account's counters of failed passwords and second-factor codes, those of the
+browsers that signed in to it before included, so the next sign-in is checked at once. For a
+person locked out by someone guessing (after 100 failures the account refuses sign-in for 24
+hours): confirm who is asking first. Counters per client address are left alone; they reset on
+their own within an hour.
 
 Options:
   --json   print the user as JSON`,
@@ -200,7 +202,7 @@ Options:
     await withContext(io, async (ctx) => {
       const user = await requireUser(ctx, args.username);
       const keys = ACCOUNT_THROTTLE_FACTORS.map((factor) => throttleKey(factor, 'acct', user.id));
-      const cleared = await ctx.db('throttle').whereIn('key', keys).delete();
+      const cleared = await ctx.db('throttle').whereIn('key', keys).orWhere('key', 'like', deviceKeysOf(user.id)).delete();
       if (cleared === 0) return report(io, json, user, `${user.username} has no failed sign-ins counted; nothing to unlock.`);
       await ctx.audit.record({ event: 'user.unlocked', userId: user.id, username: user.username, detail: { ...ctx.actor, counters: cleared } });
       report(io, json, user, `Unlocked ${user.username}: cleared ${plural(cleared, 'failure counter')}.`);

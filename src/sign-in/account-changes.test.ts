@@ -217,5 +217,24 @@ for (const backend of backends()) {
       assert.ok((await attempt('customer-password-9')).url.startsWith(REDIRECT), 'signed in');
       assert.equal((await cli(['user', 'unlock', 'lena'])).stdout.trim(), 'lena has no failed sign-ins counted; nothing to unlock.');
     });
+
+    test('unlock also clears the budget of a browser that signed in before (its own counter, not the account\'s)', async () => {
+      await idp.addUser({ username: 'mira', password: 'customer-password-10' });
+      const browser = new TestBrowser();
+      const attempt = async (password: string) => {
+        const page = await open(browser);
+        return submit(browser, page.url, page.html, '/login', { username: 'mira', password }, REDIRECT);
+      };
+      assert.ok((await attempt('customer-password-10')).url.startsWith(REDIRECT), 'a first sign-in makes this browser known');
+      // The browser keeps only its device cookie (and its signature): no session, so the next visit asks for the password.
+      for (const name of [...browser.cookies.keys()]) if (!name.startsWith('jullix_device')) browser.cookies.delete(name);
+      assert.ok(browser.cookies.has('jullix_device'));
+      for (let i = 0; i < 5; i++) assert.equal((await attempt(`wrong-guess-${i}`)).status, 401);
+      assert.equal((await attempt('customer-password-10')).status, 429, 'this browser waits');
+      const unlocked = await cli(['user', 'unlock', 'mira']);
+      assert.equal(unlocked.code, 0, unlocked.stderr);
+      assert.equal(unlocked.stdout.trim(), 'Unlocked mira: cleared 1 failure counter.');
+      assert.ok((await attempt('customer-password-10')).url.startsWith(REDIRECT), 'signed in at once');
+    });
   });
 }

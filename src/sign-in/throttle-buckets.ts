@@ -17,8 +17,23 @@ export function accountSubject(userId: string | undefined, typedLogin: string): 
   return userId ?? `name-${createHash('sha256').update(typedLogin.trim().toLowerCase()).digest('base64url').slice(0, 22)}`;
 }
 
+/**
+ * A trusted browser's own password budget for one account. The account is part of the key so that
+ * an administrator's unlock can clear it too (deviceKeysOf); the device id alone names no one.
+ */
+export function deviceKey(userId: string, deviceId: string): string {
+  return `pwd:device:${userId}:${deviceId}`;
+}
+
+/** A LIKE pattern for every trusted browser's key of one account (its id is a UUID: no wildcards). */
+export function deviceKeysOf(userId: string): string {
+  if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new Error('unexpected account id format');
+  return `pwd:device:${userId}:%`;
+}
+
 export function passwordBuckets(subject: string, ip: string, trustedDeviceId?: string): ThrottleBucket[] {
-  const account = trustedDeviceId ? `pwd:device:${trustedDeviceId}` : throttleKey('pwd', 'acct', subject);
+  // trustedDeviceFor answers a device only for a known account, so the subject is its user id then.
+  const account = trustedDeviceId ? deviceKey(subject, trustedDeviceId) : throttleKey('pwd', 'acct', subject);
   return [{ key: account, policy: ACCOUNT_POLICY }, { key: throttleKey('pwd', 'ip', ip), policy: ADDRESS_POLICY }];
 }
 
