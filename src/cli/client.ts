@@ -73,7 +73,7 @@ Options:
       if (json) return printJson(io, clientSecret === undefined ? view : { ...view, client_secret: clientSecret });
       io.out(`Registered client "${view.client_name}".`);
       printClient(io, view, [...(clientSecret === undefined ? [] : [['Client secret', clientSecret] as [string, string]]), ['Issuer', ctx.config.issuer]]);
-    });
+    }, { mayCreateDatabase: true });
   },
 });
 

@@ -23,6 +23,7 @@ describe('jullix-idp keys', () => {
   after(() => cleanup());
 
   test('before the server ever ran there are no keys to list', async () => {
+    assert.equal((await cli(['migrate'])).code, 0, 'a database the server has not started on yet');
     const text = await cli(['keys', 'list']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /No signing keys yet/);

@@ -52,7 +52,7 @@ Options:
         ['Token', value], ['Fingerprint', view.fingerprint], ['Expires', view.expires_at ?? 'never'],
         ['Policy', view.policies.join(', ')], ['Register at', `POST ${endpoint} with "Authorization: Bearer <token>"`],
       ]);
-    });
+    }, { mayCreateDatabase: true });
   },
 });
 
