@@ -35,6 +35,7 @@ describe('jullix-idp keys', () => {
       [['--activate-after', '1m'], /--activate-after: "1m" must be a duration .* from 5m to 30d/],
       [['--activate-after', 'soon'], /--activate-after: "soon" must be a duration/],
       [['--activate-after', '31d'], /from 5m to 30d/],
+      [['--activate-after', '-5m'], /--activate-after: "-5m" must be a duration .* from 5m to 30d/],
       [['--alg', 'HS256'], /--alg: must be RS256, ES256 or all/],
       [['--now'], /Unknown option '--now'/],
     ] as const) {

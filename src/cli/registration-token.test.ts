@@ -86,8 +86,8 @@ describe('jullix-idp registration-token', () => {
     assert.ok(!json.stdout.includes('"token"'));
   });
 
-  test('bad --expires-in values exit 2', async () => {
-    const results = await Promise.all(['0', '1w', '91d', '1.5h', 'soon'].map((v) => cli(['registration-token', 'create', '--expires-in', v])));
+  test('bad --expires-in values exit 2, a negative one with our message too (not parseArgs\' "ambiguous")', async () => {
+    const results = await Promise.all(['0', '1w', '91d', '1.5h', 'soon', '-5', '-2h'].map((v) => cli(['registration-token', 'create', '--expires-in', v])));
     for (const r of results) {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /--expires-in: ".*" must be a duration such as 30m, 12h, 7d, 3600s or plain seconds, at most 90d/);
