@@ -39,6 +39,7 @@ describe('jullix-idp registration-token', () => {
     const result = await runCli(dir, ['registration-token', 'create', '--expires-in', '2h', '--json'], { env: { ISSUER: idp.url } });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /shown only this once/);
+    assert.doesNotMatch(result.stderr, /default issuer/, 'ISSUER is set: the endpoint is the server\'s');
     created = jsonOf<CreatedToken>(result);
     assert.match(created.token, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(created.fingerprint, `${created.token.slice(0, 6)}…`);
@@ -84,6 +85,17 @@ describe('jullix-idp registration-token', () => {
     assert.match(text.stdout, /^FINGERPRINT\s+CREATED\s+EXPIRES\s+POLICIES\n/);
     for (const output of [json.stdout, text.stdout]) assert.ok(!output.includes(created.token), 'never the whole token');
     assert.ok(!json.stdout.includes('"token"'));
+  });
+
+  test('without ISSUER the endpoint printed is the built-in default\'s, and stderr says it assumed that', async () => {
+    const [json, text] = await Promise.all([cli(['registration-token', 'create', '--json']), cli(['registration-token', 'create'])]);
+    const notice = 'The registration endpoint http://localhost:3000/reg assumes the default issuer http://localhost:3000, as ISSUER is not set here: if the server has another ISSUER, set it for this command too.';
+    assert.equal(jsonOf<CreatedToken>(json).registration_endpoint, 'http://localhost:3000/reg', 'stdout stays JSON');
+    for (const r of [json, text]) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.stderr.split('\n').includes(notice), r.stderr);
+    }
+    assert.match(text.stdout, /Register at: POST http:\/\/localhost:3000\/reg/);
   });
 
   test('bad --expires-in values exit 2, a negative one with our message too (not parseArgs\' "ambiguous")', async () => {
