@@ -8,6 +8,7 @@ import { interactionRoutes } from '../interactions/routes.ts';
 import { accountRoutes } from '../interactions/account/routes.ts';
 import { languageRoute } from '../interactions/language.ts';
 import { healthRoutes } from './ops/health.ts';
+import { keysReadiness } from './ops/key-freshness.ts';
 import { countAuditEvents, countGrants, type Metrics } from './ops/metrics.ts';
 import { dispatch, originalPath } from './http/dispatch.ts';
 import { saneHost, useEdge } from './http/edge.ts';
@@ -98,7 +99,13 @@ export function createApp(deps: AppDeps) {
   app.keys = secrets.cookieKeys;
   app.proxy = config.trustProxy;
   useEdge(app, edge);
-  app.use(healthRoutes(basePath, { db, keysLoaded: () => deps.signingKeys.jwks().keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0 }));
+  app.use(healthRoutes(basePath, {
+    db,
+    keys: () => keysReadiness({
+      loaded: deps.signingKeys.jwks().keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0,
+      failingSince: deps.signingKeys.reloadFailingSince(), now: clock.now(), refreshMs: config.signingKeys.refreshSeconds * 1000,
+    }),
+  }));
   app.use(saneHost);
   app.use(async (ctx, next) => {
     const name = (ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path.startsWith(`${basePath}/assets/`) ? ctx.path.slice(basePath.length + 8) : '';

@@ -15,6 +15,7 @@ export type IdpErrorCode =
   | 'conflict'
   | 'decrypt_failed'
   | 'database_unavailable'
+  | 'database_missing'
   | 'migrations_pending'
   | 'internal';
 
@@ -32,6 +33,7 @@ const STATUS: Record<IdpErrorCode, number> = {
   conflict: 409,
   decrypt_failed: 500,
   database_unavailable: 503,
+  database_missing: 503,
   migrations_pending: 503,
   internal: 500,
 };

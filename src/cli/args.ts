@@ -42,12 +42,11 @@ export interface CommandSpec<S extends z.ZodType> {
 /** Parses argv with parseArgs (strict), then checks the values with the command's schema. */
 export function parseCommand<S extends z.ZodType>(argv: string[], spec: CommandSpec<S>): ParsedArgs<z.infer<S>> | { help: true } {
   let parsed: { values: Record<string, unknown>; positionals: string[] };
+  const options = { ...COMMON, ...spec.options };
   try {
-    parsed = parseArgs({ args: argv, options: { ...COMMON, ...spec.options }, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
   } catch (err) {
-    // Keep parseArgs' first sentence ("Unknown option '--x'"), not its hint about "--".
-    const message = err instanceof Error ? err.message : String(err);
-    throw new UsageError(message.replace(/\. To specify a positional argument[\s\S]*$/, '').split('\n')[0] ?? message, spec.name);
+    throw new UsageError(parseArgsMessage(err), spec.name);
   }
   if (parsed.values['help'] === true) return { help: true };
   const named: Record<string, unknown> = { ...parsed.values };
@@ -70,6 +69,41 @@ export function parseCommand<S extends z.ZodType>(argv: string[], spec: CommandS
     throw new UsageError(messages.join('\n'), spec.name);
   }
   return { help: false, json: parsed.values['json'] === true, args: result.data };
+}
+
+/**
+ * `--expires-in -5` becomes `--expires-in=-5`. parseArgs takes every argument that starts with a dash
+ * for an option and refuses the pair as "ambiguous", so the schema never got to say what the value
+ * must be. A dash and a digit is never one of our options (the only short one is -h): it is the value.
+ */
+export function joinNegativeValues(argv: readonly string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    // After "--" every argument is positional, as parseArgs has it.
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const name = /^--([^=]+)$/.exec(arg)?.[1];
+    const next = argv[i + 1];
+    if (name !== undefined && Object.hasOwn(options, name) && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/** parseArgs' refusal in our words: its first sentence ("Unknown option '--x'"), without its hints about "--". */
+export function parseArgsMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // `--name --json` (a value forgotten) or `--name -x` (a value that starts with a dash).
+  const ambiguous = /^Option '(-[^']*)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const long = /'(--[^'=]+)=-XYZ'/.exec(message)?.[1] ?? ambiguous[1];
+    return `${ambiguous[1]} needs a value, and the argument after it starts with "-"; for a value that starts with "-", write ${long}=<value>`;
+  }
+  return message.replace(/\. To specify a positional argument[\s\S]*$/, '').split('\n')[0] ?? message;
 }
 
 /** Reads all of a stream as UTF-8, refusing more than `maxBytes` (a password is never that long). */

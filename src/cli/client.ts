@@ -8,6 +8,7 @@ import { clientId, newClientArgs } from './client-fields.ts';
 import { clientView, printClient, printClientTable } from './client-view.ts';
 import { commandGroup, defineCommand } from './command.ts';
 import { withContext } from './context.ts';
+import { defaultIssuerNotice } from './issuer-notice.ts';
 import { printJson } from './output.ts';
 
 const add = defineCommand({
@@ -72,8 +73,10 @@ Options:
       if (clientSecret !== undefined) io.err('The client secret is shown only this once: put it in the app\'s configuration now.');
       if (json) return printJson(io, clientSecret === undefined ? view : { ...view, client_secret: clientSecret });
       io.out(`Registered client "${view.client_name}".`);
+      const assumed = defaultIssuerNotice(ctx.config.issuer, ctx.config.port, 'The issuer shown');
+      if (assumed !== undefined) io.err(assumed);
       printClient(io, view, [...(clientSecret === undefined ? [] : [['Client secret', clientSecret] as [string, string]]), ['Issuer', ctx.config.issuer]]);
-    });
+    }, { mayCreateDatabase: true });
   },
 });
 

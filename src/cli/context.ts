@@ -1,5 +1,5 @@
 // What a command works with once its arguments are valid: the server's config, the database
-// (migrated first, so a fresh DATA_DIR works) and the same stores the server uses.
+// (migrated first, so a first `user add` works in a fresh DATA_DIR) and the same stores the server uses.
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
 import type { AccountStore } from '../accounts/store.ts';
@@ -44,6 +44,12 @@ export interface ContextOptions {
   alwaysMigrate?: boolean;
   /** Neither migrate nor check: `migrate --unlock`, which must work while a stale lock blocks migrating. */
   skipMigrations?: boolean;
+  /**
+   * The command adds something (user add, client add, ...), so it may start a new SQLite database in
+   * a DATA_DIR without one, and says so on stderr. Every other command refuses such a DATA_DIR: it
+   * would only find nothing (src/cli/database-presence.ts).
+   */
+  mayCreateDatabase?: boolean;
 }
 
 /** Opens everything, runs `work`, and always closes the database. */

@@ -23,6 +23,7 @@ describe('jullix-idp keys', () => {
   after(() => cleanup());
 
   test('before the server ever ran there are no keys to list', async () => {
+    assert.equal((await cli(['migrate'])).code, 0, 'a database the server has not started on yet');
     const text = await cli(['keys', 'list']);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /No signing keys yet/);
@@ -34,6 +35,7 @@ describe('jullix-idp keys', () => {
       [['--activate-after', '1m'], /--activate-after: "1m" must be a duration .* from 5m to 30d/],
       [['--activate-after', 'soon'], /--activate-after: "soon" must be a duration/],
       [['--activate-after', '31d'], /from 5m to 30d/],
+      [['--activate-after', '-5m'], /--activate-after: "-5m" must be a duration .* from 5m to 30d/],
       [['--alg', 'HS256'], /--alg: must be RS256, ES256 or all/],
       [['--now'], /Unknown option '--now'/],
     ] as const) {

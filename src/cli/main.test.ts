@@ -1,6 +1,7 @@
 // The jullix-idp tool as a whole: help, exit statuses, migrate, and failures without stack traces.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hasNoStackTrace, jsonOf, runCli, tempDataDir, withDatabase } from './test-support.ts';
@@ -66,9 +67,15 @@ describe('jullix-idp', () => {
   test('with MIGRATE_ON_START=false a command refuses a database that is behind; migrate is the way', async () => {
     const fresh = path.join(dir, 'controlled');
     const env = { MIGRATE_ON_START: 'false' };
+    // A database one migration behind, as after an upgrade of the code.
+    assert.equal((await runCli(fresh, ['migrate'])).code, 0);
+    await withDatabase(fresh, async (db) => {
+      await db.schema.dropTable('backchannel_logouts');
+      await db('knex_migrations').where('name', '20261203090000_backchannel_logouts.ts').delete();
+    });
     const refused = await runCli(fresh, ['user', 'list'], { env });
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^jullix-idp: The database needs migrations \(.*_initial\.ts.*\): run "jullix-idp migrate" first/);
+    assert.match(refused.stderr, /^jullix-idp: The database needs migrations \(20261203090000_backchannel_logouts\.ts\): run "jullix-idp migrate" first/);
     assert.ok(hasNoStackTrace(refused));
     assert.equal((await runCli(fresh, ['migrate'], { env })).code, 0);
     const listed = await runCli(fresh, ['user', 'list'], { env });
@@ -116,6 +123,53 @@ describe('jullix-idp', () => {
     assert.equal(result.stderr.trim().split('\n').length, 1);
     assert.ok(!result.stderr.includes('s3cret'));
     assert.ok(hasNoStackTrace(result));
+  });
+
+  test('a command that reads refuses a DATA_DIR without a database, names the path, and creates nothing', async () => {
+    const wrong = path.join(dir, 'wrong-folder');
+    const [list, audit, json] = await Promise.all([
+      runCli(wrong, ['user', 'list']),
+      runCli(wrong, ['audit']),
+      runCli(wrong, ['client', 'show', 'x', '--json']),
+    ]);
+    for (const r of [list, audit, json]) {
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.ok(hasNoStackTrace(r), r.stderr);
+    }
+    assert.equal(list.stderr, `jullix-idp: No database at ${wrong}/jullix-idp.sqlite (DATA_DIR=${wrong}), so there is nothing to read or change; none was created.\n`
+      + 'jullix-idp: Set DATA_DIR to the folder the server uses (or DATABASE_URL for PostgreSQL).\n');
+    assert.match(audit.stderr, /^jullix-idp: No database at /);
+    assert.equal((JSON.parse(json.stderr) as { error: { code: string } }).error.code, 'database_missing');
+    assert.equal(existsSync(wrong), false, 'no folder, no database, no secrets.json');
+  });
+
+  test('the default ./data is taken from the working directory, and the message says which', async () => {
+    const elsewhere = path.join(dir, 'elsewhere');
+    await mkdir(elsewhere);
+    const unset = await runCli('', ['user', 'list'], { cwd: elsewhere });
+    assert.equal(unset.code, 1, unset.stderr);
+    assert.match(unset.stderr, new RegExp(`^jullix-idp: No database at ${elsewhere}/data/jullix-idp\\.sqlite \\(DATA_DIR is not set: a relative dataDir \\(\\./data by default\\) is taken from the working directory ${elsewhere}\\)`));
+    const relative = await runCli('idp-data', ['keys', 'list'], { cwd: elsewhere });
+    assert.match(relative.stderr, new RegExp(`^jullix-idp: No database at ${elsewhere}/idp-data/jullix-idp\\.sqlite \\(DATA_DIR=idp-data, taken from the working directory ${elsewhere}\\)`));
+    assert.deepEqual(await readdir(elsewhere), []);
+  });
+
+  test('a command that adds something creates a missing database and says so on stderr, --json stays JSON', async () => {
+    const fresh = path.join(dir, 'first-user');
+    const added = await runCli(fresh, ['user', 'add', 'alice', '--email', 'alice@example.com', '--name', 'Alice', '--role', 'customer', '--password-stdin', '--json'], { stdin: 'a-long-password' });
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(jsonOf<{ username: string }>(added).username, 'alice');
+    assert.match(added.stderr, new RegExp(`^No database was at ${fresh}/jullix-idp\\.sqlite; created a new one\\. If your IdP's data lives elsewhere, set DATA_DIR\\.$`, 'm'));
+    const again = await runCli(fresh, ['user', 'add', 'bob', '--email', 'bob@example.com', '--name', 'Bob', '--role', 'customer', '--password-stdin'], { stdin: 'a-long-password' });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stderr, '', 'the database is there now: nothing to say');
+  });
+
+  test('with PostgreSQL (DATABASE_URL) a missing DATA_DIR database is no reason to refuse', async () => {
+    const result = await runCli(path.join(dir, 'unused'), ['user', 'list'], { env: { DATABASE_URL: 'postgres://admin@127.0.0.1:1/idp' } });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^jullix-idp: cannot connect to the database/, 'it went on to connect');
   });
 
   test('bad configuration is reported, not thrown', async () => {

@@ -38,6 +38,6 @@ Options:
       if (ctx.migrated.length === 0) return io.out(`The database is up to date (${database}).`);
       io.out(`Applied ${ctx.migrated.length} migration${ctx.migrated.length === 1 ? '' : 's'} to ${database}:`);
       for (const name of ctx.migrated) io.out(`  ${name}`);
-    }, { announceMigrations: false, alwaysMigrate: true });
+    }, { announceMigrations: false, alwaysMigrate: true, mayCreateDatabase: true });
   },
 });

@@ -39,6 +39,7 @@ describe('jullix-idp registration-token', () => {
     const result = await runCli(dir, ['registration-token', 'create', '--expires-in', '2h', '--json'], { env: { ISSUER: idp.url } });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /shown only this once/);
+    assert.doesNotMatch(result.stderr, /default issuer/, 'ISSUER is set: the endpoint is the server\'s');
     created = jsonOf<CreatedToken>(result);
     assert.match(created.token, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(created.fingerprint, `${created.token.slice(0, 6)}…`);
@@ -86,8 +87,21 @@ describe('jullix-idp registration-token', () => {
     assert.ok(!json.stdout.includes('"token"'));
   });
 
-  test('bad --expires-in values exit 2', async () => {
-    const results = await Promise.all(['0', '1w', '91d', '1.5h', 'soon'].map((v) => cli(['registration-token', 'create', '--expires-in', v])));
+  test('without ISSUER the endpoint printed is the built-in default\'s, and stderr says it assumed that', async () => {
+    // One after the other: two writers beside the running IdP would only test SQLite's lock wait.
+    const json = await cli(['registration-token', 'create', '--json']);
+    const text = await cli(['registration-token', 'create']);
+    const notice = 'The registration endpoint http://localhost:3000/reg assumes the default issuer http://localhost:3000, as ISSUER is not set here: if the server has another ISSUER, set it for this command too.';
+    assert.equal(jsonOf<CreatedToken>(json).registration_endpoint, 'http://localhost:3000/reg', 'stdout stays JSON');
+    for (const r of [json, text]) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.stderr.split('\n').includes(notice), r.stderr);
+    }
+    assert.match(text.stdout, /Register at: POST http:\/\/localhost:3000\/reg/);
+  });
+
+  test('bad --expires-in values exit 2, a negative one with our message too (not parseArgs\' "ambiguous")', async () => {
+    const results = await Promise.all(['0', '1w', '91d', '1.5h', 'soon', '-5', '-2h'].map((v) => cli(['registration-token', 'create', '--expires-in', v])));
     for (const r of results) {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /--expires-in: ".*" must be a duration such as 30m, 12h, 7d, 3600s or plain seconds, at most 90d/);

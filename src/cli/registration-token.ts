@@ -6,6 +6,7 @@ import { THIRD_PARTY_POLICY } from '../provider/client-metadata.ts';
 import { commandGroup, defineCommand } from './command.ts';
 import { withContext } from './context.ts';
 import { formatDuration, parseDuration } from './duration.ts';
+import { defaultIssuerNotice } from './issuer-notice.ts';
 import { printFields, printJson, printTable } from './output.ts';
 
 const MAX_SECONDS = 90 * 86400;
@@ -26,7 +27,8 @@ Usage: jullix-idp registration-token create [--expires-in <duration>] [--json]
 Make an initial access token for Dynamic Client Registration: with it, a developer registers
 their app at POST <issuer>/reg (RFC 7591), sending "Authorization: Bearer <token>". Apps
 registered this way are third-party: users are asked for consent. The token can be used
-until it expires or is revoked; it is printed only this once.
+until it expires or is revoked; it is printed only this once. The endpoint printed is built
+from this command's ISSUER: set it as the server has it.
 
 Options:
   --expires-in <duration>   how long the token works: 30m, 12h, 7d, 3600s or plain seconds
@@ -46,13 +48,15 @@ Options:
       });
       const endpoint = `${ctx.config.issuer}/reg`;
       io.err('The registration token is shown only this once: whoever holds it can register apps until it expires.');
+      const assumed = defaultIssuerNotice(ctx.config.issuer, ctx.config.port, `The registration endpoint ${endpoint}`);
+      if (assumed !== undefined) io.err(assumed);
       if (json) return printJson(io, { token: value, ...view, registration_endpoint: endpoint });
       io.out(`Made a registration token, valid for ${formatDuration(seconds)}.`);
       printFields(io, [
         ['Token', value], ['Fingerprint', view.fingerprint], ['Expires', view.expires_at ?? 'never'],
         ['Policy', view.policies.join(', ')], ['Register at', `POST ${endpoint} with "Authorization: Bearer <token>"`],
       ]);
-    });
+    }, { mayCreateDatabase: true });
   },
 });
 

@@ -31,6 +31,8 @@ Administer the Jullix identity provider: users, client apps, registration tokens
 developers, the audit trail and database migrations.
 Configuration comes from the same place as the server's: config/*.json and the
 environment (DATA_DIR, DATABASE_URL, NODE_ENV, ...). Pending migrations are applied first.
+A relative DATA_DIR (the default ./data too) is taken from the working directory; without a
+database there, only migrate, user add, client add and registration-token create make one.
 
 Commands:
 ${Object.entries(COMMANDS).map(([name, cmd]) => `  ${name.padEnd(20)}${cmd.summary}`).join('\n')}

@@ -1,11 +1,13 @@
 // Builds a CliContext: config (loadConfig, as the server), database, migrations, stores. Kept
 // apart from context.ts so that only commands that reach the database load knex and argon2.
+import { statSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { createAccountStore } from '../accounts/store.ts';
 import { createAuditLog } from '../audit/log.ts';
 import { loadConfig } from '../config/load.ts';
 import { refuseNewSecretsOverSealedData, resolveSecrets, type Secrets } from '../config/secrets.ts';
-import { openDatabase } from '../db/connection.ts';
+import { openDatabase, SQLITE_FILE_NAME } from '../db/connection.ts';
 import { migrateLatest, migrationStatus } from '../db/migrations.ts';
 import { IdpError } from '../errors.ts';
 import { createLogger } from '../log.ts';
@@ -16,10 +18,18 @@ import { systemClock } from '../security/clock.ts';
 import { createArgon2Hasher } from '../security/password-hashing.ts';
 import type { CliIo } from './command.ts';
 import type { CliContext, ContextOptions } from './context.ts';
+import { databasePresence } from './database-presence.ts';
 
 export async function openContext(io: CliIo, opts: ContextOptions): Promise<{ ctx: CliContext; close(): Promise<void> }> {
   const config = loadConfig(io.env);
+  const file = path.join(config.dataDir, SQLITE_FILE_NAME);
+  const presence = databasePresence({
+    databaseUrl: config.databaseUrl, file, exists: (statSync(file, { throwIfNoEntry: false })?.size ?? 0) > 0,
+    mayCreate: opts.mayCreateDatabase === true, dataDirVariable: io.env['DATA_DIR'], cwd: process.cwd(),
+  });
+  if (presence.kind === 'refuse') throw new IdpError('database_missing', presence.message, { expose: true });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  if (presence.kind === 'create') io.err(presence.notice);
   try {
     // With MIGRATE_ON_START=false the operator migrates on purpose (docs/operations.md, controlled
     // upgrades): a command then refuses a database that is behind, as the server does, instead of

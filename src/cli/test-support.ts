@@ -23,6 +23,8 @@ export interface RunOptions {
   stdin?: string;
   /** Added to the base environment (PATH, HOME, DATA_DIR, LOG_LEVEL=silent). */
   env?: Record<string, string>;
+  /** The child's working directory (a relative DATA_DIR is taken from it); the test's own when absent. */
+  cwd?: string;
 }
 
 export function runCli(dataDir: string, args: string[], opts: RunOptions = {}): Promise<CliResult> {
@@ -35,7 +37,7 @@ export function runCli(dataDir: string, args: string[], opts: RunOptions = {}): 
   };
   return new Promise((resolve, reject) => {
     // process.execPath: the Node 22 running the tests, whatever `node` on PATH is.
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_MAIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

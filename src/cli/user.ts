@@ -39,7 +39,7 @@ Options:
       await ctx.audit.record({ event: 'user.created', userId: user.id, username: user.username, detail: { ...ctx.actor, role: user.role } });
       if (json) printJson(io, userView(user));
       else io.out(`Created user ${user.username} (${user.role}), id ${user.id}.`);
-    });
+    }, { mayCreateDatabase: true });
   },
 });
 

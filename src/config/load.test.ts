@@ -42,8 +42,12 @@ test('a misspelt key in config/*.json is refused, not ignored (the server would 
 });
 
 test('an issuer is written as tokens will carry it, and NODE_ENV=Production is not taken for development', () => {
-  assert.match(refused({ ISSUER: 'HTTPS://idp.example.com' }), /ISSUER \(issuer\): must be written in lower case up to the path/);
+  assert.match(refused({ ISSUER: 'HTTPS://idp.example.com' }), /ISSUER \(issuer\): must be written as https:\/\/idp\.example\.com \(write the scheme and host in lower case\)/);
+  assert.match(refused({ ISSUER: 'https://idp.example.com:443' }), /ISSUER \(issuer\): must be written as https:\/\/idp\.example\.com \(drop the default port :443\)/);
+  assert.match(refused({ ISSUER: 'http://localhost:80' }), /ISSUER \(issuer\): must be written as http:\/\/localhost \(drop the default port :80\)/);
+  assert.match(refused({ ISSUER: 'https://bücher.example' }), /ISSUER \(issuer\): must be written as https:\/\/xn--bcher-kva\.example \(write the host in its ASCII \(punycode\) form\)/);
   assert.match(refused({ ISSUER: 'https://user:pw@idp.example.com' }), /ISSUER \(issuer\): must not contain a user name or password/);
   assert.match(refused({ NODE_ENV: 'Production' }), /NODE_ENV \(nodeEnv\): write production in lower case/);
   assert.equal(loadConfig({ ISSUER: 'https://idp.example.com/Path' }).issuer, 'https://idp.example.com/Path', 'the path keeps its case');
+  assert.equal(loadConfig({ PORT: '80' }).issuer, 'http://localhost', 'the default issuer is in normal form too');
 });

@@ -98,6 +98,12 @@ function setPath(target: Json, keys: string[], value: unknown): void {
   if (last !== undefined) node[last] = value;
 }
 
+/** The issuer when none is set, in the normal form the issuer rule asks for (PORT=80 gives no ":80"). */
+export function defaultIssuer(port: number): string {
+  const url = URL.parse(`http://localhost:${port}`);
+  return url === null ? `http://localhost:${port}` : `${url.protocol}//${url.host}`;
+}
+
 /** Returns the validated config, or throws IdpError('config_invalid') listing every problem. */
 export function loadConfig(env: Env = process.env, configDir = CONFIG_DIR): Config {
   const problems: string[] = [];
@@ -114,7 +120,7 @@ export function loadConfig(env: Env = process.env, configDir = CONFIG_DIR): Conf
     const parsed = parseEnvValue(name, value, kind, problems);
     if (parsed !== undefined) setPath(raw, keys, parsed);
   }
-  if (raw.issuer === undefined && typeof raw.port === 'number') raw.issuer = `http://localhost:${raw.port}`;
+  if (raw.issuer === undefined && typeof raw.port === 'number') raw.issuer = defaultIssuer(raw.port);
   if (!isObject(raw.secrets)) raw.secrets = {};
   const result = configSchema.safeParse(raw);
   if (!result.success) {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ROLES } from '../accounts/types.ts';
 import { lifetimeProblem } from '../sign-in/session-lifetime.ts';
+import { issuerSpellingProblem } from './issuer.ts';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -9,10 +10,13 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const issuerUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://login.example.com' })
   .refine((u) => !u.includes('?') && !u.includes('#'), 'must not contain a query or a fragment (OIDC Core 3.1.2.1 / Discovery 4)')
   .refine((u) => !u.endsWith('/'), 'must not end with a slash')
-  // Written as every token will carry it: a scheme or host in capitals is another string to an app
-  // comparing iss, and a user:password part would be published in discovery.
+  // A user:password part would be published in discovery.
   .refine((u) => { const p = URL.parse(u); return p !== null && p.username === '' && p.password === ''; }, 'must not contain a user name or password')
-  .refine((u) => { const p = URL.parse(u); return p === null || p.username !== '' || p.password !== '' || u.startsWith(`${p.protocol}//${p.host}`); }, 'must be written in lower case up to the path, as in https://login.example.com');
+  // Written as apps compare it, byte for byte: no capitals, default port or Unicode host (issuer.ts).
+  .superRefine((u, ctx) => {
+    const problem = issuerSpellingProblem(u);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const configSchema = z.strictObject({
   // Another spelling of production (Production, PROD) would silently run with development keys and rules.

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { drainSettled } from './health.ts';
+import { manualClock } from '../security/clock.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 
 describe('health and lifecycle', () => {
@@ -23,10 +24,36 @@ describe('health and lifecycle', () => {
     const { readiness } = await import('./health.ts');
     const knex = (await import('knex')).default;
     const broken = knex({ client: 'pg', connection: 'postgres://nobody@127.0.0.1:1/none', acquireConnectionTimeout: 500 });
-    const result = await readiness({ db: broken, keysLoaded: () => true });
+    const result = await readiness({ db: broken, keys: () => 'ok' });
     await broken.destroy();
     assert.equal(result.ok, false);
     assert.equal(result.checks.database, 'unavailable');
+  });
+});
+
+describe('readiness while the signing keys cannot be reloaded', () => {
+  test('503 with the keys stale once reloads failed for more than two intervals, 200 again after one works', async () => {
+    const clock = manualClock(Date.parse('2026-12-01T10:00:00.000Z'));
+    const idp = await startTestIdp({ backend: backends()[0]!, clock, env: { SIGNING_KEYS_REFRESH_SECONDS: '30' } });
+    const ready = async () => {
+      const res = await fetch(`${idp.url}/health/ready`);
+      return { status: res.status, keys: ((await res.json()) as { checks: Record<string, string> }).checks.keys };
+    };
+    try {
+      // A key sealed with a data-encryption key this instance does not have, as after a rotation by a CLI with other secrets.
+      const row = await idp.db('signing_keys').first('kid', 'private_jwk_ciphertext') as { kid: string; private_jwk_ciphertext: string };
+      await idp.db('signing_keys').where({ kid: row.kid }).update({ private_jwk_ciphertext: 'v1.garbage' });
+      await assert.rejects(idp.app.signingKeys.refresh(), /cannot be decrypted/);
+      clock.advance(60_000);
+      assert.deepEqual(await ready(), { status: 200, keys: 'ok' }, 'within two intervals: may be a blip');
+      clock.advance(1);
+      assert.deepEqual(await ready(), { status: 503, keys: 'stale: reload failing since 2026-12-01T10:00:00.000Z' });
+      await idp.db('signing_keys').where({ kid: row.kid }).update({ private_jwk_ciphertext: row.private_jwk_ciphertext });
+      await idp.app.signingKeys.refresh();
+      assert.deepEqual(await ready(), { status: 200, keys: 'ok' });
+    } finally {
+      await idp.stop();
+    }
   });
 });
 

@@ -1,12 +1,16 @@
 // Health endpoints for load balancers and orchestrators: /health/live (the process answers) and
-// /health/ready (database answers, migrations current, keys loaded). Cheap and never cached. Plus
+// /health/ready (database answers, migrations current, keys loaded and current). Cheap and never cached. Plus
 // the drain an instance goes through on SIGTERM, which is what a balancer sees of a restart.
 import type { RequestListener, Server } from 'node:http';
 import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
 import { pendingMigrations } from '../db/migrations.ts';
 
-export interface ReadinessDeps { db: Knex; keysLoaded: () => boolean }
+export interface ReadinessDeps {
+  db: Knex;
+  /** 'ok', or why the keys are not (src/ops/key-freshness.ts: 'missing', 'stale: …'). */
+  keys: () => string;
+}
 
 export async function readiness(deps: ReadinessDeps): Promise<{ ok: boolean; checks: Record<string, string> }> {
   const checks: Record<string, string> = {};
@@ -20,7 +24,7 @@ export async function readiness(deps: ReadinessDeps): Promise<{ ok: boolean; che
     checks.database = 'unavailable';
     checks.migrations = 'unknown';
   }
-  checks.keys = deps.keysLoaded() ? 'ok' : 'missing';
+  checks.keys = deps.keys();
   return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
 }
 

@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Secrets } from '../config/secrets.ts';
 import { withTestDatabases } from '../db/test-database.ts';
 import { createLogger } from '../log.ts';
-import { systemClock } from '../security/clock.ts';
+import { manualClock, systemClock } from '../security/clock.ts';
 import { fingerprint, type Jwks } from './keys.ts';
 import { openKeyRing, type SigningKeyRing } from './keys-ring.ts';
 import { createSigningKeyStore } from './keys-store.ts';
@@ -75,6 +75,33 @@ describe('signing key watcher when the new provider cannot be built', () => {
       assert.equal(await ring.refresh(), true, 'retried and built');
       assert.equal(built.length, 1);
       assert.notEqual(fingerprint(ring.jwks()), before);
+    } finally {
+      ring.stop();
+      await cleanup();
+    }
+  });
+});
+
+describe('how long the reloads have been failing', () => {
+  test('the first failure of a run is kept until a reload works again', async () => {
+    const { db, cleanup } = await sqlite!.open({ migrate: true });
+    const dataKey = randomBytes(32);
+    const secrets: Secrets = { jwks: undefined, cookieKeys: [], dataEncryptionKeys: [dataKey], source: 'environment' };
+    const clock = manualClock(Date.parse('2026-12-01T10:00:00.000Z'));
+    const ring = await openKeyRing({ secrets, db, clock, logger: createLogger('silent') });
+    try {
+      assert.equal(ring.reloadFailingSince(), undefined);
+      const row = await db('signing_keys').first('kid', 'private_jwk_ciphertext') as { kid: string; private_jwk_ciphertext: string };
+      await db('signing_keys').where({ kid: row.kid }).update({ private_jwk_ciphertext: 'v1.garbage' });
+      await assert.rejects(ring.refresh(), /cannot be decrypted/);
+      const firstFailure = clock.now();
+      clock.advance(30_000);
+      await assert.rejects(ring.refresh(), /cannot be decrypted/);
+      assert.equal(ring.reloadFailingSince(), firstFailure, 'since the first failure, not the latest');
+      await db('signing_keys').where({ kid: row.kid }).update({ private_jwk_ciphertext: row.private_jwk_ciphertext });
+      clock.advance(30_000);
+      assert.equal(await ring.refresh(), false);
+      assert.equal(ring.reloadFailingSince(), undefined, 'a reload that works ends the run');
     } finally {
       ring.stop();
       await cleanup();

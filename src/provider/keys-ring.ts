@@ -15,6 +15,8 @@ export interface SigningKeyRing {
   jwks(): Jwks;
   /** Reloads the keys; true (and listeners told) when the signing or published keys changed. */
   refresh(): Promise<boolean>;
+  /** When (clock ms) reloads began failing with no success since; undefined while they work (src/ops/key-freshness.ts). */
+  reloadFailingSince(): number | undefined;
   onChange(listener: (jwks: Jwks) => void): void;
   /** Reloads every `refreshMs` and at the next activation or removal; stop() ends it. */
   start(refreshMs: number): void;
@@ -41,6 +43,7 @@ export async function openKeyRing(deps: KeyRingDeps): Promise<SigningKeyRing> {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let inFlight: Promise<boolean> | undefined;
+  let failingSince: number | undefined;
 
   const reload = async (): Promise<boolean> => {
     keys = await store.loadPublished();
@@ -53,7 +56,12 @@ export async function openKeyRing(deps: KeyRingDeps): Promise<SigningKeyRing> {
     logger.info('signing keys changed', { kids: fingerprint(next) });
     return true;
   };
-  const refresh = () => (inFlight ??= reload().finally(() => { inFlight = undefined; }));
+  // The first failure of a run is kept, so readiness can tell a blip from keys that stay stale.
+  const tracked = () => reload().then(
+    (changed) => { failingSince = undefined; return changed; },
+    (err: unknown) => { failingSince ??= clock.now(); throw err; },
+  );
+  const refresh = () => (inFlight ??= tracked().finally(() => { inFlight = undefined; }));
   const schedule = (refreshMs: number) => {
     if (!running) return;
     const at = nextTransition(keys, clock.now());
@@ -69,6 +77,7 @@ export async function openKeyRing(deps: KeyRingDeps): Promise<SigningKeyRing> {
     source: 'database',
     jwks: () => current,
     refresh,
+    reloadFailingSince: () => failingSince,
     onChange: (listener) => { listeners.push(listener); },
     start(refreshMs) {
       running = true;
@@ -86,6 +95,7 @@ export function staticKeyRing(jwks: Jwks): SigningKeyRing {
     source: 'environment',
     jwks: () => jwks,
     refresh: async () => false,
+    reloadFailingSince: () => undefined,
     onChange: () => undefined,
     start: () => undefined,
     stop: () => undefined,
