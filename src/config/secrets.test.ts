@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isIdpError } from '../errors.ts';
 import { loadConfig } from './load.ts';
-import { resolveSecrets } from './secrets.ts';
+import { createStoredOnce, resolveSecrets } from './secrets.ts';
 
 test('in production every missing secret and an http issuer are reported at once, and nothing is generated', async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'jullix-secrets-'));
@@ -86,5 +86,21 @@ test('a secrets.json without cookie keys, with short ones or not JSON at all is 
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+});
+
+test('a first secrets.json is written once: a second writer finds it and keeps the first one\'s keys', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'jullix-secrets-'));
+  try {
+    const file = path.join(dataDir, 'nested', 'secrets.json');
+    const first = { cookieKeys: ['a'.repeat(32)], dataEncryptionKeys: ['first'] };
+    const second = { cookieKeys: ['b'.repeat(32)], dataEncryptionKeys: ['second'] };
+    assert.equal(createStoredOnce(file, path.dirname(file), first).created, true);
+    assert.equal(createStoredOnce(file, path.dirname(file), second).created, false);
+    assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), first);
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.deepEqual(await readdir(path.dirname(file)), ['secrets.json'], 'no temporary file left');
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
   }
 });

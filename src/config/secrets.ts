@@ -3,7 +3,7 @@
 // (mode 0600). Signing keys come from JWKS when it is set, else from the database, where they can
 // be rotated (src/provider/keys-ring.ts); secrets.json's signing keys seed an empty table.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { JWK } from 'oidc-provider';
@@ -113,6 +113,36 @@ export async function refuseNewSecretsOverSealedData(db: Knex, config: Config): 
   }
 }
 
+/**
+ * Writes a first secrets.json unless one appeared meanwhile, and says which. Two processes starting
+ * on a fresh DATA_DIR at once (the server and a CLI command, or two commands) each made their own
+ * keys and the later write won: the other had already sealed a signing key with keys nobody kept,
+ * and every start after failed to open it (seen: two `registration-token create` side by side,
+ * 15 of 15). The file is written whole under a temporary name, flushed, then linked into place,
+ * which fails if the name exists: the loser reads the winner's complete file.
+ */
+export function createStoredOnce(file: string, dataDir: string, stored: StoredSecrets): { created: boolean; stored: StoredSecrets } {
+  mkdirSync(dataDir, { recursive: true });
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(temporary, 'wx', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(stored, null, 2));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temporary, file);
+    chmodSync(file, 0o600);
+    return { created: true, stored };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return { created: false, stored };
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
 /** Resolves every secret or throws IdpError('config_invalid') naming exactly what to set. */
 export function resolveSecrets(config: Config): Secrets {
   const problems: string[] = [];
@@ -131,11 +161,9 @@ export function resolveSecrets(config: Config): Secrets {
       stored = readStored(file, problems);
       source = 'data-dir';
     } else {
-      stored = generateStored();
-      mkdirSync(config.dataDir, { recursive: true });
-      writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
-      chmodSync(file, 0o600);
-      source = 'generated';
+      const made = createStoredOnce(file, config.dataDir, generateStored());
+      stored = made.created ? made.stored : readStored(file, problems);
+      source = made.created ? 'generated' : 'data-dir';
     }
   }
   const jwks = env.jwks !== undefined ? parseJwks(env.jwks, problems) : undefined;
