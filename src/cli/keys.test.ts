@@ -156,4 +156,17 @@ describe('jullix-idp keys', () => {
       await writeFile(file, saved, { mode: 0o600 });
     }
   });
+
+  test('with a data-encryption key that does not open the stored keys, rotate refuses before sealing anything', async () => {
+    // A shell with another DATA_ENCRYPTION_KEYS would seal a key no instance can open: every
+    // instance's reload would then fail, and readiness take them all out of the balancer.
+    const before = jsonOf<KeyView[]>(await cli(['keys', 'list', '--json']));
+    assert.ok(before.length > 0);
+    const other = { DATA_ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString('base64'), COOKIE_KEYS: 'c'.repeat(40) };
+    const rotate = await cli(['keys', 'rotate'], other);
+    assert.equal(rotate.code, 1, rotate.stderr);
+    assert.match(rotate.stderr, /cannot be decrypted: DATA_ENCRYPTION_KEYS must still hold the key it was sealed with/);
+    assert.ok(hasNoStackTrace(rotate));
+    assert.deepEqual(jsonOf<KeyView[]>(await cli(['keys', 'list', '--json'])).map((k) => k.kid), before.map((k) => k.kid), 'no key added');
+  });
 });

@@ -119,6 +119,9 @@ Options:
       const secrets = ctx.secrets();
       const store = createSigningKeyStore(ctx.db, ctx.clock, secrets.dataEncryptionKeys);
       await store.ensure(secrets.seedJwks);
+      // This shell's data-encryption keys must open the stored keys before it seals a new one: a
+      // key sealed with other ones would fail every instance's reload, and readiness with it.
+      await store.loadPublished();
       const inUse = new Set((await store.list()).filter((k) => keyState(k, ctx.clock.now()) === 'active').map((k) => k.alg));
       const algs = args.alg === 'all' ? SIGNING_ALGS.filter((a) => inUse.has(a)) : [args.alg];
       const delayMs = args['activate-after'] * 1000;
@@ -135,7 +138,7 @@ Options:
       for (const k of added) io.out(`Added ${k.alg} key ${k.kid}: published within ${ctx.config.signingKeys.refreshSeconds} s, signs from ${iso(k.activatesAt)} (in ${formatDuration(args['activate-after'])}).`);
       for (const k of retired) io.out(`Key ${k.kid} retires then and leaves the JWKS at ${iso(k.removesAt)}.`);
       if (deleted > 0) io.out(`Deleted ${deleted} expired key${deleted === 1 ? '' : 's'}.`);
-    });
+    }, { mayCreateDatabase: true });
   },
 });
 

@@ -19,8 +19,11 @@ export interface KeyFreshness {
  * The readiness value of the keys: 'ok', 'missing', or 'stale: …'. Stale only after reloads kept
  * failing for more than two intervals: one database blip (a failover, a lock timeout) fails one
  * reload and must not take every instance out of the balancer; two more failed in a row by then.
- * With the 30 s default an instance that cannot load a rotation leaves the balancer about 90 s
- * after it, well before the new key signs (`keys rotate --activate-after` is 5 minutes at least).
+ * An instance that cannot load a rotation notices at its next reload and leaves the balancer two
+ * intervals later: 90 s after it with the 30 s default, before the new key signs (`keys rotate
+ * --activate-after` is 5 minutes at least); with SIGNING_KEYS_REFRESH_SECONDS above 100 s that no
+ * longer holds. Every instance failing alike would take them all out: `keys rotate` therefore
+ * refuses to seal a key with data-encryption keys that do not open the stored ones (src/cli/keys.ts).
  */
 export function keysReadiness(k: KeyFreshness): string {
   if (!k.loaded) return 'missing';
