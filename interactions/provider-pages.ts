@@ -2,6 +2,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderPages } from '../src/provider/configuration.ts';
 import type { Logger } from '../src/log.ts';
+import { isOversizeBodyError } from '../src/provider/oversize-bodies.ts';
 import { pageContext, sendHtml } from './http.ts';
 import { errorPage, loggedOutPage, logoutPage } from './views/messages.ts';
 
@@ -16,8 +17,10 @@ export function providerPages(brand: string, basePath: string, logger: Logger): 
     renderError(ctx, out, error) {
       const page = pageContext(ctx, brand, basePath, uiLocalesOf(ctx));
       logger.info('protocol error page', { error: out.error, description: out.error_description, name: error.name, path: ctx.path });
-      const status = ctx.status >= 400 ? ctx.status : 400;
-      sendHtml(ctx, status, errorPage(page, page.t('error.body'), { error: out.error, description: out.error_description }));
+      // A body over the limit gets 413 (src/provider/oversize-bodies.ts) and says what to do, as our own pages do.
+      const tooLarge = isOversizeBodyError(error);
+      const status = tooLarge ? 413 : ctx.status >= 400 ? ctx.status : 400;
+      sendHtml(ctx, status, errorPage(page, page.t(tooLarge ? 'error.too_large' : 'error.body'), { error: out.error, description: out.error_description }));
     },
     logoutSource(ctx, form) {
       const page = pageContext(ctx, brand, basePath, uiLocalesOf(ctx));

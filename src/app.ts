@@ -22,6 +22,7 @@ import { providerPages } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
 import { createAuditLog, type AuditLog } from './audit/log.ts';
 import { auditRegistrations } from './provider/registration-audit.ts';
+import { answerOversizeBodies } from './provider/oversize-bodies.ts';
 import type { Config } from './config/schema.ts';
 import type { Secrets } from './config/secrets.ts';
 import { createPasswordFactor } from './factors/password.ts';
@@ -62,6 +63,7 @@ function attachProviderListeners(provider: Provider, logger: Logger, metrics: Me
   provider.on('server_error', (ctx, err) => logger.error('provider server_error', { path: originalPath(ctx), error: err, stack: err.stack }));
   if (metrics) countGrants(metrics, provider);
   auditRegistrations(provider, audit, logger);
+  answerOversizeBodies(provider);
 }
 
 export function createApp(deps: AppDeps) {

@@ -36,6 +36,7 @@ export const en: Record<keyof typeof nl, string> = {
   'error.expired': 'This sign-in page has expired or was already used. Go back to the app and start again.',
   'error.csrf': 'This form has expired. Reload the page and try again.',
   'error.notfound': 'This page does not exist.',
+  'error.too_large': 'What was sent is too large. Go back and try again with less text.',
   'error.technical': 'Technical details',
   'totp.title': 'Two-step verification',
   'totp.intro': 'Open your authenticator app and enter the 6-digit code for {brand}.',

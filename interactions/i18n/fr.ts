@@ -36,6 +36,7 @@ export const fr: Record<keyof typeof nl, string> = {
   'error.expired': "Cette page de connexion a expiré ou a déjà été utilisée. Retournez dans l'application et recommencez.",
   'error.csrf': 'Ce formulaire a expiré. Rechargez la page et réessayez.',
   'error.notfound': "Cette page n'existe pas.",
+  'error.too_large': 'Les données envoyées sont trop volumineuses. Revenez en arrière et réessayez avec moins de texte.',
   'error.technical': 'Détails techniques',
   'totp.title': 'Vérification en deux étapes',
   'totp.intro': "Ouvrez votre application d'authentification et saisissez le code à 6 chiffres pour {brand}.",

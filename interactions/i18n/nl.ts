@@ -34,6 +34,7 @@ export const nl = {
   'error.expired': 'Deze aanmeldpagina is verlopen of werd al gebruikt. Ga terug naar de app en begin opnieuw.',
   'error.csrf': 'Dit formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.',
   'error.notfound': 'Deze pagina bestaat niet.',
+  'error.too_large': 'Wat er verzonden werd, is te groot. Ga terug en probeer het opnieuw met minder tekst.',
   'error.technical': 'Technische details',
   'totp.title': 'Tweestapsverificatie',
   'totp.intro': 'Open je authenticator-app en geef de code van 6 cijfers in voor {brand}.',
