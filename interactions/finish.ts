@@ -4,7 +4,8 @@ import type { Context } from 'koa';
 import type { User } from '../src/accounts/types.ts';
 import type { AuditRecord } from '../src/audit/log.ts';
 import { loginLevel, nextStep, type Factor, type Step } from '../src/sign-in/policy.ts';
-import { passwordFingerprint, type SignInState } from '../src/sign-in/state.ts';
+import type { SignInState } from '../src/sign-in/state.ts';
+import { finishRefusal, type FinishRefusal } from '../src/sign-in/finish-check.ts';
 import { IdpError } from '../src/errors.ts';
 import type { InteractionDeps } from './deps.ts';
 import { rememberDevice } from './device-cookie.ts';
@@ -33,21 +34,25 @@ export async function stepFor(deps: InteractionDeps, details: InteractionDetails
 }
 
 /**
- * Whether the account still has the password this sign-in's password step was checked against,
- * and is not disabled. Asked after the sign-in's progress is stored: an operator's reset (or a
- * password change, a disable) ends the sign-ins it finds, so one that lands before this check is
- * seen here, and one that lands after it finds this progress and ends it. Found by a review: a
- * password step that read the old hash while the password was being changed survived the
- * sign-out and got a code.
+ * Why the account no longer lets this sign-in finish (src/sign-in/finish-check.ts), or undefined.
+ * Asked after the sign-in's progress is stored: an operator's reset (or a password change, a
+ * disable) ends the sign-ins it finds, so one that lands before this check is seen here, and one
+ * that lands after it finds this progress and ends it. Found by a review: a password step that
+ * read the old hash while the password was being changed survived the sign-out and got a code.
  */
-async function samePassword(deps: InteractionDeps, userId: string, fingerprint: string | null): Promise<boolean> {
-  const now = await deps.accounts.findById(userId);
-  return now !== undefined && !now.disabled && fingerprint !== null && passwordFingerprint(now.passwordHash) === fingerprint;
+async function refusalNow(deps: InteractionDeps, userId: string, fingerprint: string | null): Promise<FinishRefusal | undefined> {
+  return finishRefusal(await deps.accounts.findById(userId), fingerprint);
+}
+
+/** The audit record of a sign-in that got this far and was refused: its factors passed, but it did not finish. */
+function refusedRecord(ctx: Context, details: InteractionDetails, user: User, reason: FinishRefusal): AuditRecord {
+  return { event: 'login.refused', userId: user.id, username: user.username, ip: ctx.ip, clientId: String(details.params.client_id ?? ''), detail: { reason } };
 }
 
 /**
  * A factor this request has just completed, with the progress it was checked against (not re-read),
- * and its audit records: written together with login.success in one insert when the login finishes.
+ * and its audit records: written together with the outcome (login.success, or login.refused) in one
+ * insert when the login finishes.
  * `save` stores the factor in the sign-in state; it runs only when the login goes on to another step.
  */
 export interface JustDone { state: SignInState; user: User; factor: Factor; records: AuditRecord[]; save(): Promise<void> }
@@ -66,9 +71,11 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
     if (justDone) {
       await deps.audit.recordAll(justDone.records);
       await justDone.save();
-      // Saved first, then checked: see samePassword.
-      if (!(await samePassword(deps, justDone.user.id, justDone.state.passwordFingerprint))) {
+      // Saved first, then checked: see refusalNow.
+      const refused = await refusalNow(deps, justDone.user.id, justDone.state.passwordFingerprint);
+      if (refused) {
         await deps.signInState.remove(details.uid);
+        await deps.audit.record(refusedRecord(ctx, details, justDone.user, refused));
         throw new IdpError('wrong_step', 'the account changed during this sign-in');
       }
     }
@@ -77,15 +84,23 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   }
   const level = loginLevel(state.factors);
   const success: AuditRecord = { event: 'login.success', userId: user.id, username: user.username, ip: ctx.ip, clientId: String(details.params.client_id ?? ''), detail: { acr: level.acr, amr: level.amr.join(' ') } };
-  // Before the login finishes, so a finished login always has its records.
-  await deps.audit.recordAll([...(justDone?.records ?? []), success]);
-  rememberDevice(ctx, user.id, deps.basePath);
+  // The factor's own records (it passed either way) go with the outcome, in one insert, written
+  // once the re-check has decided and before the browser is told: login.success only for a login
+  // that finishes, and a finished login always has its records (a failed insert ends it).
+  const records = justDone?.records ?? [];
   await finishInteraction(ctx, details, {
     login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
   }, {
     merge: false,
     verify: async () => {
-      if (!(await samePassword(deps, user.id, state.passwordFingerprint))) throw new IdpError('wrong_step', 'the account changed during this sign-in');
+      const refused = await refusalNow(deps, user.id, state.passwordFingerprint);
+      if (refused) {
+        await deps.audit.recordAll([...records, refusedRecord(ctx, details, user, refused)]);
+        throw new IdpError('wrong_step', 'the account changed during this sign-in');
+      }
+      await deps.audit.recordAll([...records, success]);
+      // A known device is one that completed a sign-in (device-cookie.ts), not one that was refused.
+      rememberDevice(ctx, user.id, deps.basePath);
     },
   });
   // After the response: the login's result is saved, so this state decides nothing any more (at
