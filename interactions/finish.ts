@@ -34,14 +34,22 @@ export async function stepFor(deps: InteractionDeps, details: InteractionDetails
 }
 
 /**
- * Why the account no longer lets this sign-in finish (src/sign-in/finish-check.ts), or undefined.
- * Asked after the sign-in's progress is stored: an operator's reset (or a password change, a
- * disable) ends the sign-ins it finds, so one that lands before this check is seen here, and one
- * that lands after it finds this progress and ends it. Found by a review: a password step that
- * read the old hash while the password was being changed survived the sign-out and got a code.
+ * Why this sign-in may no longer finish (src/sign-in/finish-check.ts), or undefined. Asked after
+ * the sign-in's progress (or its result) is stored: an operator's reset, a password change, a
+ * disable or the account page's "sign out everywhere else" ends the sign-ins it finds, so one that
+ * lands before this check is seen here, and one that lands after it finds what was stored and ends
+ * it. Found by reviews: a password step that read the old hash while the password was being
+ * changed survived the sign-out and got a code; so did a TOTP step whose code was accepted just
+ * before an operator's reset-2fa, which changes nothing of the account but the factor.
+ * `stored`: `state` is the stored progress (every step after the password), whose row each
+ * sign-out deletes; the password step's own is new, and only the account can tell.
+ * One statement either way; a refused one reads the account once more to name the reason.
  */
-async function refusalNow(deps: InteractionDeps, userId: string, fingerprint: string | null): Promise<FinishRefusal | undefined> {
-  return finishRefusal(await deps.accounts.findById(userId), fingerprint);
+async function refusalNow(deps: InteractionDeps, state: SignInState, user: User, stored: boolean): Promise<FinishRefusal | undefined> {
+  if (!stored) return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, true);
+  const kept = await deps.signInState.accountIfKept(state);
+  if (kept) return finishRefusal(kept, state.passwordFingerprint, true);
+  return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, false);
 }
 
 /** The audit record of a sign-in that got this far and was refused: its factors passed, but it did not finish. */
@@ -54,8 +62,9 @@ function refusedRecord(ctx: Context, details: InteractionDetails, user: User, re
  * and its audit records: written together with the outcome (login.success, or login.refused) in one
  * insert when the login finishes.
  * `save` stores the factor in the sign-in state; it runs only when the login goes on to another step.
+ * `stored`: whether `state` was read from the store (false for the password step's fresh one).
  */
-export interface JustDone { state: SignInState; user: User; factor: Factor; records: AuditRecord[]; save(): Promise<void> }
+export interface JustDone { state: SignInState; stored: boolean; user: User; factor: Factor; records: AuditRecord[]; save(): Promise<void> }
 
 /**
  * Finishes the login when nothing is left to do; otherwise sends the browser to the next step's page.
@@ -71,8 +80,8 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
     if (justDone) {
       await deps.audit.recordAll(justDone.records);
       await justDone.save();
-      // Saved first, then checked: see refusalNow.
-      const refused = await refusalNow(deps, justDone.user.id, justDone.state.passwordFingerprint);
+      // Saved first, then checked: see refusalNow. (This progress is what was just saved.)
+      const refused = await refusalNow(deps, justDone.state, justDone.user, false);
       if (refused) {
         await deps.signInState.remove(details.uid);
         await deps.audit.record(refusedRecord(ctx, details, justDone.user, refused));
@@ -93,7 +102,7 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   }, {
     merge: false,
     verify: async () => {
-      const refused = await refusalNow(deps, user.id, state.passwordFingerprint);
+      const refused = await refusalNow(deps, state, user, justDone?.stored ?? true);
       if (refused) {
         await deps.audit.recordAll([...records, refusedRecord(ctx, details, user, refused)]);
         throw new IdpError('wrong_step', 'the account changed during this sign-in');
