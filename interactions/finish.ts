@@ -4,7 +4,8 @@ import type { Context } from 'koa';
 import type { User } from '../src/accounts/types.ts';
 import type { AuditRecord } from '../src/audit/log.ts';
 import { loginLevel, nextStep, type Factor, type Step } from '../src/sign-in/policy.ts';
-import { passwordFingerprint, type SignInState } from '../src/sign-in/state.ts';
+import type { SignInState } from '../src/sign-in/state.ts';
+import { finishRefusal, type FinishRefusal } from '../src/sign-in/finish-check.ts';
 import { IdpError } from '../src/errors.ts';
 import type { InteractionDeps } from './deps.ts';
 import { rememberDevice } from './device-cookie.ts';
@@ -33,24 +34,37 @@ export async function stepFor(deps: InteractionDeps, details: InteractionDetails
 }
 
 /**
- * Whether the account still has the password this sign-in's password step was checked against,
- * and is not disabled. Asked after the sign-in's progress is stored: an operator's reset (or a
- * password change, a disable) ends the sign-ins it finds, so one that lands before this check is
- * seen here, and one that lands after it finds this progress and ends it. Found by a review: a
- * password step that read the old hash while the password was being changed survived the
- * sign-out and got a code.
+ * Why this sign-in may no longer finish (src/sign-in/finish-check.ts), or undefined. Asked after
+ * the sign-in's progress (or its result) is stored: an operator's reset, a password change, a
+ * disable or the account page's "sign out everywhere else" ends the sign-ins it finds, so one that
+ * lands before this check is seen here, and one that lands after it finds what was stored and ends
+ * it. Found by reviews: a password step that read the old hash while the password was being
+ * changed survived the sign-out and got a code; so did a TOTP step whose code was accepted just
+ * before an operator's reset-2fa, which changes nothing of the account but the factor.
+ * `stored`: `state` is the stored progress (every step after the password), whose row each
+ * sign-out deletes; the password step's own is new, and only the account can tell.
+ * One statement either way; a refused one reads the account once more to name the reason.
  */
-async function samePassword(deps: InteractionDeps, userId: string, fingerprint: string | null): Promise<boolean> {
-  const now = await deps.accounts.findById(userId);
-  return now !== undefined && !now.disabled && fingerprint !== null && passwordFingerprint(now.passwordHash) === fingerprint;
+async function refusalNow(deps: InteractionDeps, state: SignInState, user: User, stored: boolean): Promise<FinishRefusal | undefined> {
+  if (!stored) return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, true);
+  const kept = await deps.signInState.accountIfKept(state);
+  if (kept) return finishRefusal(kept, state.passwordFingerprint, true);
+  return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, false);
+}
+
+/** The audit record of a sign-in that got this far and was refused: its factors passed, but it did not finish. */
+function refusedRecord(ctx: Context, details: InteractionDetails, user: User, reason: FinishRefusal): AuditRecord {
+  return { event: 'login.refused', userId: user.id, username: user.username, ip: ctx.ip, clientId: String(details.params.client_id ?? ''), detail: { reason } };
 }
 
 /**
  * A factor this request has just completed, with the progress it was checked against (not re-read),
- * and its audit records: written together with login.success in one insert when the login finishes.
+ * and its audit records: written together with the outcome (login.success, or login.refused) in one
+ * insert when the login finishes.
  * `save` stores the factor in the sign-in state; it runs only when the login goes on to another step.
+ * `stored`: whether `state` was read from the store (false for the password step's fresh one).
  */
-export interface JustDone { state: SignInState; user: User; factor: Factor; records: AuditRecord[]; save(): Promise<void> }
+export interface JustDone { state: SignInState; stored: boolean; user: User; factor: Factor; records: AuditRecord[]; save(): Promise<void> }
 
 /**
  * Finishes the login when nothing is left to do; otherwise sends the browser to the next step's page.
@@ -66,9 +80,11 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
     if (justDone) {
       await deps.audit.recordAll(justDone.records);
       await justDone.save();
-      // Saved first, then checked: see samePassword.
-      if (!(await samePassword(deps, justDone.user.id, justDone.state.passwordFingerprint))) {
+      // Saved first, then checked: see refusalNow. (This progress is what was just saved.)
+      const refused = await refusalNow(deps, justDone.state, justDone.user, false);
+      if (refused) {
         await deps.signInState.remove(details.uid);
+        await deps.audit.record(refusedRecord(ctx, details, justDone.user, refused));
         throw new IdpError('wrong_step', 'the account changed during this sign-in');
       }
     }
@@ -77,15 +93,23 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   }
   const level = loginLevel(state.factors);
   const success: AuditRecord = { event: 'login.success', userId: user.id, username: user.username, ip: ctx.ip, clientId: String(details.params.client_id ?? ''), detail: { acr: level.acr, amr: level.amr.join(' ') } };
-  // Before the login finishes, so a finished login always has its records.
-  await deps.audit.recordAll([...(justDone?.records ?? []), success]);
-  rememberDevice(ctx, user.id, deps.basePath);
+  // The factor's own records (it passed either way) go with the outcome, in one insert, written
+  // once the re-check has decided and before the browser is told: login.success only for a login
+  // that finishes, and a finished login always has its records (a failed insert ends it).
+  const records = justDone?.records ?? [];
   await finishInteraction(ctx, details, {
     login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
   }, {
     merge: false,
     verify: async () => {
-      if (!(await samePassword(deps, user.id, state.passwordFingerprint))) throw new IdpError('wrong_step', 'the account changed during this sign-in');
+      const refused = await refusalNow(deps, state, user, justDone?.stored ?? true);
+      if (refused) {
+        await deps.audit.recordAll([...records, refusedRecord(ctx, details, user, refused)]);
+        throw new IdpError('wrong_step', 'the account changed during this sign-in');
+      }
+      await deps.audit.recordAll([...records, success]);
+      // A known device is one that completed a sign-in (device-cookie.ts), not one that was refused.
+      rememberDevice(ctx, user.id, deps.basePath);
     },
   });
   // After the response: the login's result is saved, so this state decides nothing any more (at

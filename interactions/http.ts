@@ -9,15 +9,11 @@ import type { PageContext } from './views/layout.ts';
 
 const FORM_LIMIT_BYTES = 16 * 1024;
 
-/** Reads an application/x-www-form-urlencoded body; anything else or too large is a 400/413. */
+/** Reads an application/x-www-form-urlencoded body; anything else is a 400, too large a 413. */
 export async function readForm(ctx: Context): Promise<URLSearchParams> {
   if (!ctx.is('application/x-www-form-urlencoded')) throw new IdpError('bad_request', 'expected a form submission');
-  const declared = Number(ctx.get('content-length') || 0);
-  const body = declared > FORM_LIMIT_BYTES ? undefined : await readLimited(ctx.req, FORM_LIMIT_BYTES);
-  if (body === undefined) {
-    ctx.status = 413;
-    throw new IdpError('bad_request', 'form too large');
-  }
+  const body = await readLimited(ctx.req, FORM_LIMIT_BYTES);
+  if (body === undefined) throw new IdpError('body_too_large', 'form too large', { detail: { limit: FORM_LIMIT_BYTES } });
   return new URLSearchParams(body.toString('utf8'));
 }
 

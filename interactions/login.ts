@@ -68,7 +68,7 @@ export async function submitLogin(ctx: Context, deps: InteractionDeps, uid: stri
   // another step: a login that finishes here writes its audit records together (finish.ts).
   return continueSignIn(ctx, deps, details, {
     state: { uid, accountId: user.id, passwordAt: now, passwordFingerprint: fingerprint, factors: [], pendingTotpSecret: null },
-    user, factor: 'pwd',
+    stored: false, user, factor: 'pwd',
     records: [{ event: 'login.password.success', userId: user.id, username: user.username, ip: ctx.ip, clientId }],
     save: () => deps.signInState.passwordDone(uid, user.id, stateExpiry(now, details), fingerprint),
   });

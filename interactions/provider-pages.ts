@@ -1,31 +1,45 @@
 // Pages that oidc-provider renders itself (errors, logout confirmation, signed out), in our look.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderPages } from '../src/provider/configuration.ts';
+import type { RenderLogoutWithoutSession } from '../src/provider/logout-without-session.ts';
+import { isOversizeBodyError } from '../src/provider/oversize-bodies.ts';
 import type { Logger } from '../src/log.ts';
 import { pageContext, sendHtml } from './http.ts';
-import { errorPage, loggedOutPage, logoutPage } from './views/messages.ts';
+import { errorPage, loggedOutPage, logoutPage, signedOutAlreadyPage } from './views/messages.ts';
 
 function uiLocalesOf(ctx: KoaContextWithOIDC): string | undefined {
   const v = (ctx.oidc?.params as Record<string, unknown> | undefined)?.ui_locales;
   return typeof v === 'string' ? v : undefined;
 }
 
-export function providerPages(brand: string, basePath: string, logger: Logger): ProviderPages {
+/** The app the request names (id_token_hint or client_id, checked by the provider), as people know it. */
+function clientOf(ctx: KoaContextWithOIDC): string | undefined {
+  const client = ctx.oidc?.client;
+  return client ? client.clientName ?? client.clientId : undefined;
+}
+
+export function providerPages(brand: string, basePath: string, logger: Logger): ProviderPages & { logoutWithoutSession: RenderLogoutWithoutSession } {
   return {
     // Never redirects: it is used exactly when the redirect_uri or client cannot be trusted.
     renderError(ctx, out, error) {
       const page = pageContext(ctx, brand, basePath, uiLocalesOf(ctx));
       logger.info('protocol error page', { error: out.error, description: out.error_description, name: error.name, path: ctx.path });
-      const status = ctx.status >= 400 ? ctx.status : 400;
-      sendHtml(ctx, status, errorPage(page, page.t('error.body'), { error: out.error, description: out.error_description }));
+      // A body over the limit gets 413 (src/provider/oversize-bodies.ts) and says what to do, as our own pages do.
+      const tooLarge = isOversizeBodyError(error);
+      const status = tooLarge ? 413 : ctx.status >= 400 ? ctx.status : 400;
+      sendHtml(ctx, status, errorPage(page, page.t(tooLarge ? 'error.too_large' : 'error.body'), { error: out.error, description: out.error_description }));
     },
     logoutSource(ctx, form) {
       const page = pageContext(ctx, brand, basePath, uiLocalesOf(ctx));
-      sendHtml(ctx, 200, logoutPage(page, form));
+      sendHtml(ctx, 200, logoutPage(page, form, clientOf(ctx)));
+    },
+    logoutWithoutSession(ctx, form) {
+      const page = pageContext(ctx, brand, basePath, uiLocalesOf(ctx));
+      sendHtml(ctx, 200, signedOutAlreadyPage(page, form, clientOf(ctx)));
     },
     postLogoutSuccessSource(ctx) {
       const page = pageContext(ctx, brand, basePath, uiLocalesOf(ctx));
-      sendHtml(ctx, 200, loggedOutPage(page));
+      sendHtml(ctx, 200, loggedOutPage(page, clientOf(ctx)));
     },
   };
 }

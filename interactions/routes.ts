@@ -57,6 +57,7 @@ const MESSAGE_FOR: Partial<Record<string, MessageKey>> = {
   interaction_expired: 'error.expired',
   csrf_failed: 'error.csrf',
   not_found: 'error.notfound',
+  body_too_large: 'error.too_large',
 };
 
 export function interactionRoutes(deps: InteractionDeps): Middleware {
@@ -80,8 +81,7 @@ export function interactionRoutes(deps: InteractionDeps): Middleware {
       }
       if (isIdpError(err) && err.expose) {
         deps.logger.info('interaction request refused', { errorCode: err.code, path: ctx.path, ip: ctx.ip });
-        const status = ctx.status === 413 ? 413 : err.status;
-        return sendHtml(ctx, status, errorPage(page, page.t(MESSAGE_FOR[err.code] ?? 'error.body')));
+        return sendHtml(ctx, err.status, errorPage(page, page.t(MESSAGE_FOR[err.code] ?? 'error.body')));
       }
       throw err;
     }

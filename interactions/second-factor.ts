@@ -92,7 +92,7 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
   if (reset.length > 0) await deps.throttle.reset(reset);
   if (outcome.factor === 'otp') {
     const records: AuditRecord[] = [{ event: 'totp.success', userId: user.id, username: user.username, ip: ctx.ip, clientId }];
-    return continueSignIn(ctx, deps, details, { state, user, factor: outcome.factor, records, save: () => deps.signInState.addFactor(state, outcome.factor) });
+    return continueSignIn(ctx, deps, details, { state, stored: true, user, factor: outcome.factor, records, save: () => deps.signInState.addFactor(state, outcome.factor) });
   }
   // The code is used up whatever happens next, so it is recorded before the factor is added (which
   // is refused if the sign-in has moved on meanwhile).

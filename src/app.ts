@@ -23,6 +23,8 @@ import { providerPages } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
 import { createAuditLog, type AuditLog } from './audit/log.ts';
 import { auditRegistrations } from './provider/registration-audit.ts';
+import { answerOversizeBodies } from './provider/oversize-bodies.ts';
+import { brandedLogoutWithoutSession } from './provider/logout-without-session.ts';
 import type { Config } from './config/schema.ts';
 import type { Secrets } from './config/secrets.ts';
 import { createPasswordFactor } from './factors/password.ts';
@@ -56,6 +58,7 @@ export interface AppDeps {
 const ASSETS: Record<string, { file: string; type: string }> = {
   'style.css': { file: projectPath('interactions', 'assets', 'style.css'), type: 'text/css; charset=utf-8' },
   'enrol.js': { file: projectPath('interactions', 'assets', 'enrol.js'), type: 'text/javascript; charset=utf-8' },
+  'logout.js': { file: projectPath('interactions', 'assets', 'logout.js'), type: 'text/javascript; charset=utf-8' },
 };
 
 /** Every listener a provider needs; each provider built after a key rotation gets them too. */
@@ -63,6 +66,7 @@ function attachProviderListeners(provider: Provider, logger: Logger, metrics: Me
   provider.on('server_error', (ctx, err) => logger.error('provider server_error', { path: originalPath(ctx), error: err, stack: err.stack }));
   if (metrics) countGrants(metrics, provider);
   auditRegistrations(provider, audit, logger);
+  answerOversizeBodies(provider);
 }
 
 export function createApp(deps: AppDeps) {
@@ -83,6 +87,7 @@ export function createApp(deps: AppDeps) {
     useEdge(built, edge);
     built.use(saneHost);
     built.use(postAsGet);
+    built.use(brandedLogoutWithoutSession(pages.logoutWithoutSession));
     built.use(unauthorizedClientCode);
     return { provider: built, handler: built.callback() };
   };

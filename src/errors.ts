@@ -4,6 +4,7 @@
 export type IdpErrorCode =
   | 'config_invalid'
   | 'bad_request'
+  | 'body_too_large'
   | 'csrf_failed'
   | 'invalid_credentials'
   | 'invalid_code'
@@ -22,6 +23,7 @@ export type IdpErrorCode =
 const STATUS: Record<IdpErrorCode, number> = {
   config_invalid: 500,
   bad_request: 400,
+  body_too_large: 413,
   csrf_failed: 403,
   invalid_credentials: 401,
   invalid_code: 401,

@@ -31,6 +31,9 @@ const NOTICES: Record<string, MessageKey> = {
   'password-changed-others-ended': 'account.password.changedOthersEnded',
 };
 
+/** The page's message for a refused request; anything else gets the generic one. */
+const ACCOUNT_MESSAGE_FOR: Partial<Record<string, MessageKey>> = { csrf_failed: 'error.csrf', body_too_large: 'error.too_large' };
+
 const csrfBinding = (sessionId: string) => `account:${sessionId}`;
 
 async function overview(ctx: Context, deps: AccountDeps, base: string): Promise<void> {
@@ -87,7 +90,7 @@ export function accountRoutes(deps: AccountDeps): Middleware {
       if (!isIdpError(err) || !err.expose) throw err;
       const page = pageContext(ctx, deps.brand, deps.basePath);
       deps.logger.info('account request refused', { errorCode: err.code, path: ctx.path, ip: ctx.ip });
-      sendHtml(ctx, ctx.status === 413 ? 413 : err.status, errorPage(page, page.t(err.code === 'csrf_failed' ? 'error.csrf' : 'error.body')));
+      sendHtml(ctx, err.status, errorPage(page, page.t(ACCOUNT_MESSAGE_FOR[err.code] ?? 'error.body')));
     }
   };
 }

@@ -10,6 +10,7 @@ export const AUDIT_EVENTS = [
   'login.password.success',
   'login.password.failure',
   'login.success',
+  'login.refused',
   'login.throttled',
   'totp.enrolled',
   'totp.success',

@@ -92,9 +92,12 @@ export async function signOutEverywhere(db: Knex, clock: Clock, accountId: strin
     // A write first, so this transaction holds SQLite's write lock before it reads anything.
     const sessions = await endSessions(trx, clock, accountId, keep?.id);
     // Sign-ins under way: past the password (a state, TOTP next) or past every factor (the result).
+    // The states go before the results are looked for: a sign-in finishing meanwhile stores its
+    // result, then checks its state is still there (accountIfKept in src/sign-in/state.ts), so
+    // either that check sees this delete or the look below sees the result.
+    await trx('interaction_state').where('account_id', accountId).delete();
     const interactions = await notOfKept(trx, ['Interaction'], accountId, keep, (p) => (p as { session?: { uid?: unknown } }).session?.uid);
     if (interactions.length > 0) await trx('oidc_models').where('model', 'Interaction').whereIn('id', interactions).whereNull('consumed_at').update({ consumed_at: clock.now() });
-    await trx('interaction_state').where('account_id', accountId).delete();
     let tokens = 0;
     if (keep === undefined) tokens = (await onRowsOfAccount(trx, GRANT_BOUND_MODELS, accountId, async (q) => [await q.delete()])).reduce((a, b) => a + b, 0);
     else {

@@ -1,7 +1,8 @@
 // Integration: a sign-in whose password step checked the old password while an operator replaced
 // it (or disabled the account) gets no code, neither when it finishes at once nor when it goes on to
-// the TOTP step. The hash check is held open by a hasher the test releases, so the order is exact
-// (a review won this race 18 times in 40 by timing alone).
+// the TOTP step, and the audit trail says it was refused, not that it succeeded. The hash check is
+// held open by a hasher the test releases, so the order is exact (a review won this race 18 times in
+// 40 by timing alone).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as oidc from 'openid-client';
@@ -60,8 +61,13 @@ for (const backend of backends()) {
     });
     after(() => idp.stop());
 
+    /** The account's audit events, oldest first, with the reason of any refusal. */
+    async function trail(userId: string): Promise<string[]> {
+      return (await idp.app.audit.list({ userId })).reverse().map((e) => (e.event === 'login.refused' ? `${e.event}:${String(e.detail?.['reason'])}` : e.event));
+    }
+
     /** Posts the password with its check held; answers where the browser lands (and the page) once it is released after `change`. */
-    async function signInAcross(username: string, password: string, change: () => Promise<void>): Promise<{ url: string; html: string }> {
+    async function signInAcross(username: string, password: string, change: () => Promise<void>): Promise<{ url: string; html: string; knownDevice: boolean }> {
       const browser = new TestBrowser();
       const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
       const form = findForm(page.html, '/login', page.url);
@@ -72,16 +78,19 @@ for (const backend of backends()) {
       gate.release();
       const res = await posting;
       const landed = await browser.follow(new URL(res.headers.get('location') ?? form.action, form.action).href, (u) => u.startsWith(REDIRECT));
-      return { url: landed.url, html: landed.url.startsWith(REDIRECT) ? '' : await landed.res.text() };
+      // The known-device cookie (its own throttle budget) is for a browser that completed a sign-in.
+      return { url: landed.url, html: landed.url.startsWith(REDIRECT) ? '' : await landed.res.text(), knownDevice: browser.cookies.has('jullix_device') };
     }
 
     test('a password reset during the password step: no code from the old password', async () => {
       const user = await idp.addUser({ username: 'rosa', password: 'old-password-1' });
-      const { url: landed } = await signInAcross('rosa', 'old-password-1', async () => {
+      const { url: landed, knownDevice } = await signInAcross('rosa', 'old-password-1', async () => {
         await idp.app.accounts.setPasswordHash(user.id, await gated.hasher.hash('new-password-2'));
         await signOutEverywhere(idp.db, systemClock, user.id);
       });
       assert.equal(new URL(landed).searchParams.get('code'), null, `landed on ${landed}`);
+      assert.deepEqual(await trail(user.id), ['login.password.success', 'login.refused:password_changed']);
+      assert.equal(knownDevice, false);
     });
 
     test('the same when the TOTP step comes next: the sign-in starts again at the password', async () => {
@@ -95,6 +104,7 @@ for (const backend of backends()) {
       // The same browser is back at the password step, not at the code.
       assert.match(landed.html, /name="password"/);
       assert.doesNotMatch(landed.html, /name="code"/);
+      assert.deepEqual(await trail(user.id), ['login.password.success', 'login.refused:password_changed']);
     });
 
     test('a disable during the password step: no code either', async () => {
@@ -104,12 +114,15 @@ for (const backend of backends()) {
         await signOutEverywhere(idp.db, systemClock, user.id);
       });
       assert.equal(new URL(landed).searchParams.get('code'), null);
+      assert.deepEqual(await trail(user.id), ['login.password.success', 'login.refused:account_disabled']);
     });
 
     test('without a change the held sign-in goes through (the test can tell the difference)', async () => {
-      await idp.addUser({ username: 'uma', password: 'old-password-6' });
-      const { url: landed } = await signInAcross('uma', 'old-password-6', async () => undefined);
+      const user = await idp.addUser({ username: 'uma', password: 'old-password-6' });
+      const { url: landed, knownDevice } = await signInAcross('uma', 'old-password-6', async () => undefined);
       assert.ok(new URL(landed).searchParams.get('code'), `landed on ${landed}`);
+      assert.deepEqual(await trail(user.id), ['login.password.success', 'login.success']);
+      assert.equal(knownDevice, true);
     });
   });
 }

@@ -76,6 +76,47 @@ for (const backend of [...await withTestDatabases(), sqliteWithReaders]) {
       assert.equal((await states.get('uid-race'))?.pendingTotpSecret, 'JBSWY3DPEHPK3PXP');
     });
 
+    test('accountIfKept: the account while the progress is as it was read; nothing once a sign-out deleted it or a new password step replaced it', async () => {
+      const kim = await accounts.create({ username: 'Kim', email: 'kim@example.com', name: 'Kim K', role: 'installer', passwordHash: '$argon2id$k' });
+      await states.passwordDone('uid-kept', kim.id, clock.now() + HOUR, 'fp');
+      const checked = await states.get('uid-kept');
+      assert.ok(checked);
+      assert.deepEqual(await states.accountIfKept(checked), await accounts.findById(kim.id));
+      assert.equal(await states.accountIfKept({ ...checked, accountId: null }), undefined);
+      clock.advance(1);
+      await states.passwordDone('uid-kept', kim.id, clock.now() + HOUR, 'fp');
+      assert.equal(await states.accountIfKept(checked), undefined, 'a password step anew is other progress');
+      const anew = await states.get('uid-kept');
+      assert.ok(anew);
+      // What every sign-out of the account does (src/provider/account-sign-out.ts).
+      await db('interaction_state').where('account_id', kim.id).delete();
+      assert.equal(await states.accountIfKept(anew), undefined);
+    });
+
+    if (backend.name === 'postgres') {
+      test('accountIfKept waits for a sign-out that has deleted the progress but not committed, and then finds nothing', async () => {
+        const lou = await accounts.create({ username: 'Lou', email: 'lou@example.com', name: 'Lou L', role: 'installer', passwordHash: '$argon2id$l' });
+        await states.passwordDone('uid-wait', lou.id, clock.now() + HOUR, 'fp');
+        const checked = await states.get('uid-wait');
+        assert.ok(checked);
+        const signOut = await db.transaction();
+        try {
+          await signOut('interaction_state').where('account_id', lou.id).delete();
+          let settled = false;
+          const reading = states.accountIfKept(checked).finally(() => { settled = true; });
+          // A plain read answers at once from before the delete: the sign-in would finish. The
+          // locking read waits on the deleted row; pg_stat_activity shows it waiting.
+          const waitingOnLock = async () => ((await db.raw("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")) as { rows: Array<{ n: number }> }).rows[0]?.n ?? 0;
+          for (let i = 0; i < 500 && !settled && (await waitingOnLock()) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+          if (settled) assert.fail(`answered before the sign-out committed: ${JSON.stringify(await reading)}`);
+          await signOut.commit();
+          assert.equal(await reading, undefined);
+        } finally {
+          if (!signOut.isCompleted()) await signOut.rollback();
+        }
+      });
+    }
+
     test('a pending enrolment secret reads back decrypted, only while fresh; an expired state is no state', async () => {
       const emil = await accounts.create({ username: 'Emil', email: 'emil@example.com', name: 'Emil E', role: 'customer', passwordHash: '$argon2id$x' });
       await states.passwordDone('uid-2', emil.id, clock.now() + HOUR, 'fp');

@@ -39,6 +39,17 @@ export interface SignInStateStore {
   get(uid: string): Promise<SignInState | undefined>;
   /** The state and the account it belongs to, read together (one statement on every step's request). */
   getWithAccount(uid: string): Promise<{ state: SignInState | undefined; user: User | undefined }>;
+  /**
+   * The account as it is now, when this sign-in's stored progress is still the one `checked` was
+   * read as (same account, same password step); undefined once it is gone. Every sign-out of the
+   * account deletes it (src/provider/account-sign-out.ts), before it looks for finished sign-ins
+   * to end, so a sign-in asking this after its result is stored is either seen by the sign-out or
+   * sees it. On PostgreSQL the row is read FOR SHARE: a sign-out that has deleted it but not yet
+   * committed is waited for (a plain read would still see it, and the sign-out's own look for
+   * finished sign-ins ran before the result was stored); SQLite runs one write at a time, and the
+   * result's save waited for the sign-out already.
+   */
+  accountIfKept(checked: SignInState): Promise<User | undefined>;
   /** The password step succeeded against the stored hash with `fingerprint`: the sign-in now belongs to this account (earlier progress is dropped). */
   passwordDone(uid: string, accountId: string, expiresAtMs: number, fingerprint: string): Promise<void>;
   /**
@@ -62,12 +73,19 @@ const GET = `select ${STATE_COLUMNS} from interaction_state s where s.uid = ? li
 // No column name is in both tables, so the joined row is both a state row and (when id is set) a user row.
 const GET_WITH_ACCOUNT = `select ${STATE_COLUMNS}, ${userColumnsOf('u')} from interaction_state s left join users u on u.id = s.account_id where s.uid = ? limit 1`;
 const REMOVE = 'delete from interaction_state where uid = ?';
+/**
+ * accountIfKept. Only the state row is locked: an operator's sign-out locks the account's row first
+ * and the state row later, so a read holding the state row while it waited for the account's would
+ * deadlock with it.
+ */
+const accountIfKeptSql = (postgres: boolean) => `select ${userColumnsOf('u')} from interaction_state s join users u on u.id = s.account_id where s.uid = ? and s.account_id = ? and s.password_at = ? limit 1${postgres ? ' for share of s' : ''}`;
 
 export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[]): SignInStateStore {
   const table = () => db<Row>('interaction_state');
   const sql = sqlRunner(db);
   const key = dataKeys[0];
   if (!key) throw new Error('no data-encryption key configured');
+  const ACCOUNT_IF_KEPT = accountIfKeptSql(db.client.config.client === 'pg');
   /** undefined once expired (the row itself goes with the expiry cleanup). */
   function toState(row: Row | undefined): SignInState | undefined {
     const now = clock.now();
@@ -94,6 +112,11 @@ export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[
       // The left join leaves id null when no account is set yet or the account is gone.
       const user = state?.accountId && row?.id ? toUser(row as Row & UserRow) : undefined;
       return { state, user };
+    },
+    async accountIfKept(checked) {
+      if (checked.accountId === null || checked.passwordAt === null) return undefined;
+      const [row] = await sql.all<UserRow>(ACCOUNT_IF_KEPT, [checked.uid, checked.accountId, checked.passwordAt]);
+      return row ? toUser(row) : undefined;
     },
     async passwordDone(uid, accountId, expiresAtMs, fingerprint) {
       const now = clock.now();

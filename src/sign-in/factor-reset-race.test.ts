@@ -1,0 +1,111 @@
+// Integration: a TOTP step whose code was checked while an operator's reset-2fa (or the account
+// page's "sign out everywhere else") signed the account out gets no code: the password did not
+// change, so the password re-check alone let it finish at aal2 with the factor just removed. The
+// step is held open after its code was accepted, the change commits, then the step goes on.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as oidc from 'openid-client';
+import { findForm, TestBrowser } from '../testing/browser.ts';
+import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
+import { discover, openSignInPage, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
+import { runCli } from '../cli/test-support.ts';
+import { signOutEverywhere } from '../provider/account-sign-out.ts';
+import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
+import { systemClock } from '../security/clock.ts';
+
+const REDIRECT = 'http://127.0.0.1:8776/callback';
+
+for (const backend of backends()) {
+  describe(`a TOTP step during a sign-out of the account (${backend.name})`, () => {
+    let idp: TestIdp;
+    let rp: RpOptions;
+    let config: oidc.Configuration;
+    /** Set by a test: the next accepted code waits here before its step goes on. */
+    let gate: { reached: () => void; released: Promise<void> } | undefined;
+
+    before(async () => {
+      idp = await startTestIdp({ backend });
+      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
+      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
+      config = await discover(rp);
+      // The store the TOTP step uses (the app hands the same object to the pages): the code is
+      // checked and its step stored as used, then the step is held.
+      const totp = idp.app.totp;
+      const acceptStep = totp.acceptStep.bind(totp);
+      totp.acceptStep = async (credentialId, step) => {
+        const accepted = await acceptStep(credentialId, step);
+        const held = gate;
+        gate = undefined;
+        if (held) {
+          held.reached();
+          await held.released;
+        }
+        return accepted;
+      };
+    });
+    after(() => idp.stop());
+
+    /** The operator's command, run as a separate process against this IdP's database. */
+    const cli = (args: string[]) => runCli(idp.dataDir, args, idp.config.databaseUrl ? { env: { DATABASE_URL: idp.config.databaseUrl } } : {});
+
+    /** The account's audit events, oldest first, with the reason of any refusal. */
+    async function trail(userId: string): Promise<string[]> {
+      return (await idp.app.audit.list({ userId })).reverse().map((e) => (e.event === 'login.refused' ? `${e.event}:${String(e.detail?.['reason'])}` : e.event));
+    }
+
+    /** Signs in with the password, then posts a right code with its step held; answers where the browser lands once it is released after `change`. */
+    async function totpAcross(username: string, password: string, secret: string, change: () => Promise<void>): Promise<string> {
+      const browser = new TestBrowser();
+      const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
+      const totpPage = await submit(browser, page.url, page.html, '/login', { username, password }, REDIRECT);
+      const form = findForm(totpPage.html, '/totp', totpPage.url);
+      let reached: () => void = () => undefined;
+      let release: () => void = () => undefined;
+      const reachedP = new Promise<void>((r) => { reached = r; });
+      gate = { reached, released: new Promise<void>((r) => { release = r; }) };
+      const posting = browser.postForm(form.action, { ...form.fields, code: await totpAt(secret, timeStepAt(Date.now())) });
+      await reachedP; // the code matched and its step is stored as used
+      await change();
+      release();
+      const res = await posting;
+      const landed = await browser.follow(new URL(res.headers.get('location') ?? form.action, form.action).href, (u) => u.startsWith(REDIRECT));
+      return landed.url;
+    }
+
+    async function userWithTotp(username: string, password: string): Promise<{ id: string; secret: string }> {
+      const user = await idp.addUser({ username, password, role: 'installer' });
+      const secret = generateTotpSecret();
+      await idp.app.totp.enrol(user.id, secret, timeStepAt(Date.now()) - 2);
+      return { id: user.id, secret };
+    }
+
+    test('reset-2fa while the code is checked: no code from the removed authenticator', async () => {
+      const user = await userWithTotp('vera', 'installer-password-1');
+      const landed = await totpAcross('vera', 'installer-password-1', user.secret, async () => {
+        const reset = await cli(['user', 'reset-2fa', 'vera']);
+        assert.equal(reset.code, 0, reset.stderr);
+      });
+      assert.equal(new URL(landed).searchParams.get('code'), null, `landed on ${landed}`);
+      const events = await trail(user.id);
+      assert.ok(events.includes('login.refused:signed_out'), events.join(' '));
+      assert.ok(!events.includes('login.success'), events.join(' '));
+    });
+
+    test('the account page\'s "sign out everywhere else" while the code is checked: no code either', async () => {
+      const user = await userWithTotp('wim', 'installer-password-2');
+      // The owner's own session, elsewhere, is the one kept.
+      const landed = await totpAcross('wim', 'installer-password-2', user.secret, async () => {
+        await signOutEverywhere(idp.db, systemClock, user.id, { id: 'the-owners-session', uid: 'the-owners-session-uid' });
+      });
+      assert.equal(new URL(landed).searchParams.get('code'), null, `landed on ${landed}`);
+      assert.ok((await trail(user.id)).includes('login.refused:signed_out'));
+    });
+
+    test('without a change the held step goes through (the test can tell the difference)', async () => {
+      const user = await userWithTotp('xan', 'installer-password-3');
+      const landed = await totpAcross('xan', 'installer-password-3', user.secret, async () => undefined);
+      assert.ok(new URL(landed).searchParams.get('code'), `landed on ${landed}`);
+      assert.deepEqual(await trail(user.id), ['login.password.success', 'totp.success', 'login.success']);
+    });
+  });
+}
