@@ -36,7 +36,10 @@ export function fileMigrationSource(directory: string = MIGRATIONS_DIR): Knex.Mi
       if (!isMigrationModule(mod)) {
         throw new IdpError('internal', `migration ${file} must export async functions up(knex) and down(knex)`);
       }
-      return { up: mod.up, down: mod.down };
+      // `config.transaction: false` lets a long migration run in steps instead of one transaction.
+      const options = (mod as { config?: unknown }).config;
+      const transaction = typeof options === 'object' && options !== null ? (options as { transaction?: unknown }).transaction : undefined;
+      return { up: mod.up, down: mod.down, ...(transaction === false ? { config: { transaction: false } } : {}) };
     },
   };
 }

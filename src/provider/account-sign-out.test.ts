@@ -67,17 +67,38 @@ for (const backend of await withTestDatabases()) {
       assert.ok(await found('AccessToken', 'old-dave'));
     });
 
-    test('the migration fills the column of rows saved before it', async () => {
+    test('an interaction an older instance finishes (its upsert leaves the column alone) is still ended', async () => {
+      const frank = randomUUID();
+      await new Adapter('Interaction').upsert('i-late', { params: { client_id: 'app' } }, 600);
+      // The upsert of the version before this column, as an old instance runs it at the sign-in.
+      await db.raw(`insert into oidc_models (model, id, payload, grant_id, uid, user_code, expires_at) values (?, ?, ?, null, null, null, ?)
+        on conflict (model, id) do update set payload = excluded.payload, expires_at = excluded.expires_at`,
+      ['Interaction', 'i-late', JSON.stringify({ params: { client_id: 'app' }, result: { login: { accountId: frank } } }), T0 + 600_000]);
+      await signOutEverywhere(db, clock, frank);
+      assert.equal(await found('Interaction', 'i-late'), undefined);
+    });
+
+    test('the migration fills the column of rows saved before it, in batches, and can run again', async () => {
       const erin = randomUUID();
       await accountColumn.down(db);
-      await db('oidc_models').insert([
-        { model: 'Grant', id: 'pre-grant', payload: JSON.stringify({ accountId: erin, clientId: 'app' }), expires_at: T0 + 600_000 },
-        { model: 'Interaction', id: 'pre-interaction', payload: JSON.stringify({ result: { login: { accountId: erin } } }), expires_at: T0 + 600_000 },
-        { model: 'ClientCredentials', id: 'pre-cc', payload: JSON.stringify({ clientId: 'service' }), expires_at: T0 + 600_000 },
-      ]);
+      const expires = T0 + 600_000;
+      await db.batchInsert('oidc_models', [
+        { model: 'Grant', id: 'pre-grant', payload: JSON.stringify({ accountId: erin, clientId: 'app' }), expires_at: expires },
+        { model: 'Interaction', id: 'pre-interaction', payload: JSON.stringify({ result: { login: { accountId: erin } } }), expires_at: expires },
+        { model: 'Interaction', id: 'pre-anonymous', payload: JSON.stringify({ params: { client_id: 'app' } }), expires_at: expires },
+        { model: 'ClientCredentials', id: 'pre-cc', payload: JSON.stringify({ clientId: 'service' }), expires_at: expires },
+        // Anyone can store a NUL character in an interaction (a state parameter of %00); PostgreSQL's jsonb refuses it.
+        { model: 'AccessToken', id: 'pre-nul', payload: JSON.stringify({ accountId: erin, grantId: 'g', extra: { state: '\u0000' } }), expires_at: expires },
+        ...Array.from({ length: 2100 }, (_, i) => ({ model: 'ClientCredentials', id: `pre-bulk-${i}`, payload: '{"clientId":"service"}', expires_at: expires })),
+      ], 200);
       await accountColumn.up(db);
-      const rows = await db('oidc_models').whereIn('id', ['pre-grant', 'pre-interaction', 'pre-cc']).orderBy('id').select('id', 'account_id') as Array<{ id: string; account_id: string | null }>;
-      assert.deepEqual(rows.map((r) => [r.id, r.account_id]), [['pre-cc', ''], ['pre-grant', erin], ['pre-interaction', erin]]);
+      await accountColumn.up(db);
+      const rows = await db('oidc_models').whereIn('id', ['pre-grant', 'pre-interaction', 'pre-anonymous', 'pre-cc']).orderBy('id').select('id', 'account_id') as Array<{ id: string; account_id: string | null }>;
+      assert.deepEqual(rows.map((r) => [r.id, r.account_id]), [['pre-anonymous', null], ['pre-cc', ''], ['pre-grant', erin], ['pre-interaction', erin]]);
+      assert.equal((await db('oidc_models').where('id', 'like', 'pre-bulk-%').whereNull('account_id').count({ n: '*' }).first() as { n: number | string }).n, backend.name === 'sqlite' ? 0 : '0', 'every batch filled');
+      const out = await signOutEverywhere(db, clock, erin);
+      assert.equal(out.tokens, 1, 'the token with a NUL character is found too');
+      assert.equal(await found('AccessToken', 'pre-nul'), undefined);
     });
 
     if (backend.name === 'sqlite') {

@@ -25,11 +25,15 @@ export interface SignedOut {
 
 /**
  * The account's rows of `models` in oidc_models, as two queries to run in turn (a row is in one or
- * the other): by the indexed account_id, and among rows whose account_id is NULL (written by a
- * version before that column, during a rolling upgrade) by the account id in their payload. The
- * account id is a UUID we generated, so matching its quoted form there is exact (no LIKE wildcard
- * can occur in it). Two statements, not one: written as one OR, or as one IN over their UNION,
- * SQLite's planner walked every row of the models instead of the index.
+ * the other): by the indexed account_id, and among rows whose account_id is NULL by the account id
+ * in their payload. NULL: written by a version before that column (an older instance during a
+ * rolling upgrade), or a model that gains its account after its first save, such as an interaction
+ * (accountIdOf in adapter-batch.ts): an older instance writing that account leaves the column as it
+ * was. The account id is a UUID we generated, so matching its quoted form is exact (no LIKE
+ * wildcard can occur in it). Two statements, not one: written as one OR, or as one IN over their
+ * UNION, SQLite's planner walked every row of the models instead of the index. An interaction
+ * started in one account's session for another account's sign-in is found for the one signing in:
+ * its resume signs in that account, not the session's.
  */
 export function rowsOfAccount(db: Knex, models: readonly string[], accountId: string): [Knex.QueryBuilder, Knex.QueryBuilder] {
   if (!/^[0-9a-f-]{36}$/i.test(accountId)) throw new Error('unexpected account id format');

@@ -52,11 +52,13 @@ describe('batched adapter statements', () => {
     assert.equal(statements.length, 4, 'the batch, then the three rows alone');
   });
 
-  test('a row names its account: the payload\'s, an interaction\'s sign-in before its session, \'\' for none', () => {
-    assert.equal(accountIdOf({ accountId: 'acc-1', grantId: 'g' }), 'acc-1');
-    assert.equal(accountIdOf({ session: { accountId: 'signed-in', uid: 'u' }, result: { login: { accountId: 'signing-in' } } }), 'signing-in');
-    assert.equal(accountIdOf({ session: { accountId: 'signed-in', uid: 'u' } }), 'signed-in');
-    assert.equal(accountIdOf({ clientId: 'service', kind: 'ClientCredentials' }), '');
+  test('a row names its account: the payload\'s, an interaction\'s sign-in before its session; \'\' for none, null for none yet', () => {
+    assert.equal(accountIdOf('Grant', { accountId: 'acc-1', grantId: 'g' }), 'acc-1');
+    assert.equal(accountIdOf('Interaction', { session: { accountId: 'signed-in', uid: 'u' }, result: { login: { accountId: 'signing-in' } } }), 'signing-in');
+    assert.equal(accountIdOf('Interaction', { session: { accountId: 'signed-in', uid: 'u' } }), 'signed-in');
+    assert.equal(accountIdOf('ClientCredentials', { clientId: 'service', kind: 'ClientCredentials' }), '');
+    assert.equal(accountIdOf('Interaction', { params: { client_id: 'app' } }), null, 'its sign-in is still to come');
+    assert.equal(accountIdOf('DeviceCode', { clientId: 'tv' }), null, 'approved later');
   });
 
   test('lookups made together are one select per model; each caller gets its row or nothing', async () => {

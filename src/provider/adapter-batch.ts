@@ -12,8 +12,8 @@ export interface ModelRow {
   grantId: string | null;
   uid: string | null;
   userCode: string | null;
-  /** The account the row belongs to, '' for none (accountIdOf). */
-  accountId: string;
+  /** The account the row belongs to: '' for none, null for none yet (accountIdOf). */
+  accountId: string | null;
   expiresAt: number | null;
 }
 export interface FoundRow { id: string; payload: string; expires_at: number | string | null; consumed_at: number | string | null }
@@ -42,16 +42,22 @@ const UPSERT_TAIL = ` on conflict (model, id) do update set payload = excluded.p
 const upsertSql = sqlBySize((n) => UPSERT_HEAD + Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ') + UPSERT_TAIL);
 const findSql = sqlBySize((n) => `select id, payload, expires_at, consumed_at from oidc_models where model = ? and id in (${placeholders(n)})`);
 
+/** Models whose account is written after their first save: an interaction at its sign-in, a device code at its approval. */
+const LATE_ACCOUNT_MODELS: ReadonlySet<string> = new Set(['Interaction', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
 /**
  * The account a stored model belongs to, copied into oidc_models.account_id so that signing an
- * account out finds its rows by index (account-sign-out.ts); '' for a row without one (a
- * client_credentials token, a sign-in not yet past its password). An interaction names the
- * sign-in it carries (its result) first, else the session it started in: the one a sign-out of
- * that account must end. The same rule backfills old rows (migration 20261203120000).
+ * account out finds its rows by index (account-sign-out.ts). '' for a row without one that cannot
+ * gain one (a client_credentials token); NULL for one that may later (an interaction before its
+ * sign-in): an older instance during a rolling upgrade could write that account without the
+ * column, so the sign-out reads the payload of NULL rows. An interaction names the sign-in it
+ * carries (its result) first, else the session it started in; the one a sign-out of that account
+ * must end. The same rule backfills old rows (migration 20261203120000).
  */
-export function accountIdOf(payload: AdapterPayload): string {
+export function accountIdOf(model: string, payload: AdapterPayload): string | null {
   const id = payload.accountId ?? payload.result?.login?.accountId ?? payload.session?.accountId;
-  return typeof id === 'string' ? id : '';
+  if (typeof id === 'string') return id;
+  return LATE_ACCOUNT_MODELS.has(model) ? null : '';
 }
 
 const keyOf = (k: ModelKey) => `${k.model}\u0000${k.id}`;

@@ -68,7 +68,7 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
       await saves.push({
         model: this.model, id, payload: JSON.stringify(payload),
         grantId: payload.grantId ?? null, uid: payload.uid ?? null, userCode: payload.userCode ?? null,
-        accountId: accountIdOf(payload), expiresAt,
+        accountId: accountIdOf(this.model, payload), expiresAt,
       });
     }
 
