@@ -172,21 +172,6 @@ describe('jullix-idp', () => {
     assert.match(result.stderr, /^jullix-idp: cannot connect to the database/, 'it went on to connect');
   });
 
-  test('two commands started at once on a fresh folder share one set of keys: the next command can still open them', async () => {
-    // Before, each made its own secrets.json and the later write won; the signing key the other had
-    // sealed could not be opened afterwards (5 of 12 such pairs here). Three pairs, so that the
-    // test fails without the fix in most runs; createStoredOnce's own test is the exact one.
-    for (const trial of [1, 2, 3]) {
-      const fresh = path.join(dir, `side-by-side-${trial}`);
-      assert.equal((await runCli(fresh, ['migrate'])).code, 0);
-      const both = await Promise.all([runCli(fresh, ['registration-token', 'create']), runCli(fresh, ['registration-token', 'create'])]);
-      for (const r of both) assert.equal(r.code, 0, r.stderr);
-      const next = await runCli(fresh, ['registration-token', 'create']);
-      assert.equal(next.code, 0, `the keys still open: ${next.stderr}`);
-      assert.deepEqual((await readdir(fresh)).filter((f) => f.startsWith('secrets')), ['secrets.json'], 'no temporary file left');
-    }
-  });
-
   test('bad configuration is reported, not thrown', async () => {
     const result = await runCli(dir, ['user', 'list'], { env: { LOG_LEVEL: 'loud' } });
     assert.equal(result.code, 1);

@@ -95,8 +95,8 @@ test('a first secrets.json is written once: a second writer finds it and keeps t
     const file = path.join(dataDir, 'nested', 'secrets.json');
     const first = { cookieKeys: ['a'.repeat(32)], dataEncryptionKeys: ['first'] };
     const second = { cookieKeys: ['b'.repeat(32)], dataEncryptionKeys: ['second'] };
-    assert.equal(createStoredOnce(file, path.dirname(file), first).created, true);
-    assert.equal(createStoredOnce(file, path.dirname(file), second).created, false);
+    assert.equal(createStoredOnce(file, path.dirname(file), first), true);
+    assert.equal(createStoredOnce(file, path.dirname(file), second), false);
     assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), first);
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     assert.deepEqual(await readdir(path.dirname(file)), ['secrets.json'], 'no temporary file left');

@@ -114,32 +114,48 @@ export async function refuseNewSecretsOverSealedData(db: Knex, config: Config): 
 }
 
 /**
- * Writes a first secrets.json unless one appeared meanwhile, and says which. Two processes starting
- * on a fresh DATA_DIR at once (the server and a CLI command, or two commands) each made their own
- * keys and the later write won: the other had already sealed a signing key with keys nobody kept,
- * and every start after failed to open it (seen: two `registration-token create` side by side,
- * 15 of 15). The file is written whole under a temporary name, flushed, then linked into place,
- * which fails if the name exists: the loser reads the winner's complete file.
+ * Writes a first secrets.json unless one appeared meanwhile; true when this call wrote it. Two
+ * processes starting on a fresh DATA_DIR at once (the server and a CLI command, or two commands)
+ * each made their own keys and the later write won: the other had already sealed a signing key
+ * with keys nobody kept, and every start after failed to open it (5 of 12 side-by-side pairs of
+ * `registration-token create` here). The file is written whole under a temporary name, flushed,
+ * then linked into place, which fails if the name exists: the caller then reads the winner's
+ * complete file. Where the file system has no hard links, an exclusive create does the same but
+ * for a reader that could catch the file half written.
  */
-export function createStoredOnce(file: string, dataDir: string, stored: StoredSecrets): { created: boolean; stored: StoredSecrets } {
+export function createStoredOnce(file: string, dataDir: string, stored: StoredSecrets): boolean {
   mkdirSync(dataDir, { recursive: true });
+  const text = JSON.stringify(stored, null, 2);
   const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(temporary, 'wx', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(stored, null, 2));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeDurably(temporary, text);
   try {
     linkSync(temporary, file);
     chmodSync(file, 0o600);
-    return { created: true, stored };
+    return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return { created: false, stored };
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    try {
+      writeDurably(file, text);
+      return true;
+    } catch (fallback) {
+      if ((fallback as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw fallback;
+    }
   } finally {
     unlinkSync(temporary);
+  }
+}
+
+/** Creates `file` (refusing one that exists), owner-only, with `text` on disk before it returns. */
+function writeDurably(file: string, text: string): void {
+  const fd = openSync(file, 'wx', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -161,9 +177,10 @@ export function resolveSecrets(config: Config): Secrets {
       stored = readStored(file, problems);
       source = 'data-dir';
     } else {
-      const made = createStoredOnce(file, config.dataDir, generateStored());
-      stored = made.created ? made.stored : readStored(file, problems);
-      source = made.created ? 'generated' : 'data-dir';
+      const generated = generateStored();
+      const created = createStoredOnce(file, config.dataDir, generated);
+      stored = created ? generated : readStored(file, problems);
+      source = created ? 'generated' : 'data-dir';
     }
   }
   const jwks = env.jwks !== undefined ? parseJwks(env.jwks, problems) : undefined;
