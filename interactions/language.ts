@@ -2,6 +2,7 @@
 // and returns to the page. `back` must be a path on this site (no open redirect).
 import type { Context, Middleware, Next } from 'koa';
 import { LOCALES, type Locale } from './i18n/index.ts';
+import { originalPath, originalUrl } from '../src/http/dispatch.ts';
 
 export const LANGUAGE_COOKIE = 'jullix_lang';
 
@@ -15,14 +16,19 @@ export function safeBackPath(back: unknown, basePath: string): string {
   return back;
 }
 
-/** Where the switcher on the current page should come back to (a GET-able page). */
+/**
+ * Where the switcher on the current page should come back to (a GET-able page), as the browser
+ * wrote it: the provider's own pages (logout, errors) see their path without the issuer's
+ * (src/http/dispatch.ts takes it off), and the link led outside the issuer when ISSUER has a path.
+ */
 export function backPathFor(ctx: Context): string {
-  const ours = /\/(interaction|account)(\/|$)/.test(ctx.path);
+  const path = originalPath(ctx);
+  const ours = /\/(interaction|account)(\/|$)/.test(path);
   // Only our own pages come back with their query; a protocol URL (/auth?…) is never reflected.
-  if (ctx.method === 'GET') return ours ? ctx.url : ctx.path;
+  if (ctx.method === 'GET') return ours ? originalUrl(ctx) : path;
   // After a POST, go back to the step's page: /interaction/<uid> or /account.
-  const match = /^(.*\/(?:interaction\/[^/]+|account))(?:\/|$)/.exec(ctx.path);
-  return match?.[1] ?? ctx.path;
+  const match = /^(.*\/(?:interaction\/[^/]+|account))(?:\/|$)/.exec(path);
+  return match?.[1] ?? path;
 }
 
 export function chosenLanguage(ctx: Context): string | undefined {

@@ -14,9 +14,14 @@ export function pathOf(url: string | undefined): string {
   return q === -1 ? u : u.slice(0, q);
 }
 
+/** The request's URL (path and query) as the client sent it, before the issuer's path was taken off for the provider. */
+export function originalUrl(ctx: Context): string {
+  return (ctx.req as IncomingMessage & { originalUrl?: string }).originalUrl ?? ctx.originalUrl;
+}
+
 /** The request's path as the client sent it, before the issuer's path was taken off for the provider. */
 export function originalPath(ctx: Context): string {
-  return pathOf((ctx.req as IncomingMessage & { originalUrl?: string }).originalUrl ?? ctx.originalUrl);
+  return pathOf(originalUrl(ctx));
 }
 
 /** True for the paths our pages' app serves (its routes decide the rest: an unknown one is its 404). */
