@@ -106,10 +106,16 @@ export function createApp(deps: AppDeps) {
   useEdge(app, edge);
   app.use(healthRoutes(basePath, {
     db,
-    keys: () => keysReadiness({
-      loaded: deps.signingKeys.jwks().keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0,
-      failingSince: deps.signingKeys.reloadFailingSince(), now: clock.now(), refreshMs: config.signingKeys.refreshSeconds * 1000,
-    }),
+    keys: () => {
+      const keys = keysReadiness({
+        loaded: deps.signingKeys.jwks().keys.length > 0 && secrets.cookieKeys.length > 0 && secrets.dataEncryptionKeys.length > 0,
+        failingSince: deps.signingKeys.reloadFailingSince(), now: clock.now(), refreshMs: config.signingKeys.refreshSeconds * 1000,
+      });
+      // A stale instance tries again at once, not at its next interval: once the database or the
+      // key is back, the next probe finds it ready (a reload in flight is shared, not repeated).
+      if (keys.startsWith('stale')) deps.signingKeys.refresh().catch(() => undefined);
+      return keys;
+    },
   }));
   app.use(saneHost);
   app.use(async (ctx, next) => {
