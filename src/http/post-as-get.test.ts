@@ -74,6 +74,7 @@ describe('POST to the authorization and logout endpoints', () => {
 
     const json = await fetch(`${idp.url}/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(await authParams()), redirect: 'manual' });
     assert.equal(json.status, 415);
+    assert.deepEqual(await json.json(), { error: 'invalid_request', error_description: 'send the parameters as an application/x-www-form-urlencoded form, or use GET' });
     const big = await fetch(`${idp.url}/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `client_id=portal&x=${'a'.repeat(9000)}`, redirect: 'manual' });
     assert.equal(big.status, 413);
     assert.match(await big.text(), /PAR/);

@@ -27,9 +27,9 @@ export const postAsGet: Koa.Middleware = async (ctx, next) => {
   if (ctx.method !== 'POST' || !POST_AS_GET_PATHS.has(ctx.path)) return next();
   ctx.set('Cache-Control', 'no-store');
   if (!ctx.is('application/x-www-form-urlencoded')) {
+    // An OAuth error, as the 413 below and the provider's own endpoints answer (RFC 6749 §5.2).
     ctx.status = 415;
-    ctx.type = 'text/plain; charset=utf-8';
-    ctx.body = 'send the parameters as an application/x-www-form-urlencoded form, or use GET';
+    ctx.body = { error: 'invalid_request', error_description: 'send the parameters as an application/x-www-form-urlencoded form, or use GET' };
     return;
   }
   const body = await readLimited(ctx.req, BODY_LIMIT_BYTES);
