@@ -136,7 +136,7 @@ describe('fuzzer', () => {
   test('a 1 MB form gets its 413 page and the connection stays usable', async () => {
     const flow = await liveFlow('login');
     const body = `csrf=${flow.csrf}&username=${'A'.repeat(1_000_000)}`;
-    for (const [path, statuses] of [[`/interaction/${flow.uid}/login`, [413]], ['/token', [400, 413]]] as const) {
+    for (const [path, statuses] of [[`/interaction/${flow.uid}/login`, [413]], ['/token', [413]]] as const) {
       const res = await rawRequest(idp.url, { method: 'POST', path, headers: { cookie: flow.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body }, ANSWER_WITHIN_MS);
       assert.ok((statuses as readonly number[]).includes(res.status), `${path}: ${res.status}`);
       // The same keep-alive sockets carry the next requests: none may be left half-read.
