@@ -202,13 +202,16 @@ for (const backend of backends()) {
       await assertSignedOut(browser, tokens);
     });
 
+    /** A password sign-in attempt from `browser` as `username`, each from a fresh authorization request. */
+    const passwordAttempts = (browser: TestBrowser, username: string) => async (password: string) => {
+      const page = await open(browser);
+      return submit(browser, page.url, page.html, '/login', { username, password }, REDIRECT);
+    };
+
     test('unlock (the CLI) clears the failures that made the account wait: the right password works at once', async () => {
       await idp.addUser({ username: 'lena', password: 'customer-password-9' });
       const browser = new TestBrowser();
-      const attempt = async (password: string) => {
-        const page = await open(browser);
-        return submit(browser, page.url, page.html, '/login', { username: 'lena', password }, REDIRECT);
-      };
+      const attempt = passwordAttempts(browser, 'lena');
       for (let i = 0; i < 5; i++) assert.equal((await attempt(`wrong-guess-${i}`)).status, 401);
       assert.equal((await attempt('customer-password-9')).status, 429, 'throttled even with the right password');
       const unlocked = await cli(['user', 'unlock', 'lena']);
@@ -221,10 +224,7 @@ for (const backend of backends()) {
     test('unlock also clears the budget of a browser that signed in before (its own counter, not the account\'s)', async () => {
       await idp.addUser({ username: 'mira', password: 'customer-password-10' });
       const browser = new TestBrowser();
-      const attempt = async (password: string) => {
-        const page = await open(browser);
-        return submit(browser, page.url, page.html, '/login', { username: 'mira', password }, REDIRECT);
-      };
+      const attempt = passwordAttempts(browser, 'mira');
       assert.ok((await attempt('customer-password-10')).url.startsWith(REDIRECT), 'a first sign-in makes this browser known');
       // The browser keeps only its device cookie (and its signature): no session, so the next visit asks for the password.
       for (const name of [...browser.cookies.keys()]) if (!name.startsWith('jullix_device')) browser.cookies.delete(name);
