@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { isIdpError } from '../errors.ts';
 import { loadConfig } from './load.ts';
-import { createStoredOnce, resolveSecrets } from './secrets.ts';
+import { resolveSecrets } from './secrets.ts';
+import { createStoredOnce } from './secrets-file.ts';
 
 test('in production every missing secret and an http issuer are reported at once, and nothing is generated', async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'jullix-secrets-'));
