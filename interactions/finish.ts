@@ -42,14 +42,15 @@ export async function stepFor(deps: InteractionDeps, details: InteractionDetails
  * changed survived the sign-out and got a code; so did a TOTP step whose code was accepted just
  * before an operator's reset-2fa, which changes nothing of the account but the factor.
  * `stored`: `state` is the stored progress (every step after the password), whose row each
- * sign-out deletes; the password step's own is new, and only the account can tell.
+ * sign-out marks; the password step's own is new, and only the account can tell.
  * One statement either way; a refused one reads the account once more to name the reason.
  */
 async function refusalNow(deps: InteractionDeps, state: SignInState, user: User, stored: boolean): Promise<FinishRefusal | undefined> {
-  if (!stored) return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, true);
-  const kept = await deps.signInState.accountIfKept(state);
-  if (kept) return finishRefusal(kept, state.passwordFingerprint, true);
-  return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, false);
+  if (!stored) return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, false);
+  const progress = await deps.signInState.progressNow(state);
+  if (progress.kind === 'kept') return finishRefusal(progress.user, state.passwordFingerprint, false);
+  // Gone (another request of this sign-in finished it) is no sign-out: the account alone decides.
+  return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, progress.kind === 'signed_out');
 }
 
 /** The audit record of a sign-in that got this far and was refused: its factors passed, but it did not finish. */

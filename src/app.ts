@@ -154,5 +154,5 @@ export function createApp(deps: AppDeps) {
   const handler = dispatch({ basePath, pages: app.callback(), provider: () => current.handler });
   // Back-channel logout for sessions ended outside the logout endpoint; the server runs its timer.
   const logouts = createLogoutSender({ db, clock, provider: () => current.provider, logger });
-  return { app, handler, get provider() { return current.provider; }, signingKeys: deps.signingKeys, accounts, audit, hasher, totp, recoveryCodes, logouts };
+  return { app, handler, get provider() { return current.provider; }, signingKeys: deps.signingKeys, accounts, audit, hasher, totp, recoveryCodes, signInState: interactionDeps.signInState, logouts };
 }

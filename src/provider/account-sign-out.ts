@@ -4,6 +4,7 @@
 // only that account's rows while it holds the write lock.
 import type { Knex } from 'knex';
 import type { Clock } from '../security/clock.ts';
+import { SIGNED_OUT_STATE } from '../sign-in/state.ts';
 import { queueLogouts } from './backchannel.ts';
 import { GRANT_BOUND_MODELS } from './grants.ts';
 
@@ -96,10 +97,11 @@ export async function signOutEverywhere(db: Knex, clock: Clock, accountId: strin
     // A write first, so this transaction holds SQLite's write lock before it reads anything.
     const sessions = await endSessions(trx, clock, accountId, keep?.id);
     // Sign-ins under way: past the password (a state, TOTP next) or past every factor (the result).
-    // The states go before the results are looked for: a sign-in finishing meanwhile stores its
-    // result, then checks its state is still there (accountIfKept in src/sign-in/state.ts), so
-    // either that check sees this delete or the look below sees the result.
-    await trx('interaction_state').where('account_id', accountId).delete();
+    // The states are marked before the results are looked for: a sign-in finishing meanwhile
+    // stores its result, then checks its state (progressNow in src/sign-in/state.ts), so either
+    // that check sees this mark or the look below sees the result. Marked, not deleted: a finish
+    // that finds its row gone was finished by a double submit, which is no sign-out.
+    await trx('interaction_state').where('account_id', accountId).update(SIGNED_OUT_STATE);
     const interactions = await notOfKept(trx, ['Interaction'], accountId, keep, (p) => (p as { session?: { uid?: unknown } }).session?.uid);
     if (interactions.length > 0) await trx('oidc_models').where('model', 'Interaction').whereIn('id', interactions).whereNull('consumed_at').update({ consumed_at: clock.now() });
     let tokens = 0;

@@ -45,6 +45,22 @@ for (const backend of backends()) {
     });
     after(() => idp.stop());
 
+    /** Set by a test: the next finish's look at its stored progress waits here. */
+    let progressGate: { reached: () => void; released: Promise<void> } | undefined;
+    before(() => {
+      const states = idp.app.signInState;
+      const progressNow = states.progressNow.bind(states);
+      states.progressNow = async (checked) => {
+        const held = progressGate;
+        progressGate = undefined;
+        if (held) {
+          held.reached();
+          await held.released;
+        }
+        return progressNow(checked);
+      };
+    });
+
     /** The operator's command, run as a separate process against this IdP's database. */
     const cli = (args: string[]) => runCli(idp.dataDir, args, idp.config.databaseUrl ? { env: { DATABASE_URL: idp.config.databaseUrl } } : {});
 
@@ -99,6 +115,35 @@ for (const backend of backends()) {
       });
       assert.equal(new URL(landed).searchParams.get('code'), null, `landed on ${landed}`);
       assert.ok((await trail(user.id)).includes('login.refused:signed_out'));
+    });
+
+    test('a double-submitted "Continue" is no sign-out: both finish, the sign-in gets its code, nothing is refused', async () => {
+      const user = await userWithTotp('yara', 'installer-password-4');
+      const [code] = await idp.app.recoveryCodes.regenerate(user.id);
+      assert.ok(code);
+      const browser = new TestBrowser();
+      const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
+      const totpPage = await submit(browser, page.url, page.html, '/login', { username: 'yara', password: 'installer-password-4' }, REDIRECT);
+      const notice = await submit(browser, totpPage.url, totpPage.html, '/totp', { code }, REDIRECT);
+      const form = findForm(notice.html, '/continue', notice.url);
+      const uid = new URL(form.action).pathname.split('/').at(-2) ?? '';
+      let reached: () => void = () => undefined;
+      let release: () => void = () => undefined;
+      const reachedP = new Promise<void>((r) => { reached = r; });
+      progressGate = { reached, released: new Promise<void>((r) => { release = r; }) };
+      // The first click is held at its finish; the second finishes, and its progress is deleted after its answer.
+      const first = browser.postForm(form.action, form.fields);
+      await reachedP;
+      const second = await browser.postForm(form.action, form.fields);
+      assert.equal(second.status, 303);
+      for (let i = 0; i < 200 && await idp.db('interaction_state').where({ uid }).first(); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await idp.db('interaction_state').where({ uid }).first(), undefined, 'the finished sign-in\'s progress was removed');
+      release();
+      assert.equal((await first).status, 303);
+      const landed = await browser.follow(new URL(second.headers.get('location') ?? form.action, form.action).href, (u) => u.startsWith(REDIRECT));
+      assert.ok(new URL(landed.url).searchParams.get('code'), `landed on ${landed.url}`);
+      const events = await trail(user.id);
+      assert.ok(!events.some((e) => e.startsWith('login.refused')), events.join(' '));
     });
 
     test('without a change the held step goes through (the test can tell the difference)', async () => {

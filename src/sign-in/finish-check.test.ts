@@ -11,20 +11,20 @@ const user: User = {
 const checked = passwordFingerprint(user.passwordHash);
 
 test('finishRefusal: the account as its steps were checked against may finish', () => {
-  assert.equal(finishRefusal(user, checked, true), undefined);
+  assert.equal(finishRefusal(user, checked, false), undefined);
 });
 
 test('finishRefusal: a removed or disabled account, or another password, may not; each with its reason', () => {
-  assert.equal(finishRefusal(undefined, checked, true), 'account_removed');
-  assert.equal(finishRefusal({ ...user, disabled: true }, checked, true), 'account_disabled');
-  assert.equal(finishRefusal({ ...user, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$new' }, checked, true), 'password_changed');
+  assert.equal(finishRefusal(undefined, checked, false), 'account_removed');
+  assert.equal(finishRefusal({ ...user, disabled: true }, checked, false), 'account_disabled');
+  assert.equal(finishRefusal({ ...user, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$new' }, checked, false), 'password_changed');
   // A sign-in whose password step left no fingerprint cannot show it was checked against this one.
-  assert.equal(finishRefusal(user, null, true), 'password_changed');
+  assert.equal(finishRefusal(user, null, false), 'password_changed');
 });
 
-test('finishRefusal: progress a sign-out deleted (reset-2fa, sign out everywhere else) may not finish; the account\'s own reason is named first', () => {
-  assert.equal(finishRefusal(user, checked, false), 'signed_out');
-  assert.equal(finishRefusal({ ...user, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$new' }, checked, false), 'password_changed');
-  assert.equal(finishRefusal({ ...user, disabled: true }, checked, false), 'account_disabled');
-  assert.equal(finishRefusal(undefined, checked, false), 'account_removed');
+test('finishRefusal: progress a sign-out marked (reset-2fa, sign out everywhere else) may not finish; the account\'s own reason is named first', () => {
+  assert.equal(finishRefusal(user, checked, true), 'signed_out');
+  assert.equal(finishRefusal({ ...user, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$new' }, checked, true), 'password_changed');
+  assert.equal(finishRefusal({ ...user, disabled: true }, checked, true), 'account_disabled');
+  assert.equal(finishRefusal(undefined, checked, true), 'account_removed');
 });

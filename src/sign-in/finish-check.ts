@@ -10,14 +10,14 @@ export type FinishRefusal = 'account_removed' | 'account_disabled' | 'password_c
  * The reason this sign-in may not finish, or undefined when it may: the account as it is now
  * (`now`, read after the sign-in's progress was stored) must exist, be enabled and still have the
  * password the password step was checked against (`fingerprint`, passwordFingerprint of it), and
- * the stored progress must still be there (`progressKept`): every sign-out of the account deletes
- * it, an operator's reset-2fa and the account page's "sign out everywhere else" included, which
- * change nothing else a finishing TOTP step could see. The account's own reason comes first.
+ * no sign-out of the account may have marked the stored progress meanwhile (`signedOut`): an
+ * operator's reset-2fa and the account page's "sign out everywhere else" change nothing else a
+ * finishing TOTP step could see. The account's own reason comes first.
  */
-export function finishRefusal(now: User | undefined, fingerprint: string | null, progressKept: boolean): FinishRefusal | undefined {
+export function finishRefusal(now: User | undefined, fingerprint: string | null, signedOut: boolean): FinishRefusal | undefined {
   if (now === undefined) return 'account_removed';
   if (now.disabled) return 'account_disabled';
   if (fingerprint === null || passwordFingerprint(now.passwordHash) !== fingerprint) return 'password_changed';
-  if (!progressKept) return 'signed_out';
+  if (signedOut) return 'signed_out';
   return undefined;
 }

@@ -10,7 +10,7 @@ import { closeDatabase, openDatabase } from '../db/connection.ts';
 import { migrateLatest } from '../db/migrations.ts';
 import { withTestDatabases, type TestDatabase } from '../db/test-database.ts';
 import { manualClock } from '../security/clock.ts';
-import { createSignInStateStore, PENDING_TOTP_TTL_MS, type SignInStateStore } from './state.ts';
+import { createSignInStateStore, PENDING_TOTP_TTL_MS, SIGNED_OUT_STATE, type SignInStateStore } from './state.ts';
 
 const T0 = Date.UTC(2026, 11, 2, 9);
 const HOUR = 3600_000;
@@ -76,41 +76,45 @@ for (const backend of [...await withTestDatabases(), sqliteWithReaders]) {
       assert.equal((await states.get('uid-race'))?.pendingTotpSecret, 'JBSWY3DPEHPK3PXP');
     });
 
-    test('accountIfKept: the account while the progress is as it was read; nothing once a sign-out deleted it or a new password step replaced it', async () => {
+    test('progressNow: kept with the account while as read; signed out once a sign-out marked it; gone once deleted or replaced', async () => {
       const kim = await accounts.create({ username: 'Kim', email: 'kim@example.com', name: 'Kim K', role: 'installer', passwordHash: '$argon2id$k' });
       await states.passwordDone('uid-kept', kim.id, clock.now() + HOUR, 'fp');
       const checked = await states.get('uid-kept');
       assert.ok(checked);
-      assert.deepEqual(await states.accountIfKept(checked), await accounts.findById(kim.id));
-      assert.equal(await states.accountIfKept({ ...checked, accountId: null }), undefined);
+      assert.deepEqual(await states.progressNow(checked), { kind: 'kept', user: await accounts.findById(kim.id) });
       clock.advance(1);
       await states.passwordDone('uid-kept', kim.id, clock.now() + HOUR, 'fp');
-      assert.equal(await states.accountIfKept(checked), undefined, 'a password step anew is other progress');
+      assert.deepEqual(await states.progressNow(checked), { kind: 'gone' }, 'a password step anew is other progress');
       const anew = await states.get('uid-kept');
       assert.ok(anew);
-      // What every sign-out of the account does (src/provider/account-sign-out.ts).
-      await db('interaction_state').where('account_id', kim.id).delete();
-      assert.equal(await states.accountIfKept(anew), undefined);
+      // What every sign-out of the account does (src/provider/account-sign-out.ts): readers see no state.
+      await db('interaction_state').where('account_id', kim.id).update(SIGNED_OUT_STATE);
+      assert.deepEqual(await states.progressNow(anew), { kind: 'signed_out' });
+      assert.equal(await states.get('uid-kept'), undefined);
+      assert.deepEqual(await states.getWithAccount('uid-kept'), { state: undefined, user: undefined });
+      // What a finished sign-in does after its answer (or the expiry sweep): not a sign-out.
+      await states.remove('uid-kept');
+      assert.deepEqual(await states.progressNow(anew), { kind: 'gone' });
     });
 
     if (backend.name === 'postgres') {
-      test('accountIfKept waits for a sign-out that has deleted the progress but not committed, and then finds nothing', async () => {
+      test('progressNow waits for a sign-out that has marked the progress but not committed, and then finds it signed out', async () => {
         const lou = await accounts.create({ username: 'Lou', email: 'lou@example.com', name: 'Lou L', role: 'installer', passwordHash: '$argon2id$l' });
         await states.passwordDone('uid-wait', lou.id, clock.now() + HOUR, 'fp');
         const checked = await states.get('uid-wait');
         assert.ok(checked);
         const signOut = await db.transaction();
         try {
-          await signOut('interaction_state').where('account_id', lou.id).delete();
+          await signOut('interaction_state').where('account_id', lou.id).update(SIGNED_OUT_STATE);
           let settled = false;
-          const reading = states.accountIfKept(checked).finally(() => { settled = true; });
-          // A plain read answers at once from before the delete: the sign-in would finish. The
-          // locking read waits on the deleted row; pg_stat_activity shows it waiting.
+          const reading = states.progressNow(checked).finally(() => { settled = true; });
+          // A plain read answers at once from before the mark: the sign-in would finish. The
+          // locking read waits on the marked row; pg_stat_activity shows it waiting.
           const waitingOnLock = async () => ((await db.raw("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")) as { rows: Array<{ n: number }> }).rows[0]?.n ?? 0;
           for (let i = 0; i < 500 && !settled && (await waitingOnLock()) === 0; i++) await new Promise((r) => setTimeout(r, 10));
           if (settled) assert.fail(`answered before the sign-out committed: ${JSON.stringify(await reading)}`);
           await signOut.commit();
-          assert.equal(await reading, undefined);
+          assert.deepEqual(await reading, { kind: 'signed_out' });
         } finally {
           if (!signOut.isCompleted()) await signOut.rollback();
         }

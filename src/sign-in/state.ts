@@ -40,16 +40,17 @@ export interface SignInStateStore {
   /** The state and the account it belongs to, read together (one statement on every step's request). */
   getWithAccount(uid: string): Promise<{ state: SignInState | undefined; user: User | undefined }>;
   /**
-   * The account as it is now, when this sign-in's stored progress is still the one `checked` was
-   * read as (same account, same password step); undefined once it is gone. Every sign-out of the
-   * account deletes it (src/provider/account-sign-out.ts), before it looks for finished sign-ins
+   * What became of this sign-in's stored progress, read after its result was stored: still the one
+   * `checked` was read as, with the account as it is now; signed out (every sign-out of the account
+   * marks its sign-ins' rows, src/provider/account-sign-out.ts, before it looks for finished ones
    * to end, so a sign-in asking this after its result is stored is either seen by the sign-out or
-   * sees it. On PostgreSQL the row is read FOR SHARE: a sign-out that has deleted it but not yet
-   * committed is waited for (a plain read would still see it, and the sign-out's own look for
-   * finished sign-ins ran before the result was stored); SQLite runs one write at a time, and the
+   * sees it); or gone: finished by another request of the same sign-in (a double-clicked button;
+   * the row is deleted after a finish) or replaced by a new password step, which is no sign-out.
+   * On PostgreSQL the row is read FOR SHARE: a sign-out that has marked it but not yet committed is
+   * waited for (a plain read would still see it unmarked); SQLite runs one write at a time, and the
    * result's save waited for the sign-out already.
    */
-  accountIfKept(checked: SignInState): Promise<User | undefined>;
+  progressNow(checked: SignInState): Promise<ProgressNow>;
   /** The password step succeeded against the stored hash with `fingerprint`: the sign-in now belongs to this account (earlier progress is dropped). */
   passwordDone(uid: string, accountId: string, expiresAtMs: number, fingerprint: string): Promise<void>;
   /**
@@ -65,6 +66,9 @@ export interface SignInStateStore {
   remove(uid: string): Promise<void>;
 }
 
+/** progressNow's answer. */
+export type ProgressNow = { kind: 'kept'; user: User | undefined } | { kind: 'signed_out' } | { kind: 'gone' };
+
 const binding = (uid: string, accountId: string) => ({ userId: accountId, credentialId: `pending:${uid}` });
 
 // Read and deleted on every interaction request: fixed SQL, prepared once (src/db/prepared.ts).
@@ -74,22 +78,29 @@ const GET = `select ${STATE_COLUMNS} from interaction_state s where s.uid = ? li
 const GET_WITH_ACCOUNT = `select ${STATE_COLUMNS}, ${userColumnsOf('u')} from interaction_state s left join users u on u.id = s.account_id where s.uid = ? limit 1`;
 const REMOVE = 'delete from interaction_state where uid = ?';
 /**
- * accountIfKept. Only the state row is locked: an operator's sign-out locks the account's row first
- * and the state row later, so a read holding the state row while it waited for the account's would
- * deadlock with it.
+ * For progressNow. Only the state row is locked: an operator's sign-out locks the account's row
+ * first and the state row later, so a read holding the state row while it waited for the
+ * account's would deadlock with it.
  */
-const accountIfKeptSql = (postgres: boolean) => `select ${userColumnsOf('u')} from interaction_state s join users u on u.id = s.account_id where s.uid = ? and s.account_id = ? and s.password_at = ? limit 1${postgres ? ' for share of s' : ''}`;
+const progressNowSql = (postgres: boolean) => `select s.account_id as state_account_id, s.password_at as state_password_at, ${userColumnsOf('u')}
+  from interaction_state s left join users u on u.id = s.account_id where s.uid = ? limit 1${postgres ? ' for share of s' : ''}`;
+
+/**
+ * The mark a sign-out leaves on a sign-in's row (marked, not deleted, so that a finish can tell a
+ * sign-out from a double submit): no account, no progress. Every reader takes it for no row.
+ */
+export const SIGNED_OUT_STATE = { account_id: null, password_at: null, password_fingerprint: null, factors: null, pending_totp_secret: null, pending_totp_created_at: null } as const;
 
 export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[]): SignInStateStore {
   const table = () => db<Row>('interaction_state');
   const sql = sqlRunner(db);
   const key = dataKeys[0];
   if (!key) throw new Error('no data-encryption key configured');
-  const ACCOUNT_IF_KEPT = accountIfKeptSql(db.client.config.client === 'pg');
-  /** undefined once expired (the row itself goes with the expiry cleanup). */
+  const PROGRESS_NOW = progressNowSql(db.client.config.client === 'pg');
+  /** undefined once expired (the row itself goes with the expiry cleanup) or signed out (SIGNED_OUT_STATE). */
   function toState(row: Row | undefined): SignInState | undefined {
     const now = clock.now();
-    if (!row || toMillis(row.expires_at) <= now) return undefined;
+    if (!row || row.account_id === null || toMillis(row.expires_at) <= now) return undefined;
     const pendingAt = toMillisOrNull(row.pending_totp_created_at);
     const pendingFresh = row.pending_totp_secret !== null && row.account_id !== null && pendingAt !== null && now - pendingAt < PENDING_TOTP_TTL_MS;
     return {
@@ -113,10 +124,12 @@ export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[
       const user = state?.accountId && row?.id ? toUser(row as Row & UserRow) : undefined;
       return { state, user };
     },
-    async accountIfKept(checked) {
-      if (checked.accountId === null || checked.passwordAt === null) return undefined;
-      const [row] = await sql.all<UserRow>(ACCOUNT_IF_KEPT, [checked.uid, checked.accountId, checked.passwordAt]);
-      return row ? toUser(row) : undefined;
+    async progressNow(checked) {
+      const [row] = await sql.all<UserRow & { state_account_id: string | null; state_password_at: number | string | null; id: string | null }>(PROGRESS_NOW, [checked.uid]);
+      if (!row) return { kind: 'gone' };
+      if (row.state_account_id === null) return { kind: 'signed_out' };
+      if (row.state_account_id !== checked.accountId || toMillisOrNull(row.state_password_at) !== checked.passwordAt) return { kind: 'gone' };
+      return { kind: 'kept', user: row.id ? toUser(row) : undefined };
     },
     async passwordDone(uid, accountId, expiresAtMs, fingerprint) {
       const now = clock.now();
