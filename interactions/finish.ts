@@ -35,15 +35,12 @@ export async function stepFor(deps: InteractionDeps, details: InteractionDetails
 
 /**
  * Why this sign-in may no longer finish (src/sign-in/finish-check.ts), or undefined. Asked after
- * the sign-in's progress (or its result) is stored: an operator's reset, a password change, a
- * disable or the account page's "sign out everywhere else" ends the sign-ins it finds, so one that
- * lands before this check is seen here, and one that lands after it finds what was stored and ends
- * it. Found by reviews: a password step that read the old hash while the password was being
- * changed survived the sign-out and got a code; so did a TOTP step whose code was accepted just
- * before an operator's reset-2fa, which changes nothing of the account but the factor.
- * `stored`: `state` is the stored progress (every step after the password), whose row each
- * sign-out marks; the password step's own is new, and only the account can tell.
- * One statement either way; a refused one reads the account once more to name the reason.
+ * the sign-in's progress (or its result) is stored: a password change, a disable, an operator's
+ * reset-2fa or the account page's "sign out everywhere else" ends the sign-ins it finds, so one
+ * that lands before this check is seen here, and one that lands after it finds what was stored and
+ * ends it. `stored`: `state` is the stored progress (every step after the password), which each
+ * sign-out marks; the password step's own is new, and only the account can tell. One statement
+ * on the way to a finish; a refused one reads the account once more to name the reason.
  */
 async function refusalNow(deps: InteractionDeps, state: SignInState, user: User, stored: boolean): Promise<FinishRefusal | undefined> {
   if (!stored) return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, false);

@@ -7,6 +7,15 @@ export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
 
+/**
+ * Whether `value` has the shape of an account id (a UUID the store made). Checked where an id is put
+ * into a LIKE pattern (the sign-out's payload match, the unlock's device keys): a UUID holds no
+ * wildcard, so the pattern matches exactly that account.
+ */
+export function isAccountId(value: string): boolean {
+  return /^[0-9a-f-]{36}$/i.test(value);
+}
+
 export interface User {
   id: string;
   username: string;

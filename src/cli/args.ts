@@ -76,7 +76,7 @@ export function parseCommand<S extends z.ZodType>(argv: string[], spec: CommandS
  * for an option and refuses the pair as "ambiguous", so the schema never got to say what the value
  * must be. A dash and a digit is never one of our options (the only short one is -h): it is the value.
  */
-export function joinNegativeValues(argv: readonly string[], options: OptionSpec): string[] {
+function joinNegativeValues(argv: readonly string[], options: OptionSpec): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -95,7 +95,7 @@ export function joinNegativeValues(argv: readonly string[], options: OptionSpec)
 }
 
 /** parseArgs' refusal in our words: its first sentence ("Unknown option '--x'"), without its hints about "--". */
-export function parseArgsMessage(err: unknown): string {
+function parseArgsMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   // `--name --json` (a value forgotten) or `--name -x` (a value that starts with a dash).
   const ambiguous = /^Option '(-[^']*)' argument is ambiguous/.exec(message);

@@ -4,7 +4,7 @@
 // the other instances retire.
 
 /** Reloads must have failed for longer than this many refresh intervals before readiness says so. */
-export const STALE_AFTER_INTERVALS = 2;
+const STALE_AFTER_INTERVALS = 2;
 
 export interface KeyFreshness {
   /** The ring holds signing keys, and the cookie and data-encryption keys are set. */

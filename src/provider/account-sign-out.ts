@@ -3,6 +3,7 @@
 // account in an indexed column (oidc_models.account_id, filled by the adapter), so a sign-out reads
 // only that account's rows while it holds the write lock.
 import type { Knex } from 'knex';
+import { isAccountId } from '../accounts/types.ts';
 import type { Clock } from '../security/clock.ts';
 import { SIGNED_OUT_STATE } from '../sign-in/state.ts';
 import { queueLogouts } from './backchannel.ts';
@@ -27,17 +28,16 @@ export interface SignedOut {
 /**
  * The account's rows of `models` in oidc_models, as two queries to run in turn (a row is in one or
  * the other): by the indexed account_id, and among rows whose account_id is NULL by the account id
- * in their payload. NULL: written by a version before that column (an older instance during a
+ * in their payload (isAccountId: matching its quoted form is exact). NULL: written by a version before that column (an older instance during a
  * rolling upgrade), or a model that gains its account after its first save, such as an interaction
  * (accountIdOf in adapter-batch.ts): an older instance writing that account leaves the column as it
- * was. The account id is a UUID we generated, so matching its quoted form is exact (no LIKE
- * wildcard can occur in it). Two statements, not one: written as one OR, or as one IN over their
+ * was. Two statements, not one: written as one OR, or as one IN over their
  * UNION, SQLite's planner walked every row of the models instead of the index. An interaction
  * started in one account's session for another account's sign-in is found for the one signing in:
  * its resume signs in that account, not the session's.
  */
 export function rowsOfAccount(db: Knex, models: readonly string[], accountId: string): [Knex.QueryBuilder, Knex.QueryBuilder] {
-  if (!/^[0-9a-f-]{36}$/i.test(accountId)) throw new Error('unexpected account id format');
+  if (!isAccountId(accountId)) throw new Error('unexpected account id format');
   return [
     db('oidc_models').where('account_id', accountId).whereIn('model', models),
     db('oidc_models').whereNull('account_id').whereIn('model', models).andWhere('payload', 'like', `%"accountId":"${accountId}"%`),
@@ -57,7 +57,7 @@ async function onRowsOfAccount<T>(db: Knex, models: readonly string[], accountId
  * marks and returns, so no write lands between reading the sessions and ending them (and a reading
  * transaction on SQLite could not take the write lock after another process wrote).
  */
-export async function endSessions(db: Knex, clock: Clock, accountId: string, keepSessionId?: string): Promise<EndedSession[]> {
+async function endSessions(db: Knex, clock: Clock, accountId: string, keepSessionId?: string): Promise<EndedSession[]> {
   const rows = await onRowsOfAccount(db, ['Session'], accountId, async (query) => {
     void query.whereNull('consumed_at');
     if (keepSessionId !== undefined) void query.andWhereNot('id', keepSessionId);
@@ -67,7 +67,7 @@ export async function endSessions(db: Knex, clock: Clock, accountId: string, kee
 }
 
 /** The apps a stored session signed in (oidc-provider's `authorizations`, keyed by client id). */
-export function appsOf(payload: string): EndedSession['apps'] {
+function appsOf(payload: string): EndedSession['apps'] {
   const parsed: unknown = JSON.parse(payload);
   const authorizations = typeof parsed === 'object' && parsed !== null ? (parsed as { authorizations?: unknown }).authorizations : undefined;
   if (typeof authorizations !== 'object' || authorizations === null) return [];
@@ -104,13 +104,10 @@ export async function signOutEverywhere(db: Knex, clock: Clock, accountId: strin
     await trx('interaction_state').where('account_id', accountId).update(SIGNED_OUT_STATE);
     const interactions = await notOfKept(trx, ['Interaction'], accountId, keep, (p) => (p as { session?: { uid?: unknown } }).session?.uid);
     if (interactions.length > 0) await trx('oidc_models').where('model', 'Interaction').whereIn('id', interactions).whereNull('consumed_at').update({ consumed_at: clock.now() });
+    // Tokens carry the uid of the session they were issued through (oidc-provider's sessionUid).
+    const tokenIds = await notOfKept(trx, GRANT_BOUND_MODELS, accountId, keep, (p) => (p as { sessionUid?: unknown }).sessionUid);
     let tokens = 0;
-    if (keep === undefined) tokens = (await onRowsOfAccount(trx, GRANT_BOUND_MODELS, accountId, async (q) => [await q.delete()])).reduce((a, b) => a + b, 0);
-    else {
-      // Tokens carry the uid of the session they were issued through (oidc-provider's sessionUid).
-      const ids = await notOfKept(trx, GRANT_BOUND_MODELS, accountId, keep, (p) => (p as { sessionUid?: unknown }).sessionUid);
-      for (let i = 0; i < ids.length; i += 100) tokens += await trx('oidc_models').whereIn('model', GRANT_BOUND_MODELS).whereIn('id', ids.slice(i, i + 100)).delete();
-    }
+    await inChunks(tokenIds, async (ids) => { tokens += await trx('oidc_models').whereIn('model', GRANT_BOUND_MODELS).whereIn('id', ids).delete(); });
     await endGrants(trx, accountId, keep);
     return { sessions, tokens, logoutsQueued: await queueLogouts(trx, clock, sessions) };
   });
@@ -124,11 +121,15 @@ async function endGrants(db: Knex, accountId: string, keep: KeptSession | undefi
     for (const app of row ? appsOf(row.payload) : []) if (app.grantId) kept.add(app.grantId);
   }
   const grants = (await onRowsOfAccount(db, ['Grant'], accountId, (q) => q.select('id') as Promise<Array<{ id: string }>>)).map((g) => g.id).filter((id) => !kept.has(id));
-  for (let i = 0; i < grants.length; i += 100) {
-    const chunk = grants.slice(i, i + 100);
+  await inChunks(grants, async (chunk) => {
     await db('oidc_models').where('model', 'Grant').whereIn('id', chunk).delete();
     await db('remembered_grants').where('account_id', accountId).whereIn('grant_id', chunk).delete();
-  }
+  });
+}
+
+/** Runs `work` on `ids` 100 at a time, in turn (one statement's bound parameters stay few). */
+async function inChunks(ids: readonly string[], work: (chunk: string[]) => Promise<void>): Promise<void> {
+  for (let i = 0; i < ids.length; i += 100) await work(ids.slice(i, i + 100));
 }
 
 /** Ids of the account's rows of `models`, but those whose payload names the kept session's uid (all ids without `keep`). */

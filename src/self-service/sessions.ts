@@ -1,5 +1,5 @@
 // Keeping a session alive while the account page is used, as the provider does for /auth. ("Sign
-// me out everywhere else" is endSessions in src/provider/account-sign-out.ts.)
+// me out everywhere else" is signOutEverywhere in src/provider/account-sign-out.ts.)
 import type { Knex } from 'knex';
 import type { Clock } from '../security/clock.ts';
 

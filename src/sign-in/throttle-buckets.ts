@@ -3,6 +3,7 @@
 // A browser that already completed a sign-in for the account (device cookie) has its own budget,
 // so an attacker guessing from many addresses cannot lock the real person out (OWASP "device cookies").
 import { createHash } from 'node:crypto';
+import { isAccountId } from '../accounts/types.ts';
 import type { ThrottleBucket } from '../security/throttle.ts';
 import { DEFAULT_THROTTLE_POLICY, throttleKey, type ThrottlePolicy } from '../security/throttle-policy.ts';
 
@@ -25,9 +26,9 @@ export function deviceKey(userId: string, deviceId: string): string {
   return `pwd:device:${userId}:${deviceId}`;
 }
 
-/** A LIKE pattern for every trusted browser's key of one account (its id is a UUID: no wildcards). */
+/** A LIKE pattern for every trusted browser's key of one account. */
 export function deviceKeysOf(userId: string): string {
-  if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new Error('unexpected account id format');
+  if (!isAccountId(userId)) throw new Error('unexpected account id format');
   return `pwd:device:${userId}:%`;
 }
 
