@@ -37,9 +37,13 @@ export function providerPages(brand: string, basePath: string, logger: Logger): 
       const page = pageContext(ctx, brand, basePath, uiLocalesOf(ctx));
       sendHtml(ctx, 200, signedOutAlreadyPage(page, form, clientOf(ctx)));
     },
-    postLogoutSuccessSource(ctx) {
+    async postLogoutSuccessSource(ctx) {
       const page = pageContext(ctx, brand, basePath, uiLocalesOf(ctx));
-      sendHtml(ctx, 200, loggedOutPage(page, clientOf(ctx)));
+      // The provider sends a client_id here only after "stay signed in", but anyone can open this
+      // URL with one: "still signed in to <brand>" is said only to a browser that is.
+      const client = clientOf(ctx);
+      const stillSignedIn = client !== undefined && (await ctx.oidc.provider.Session.get(ctx)).accountId !== undefined;
+      sendHtml(ctx, 200, loggedOutPage(page, stillSignedIn ? client : undefined));
     },
   };
 }

@@ -128,4 +128,17 @@ describe('the logout pages', () => {
     // Still signed in: the next logout request asks again rather than going straight on.
     assert.match((await page(browser, `${idp.url}/session/end`)).html, /name="logout" value="yes"/);
   });
+
+  test('the signed-out page opened by hand with an app named says "still signed in" only to a browser that is', async () => {
+    const t = translator('en');
+    const stranger = new TestBrowser({ 'accept-language': 'en' });
+    const { html } = await page(stranger, `${idp.url}/session/end/success?client_id=portal`);
+    assertOurPage(html, 'en', 'no session');
+    assert.equal(cardText(html), `${t('logout.done.title')} ${t('logout.done.body')}`);
+
+    const signedIn = new TestBrowser({ 'accept-language': 'en' });
+    await passwordSignIn(signedIn, config, rp, 'lotte', 'lotte-password-1');
+    const named = await page(signedIn, `${idp.url}/session/end/success?client_id=portal`);
+    assert.equal(cardText(named.html), `${t('logout.done.title')} ${t('logout.done.app', { app: HOSTILE_NAME, brand: 'Jullix' })}`);
+  });
 });
