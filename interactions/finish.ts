@@ -3,7 +3,7 @@
 import type { Context } from 'koa';
 import type { User } from '../src/accounts/types.ts';
 import type { AuditRecord } from '../src/audit/log.ts';
-import { loginLevel, nextStep, type Factor, type Step } from '../src/sign-in/policy.ts';
+import { loginLevel, nextStep, requestedSubjects, type Factor, type Step } from '../src/sign-in/policy.ts';
 import type { SignInState } from '../src/sign-in/state.ts';
 import { finishRefusal, type FinishRefusal } from '../src/sign-in/finish-check.ts';
 import { IdpError } from '../src/errors.ts';
@@ -95,6 +95,12 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   // once the re-check has decided and before the browser is told: login.success only for a login
   // that finishes, and a finished login always has its records (a failed insert ends it).
   const records = justDone?.records ?? [];
+  // The app named another account (id_token_hint, claims sub): it hears login_required, not this one's tokens.
+  if (requestedSubjects(details.params).some((sub) => sub !== user.id)) {
+    await deps.audit.recordAll([...records, refusedRecord(ctx, details, user, 'not_requested_account')]);
+    await deps.signInState.remove(details.uid);
+    return finishInteraction(ctx, details, { error: 'login_required', error_description: 'the account signed in is not the one the app asked for' }, { merge: false });
+  }
   await finishInteraction(ctx, details, {
     login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
   }, {

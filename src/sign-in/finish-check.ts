@@ -3,8 +3,11 @@
 import type { User } from '../accounts/types.ts';
 import { passwordFingerprint } from './state.ts';
 
-/** Why a sign-in was refused at its finish (the `reason` of its login.refused audit record). */
-export type FinishRefusal = 'account_removed' | 'account_disabled' | 'password_changed' | 'signed_out';
+/**
+ * Why a sign-in was refused at its finish (the `reason` of its login.refused audit record).
+ * `not_requested_account`: the app named another account (requestedSubjects in policy.ts).
+ */
+export type FinishRefusal = 'account_removed' | 'account_disabled' | 'password_changed' | 'signed_out' | 'not_requested_account';
 
 /**
  * The reason this sign-in may not finish, or undefined when it may: the account as it is now

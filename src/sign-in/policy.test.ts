@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isStepUpOnly, loginLevel, nextStep, type StepInput } from './policy.ts';
+import { isStepUpOnly, loginLevel, nextStep, requestedSubjects, type StepInput } from './policy.ts';
 
 const base: StepInput = { passwordDone: true, hasTotp: false, role: 'customer', requiredRoles: ['installer'], secondFactorDone: false };
 
@@ -37,4 +37,17 @@ test('only a live session missing nothing but the level skips the password', () 
   assert.equal(isStepUpOnly(['max_age', 'acr_step_up'], 'u1'), false);
   assert.equal(isStepUpOnly(['no_session'], 'u1'), false);
   assert.equal(isStepUpOnly([], 'u1'), false);
+});
+
+test('the accounts a request names: the id_token_hint\'s sub and the claims parameter\'s sub value', () => {
+  const hint = (payload: unknown) => `e30.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.sig`;
+  assert.deepEqual(requestedSubjects({}), []);
+  assert.deepEqual(requestedSubjects({ id_token_hint: hint({ sub: 'u1' }) }), ['u1']);
+  assert.deepEqual(requestedSubjects({ claims: JSON.stringify({ id_token: { sub: { value: 'u2' } } }) }), ['u2']);
+  assert.deepEqual(requestedSubjects({ id_token_hint: hint({ sub: 'u1' }), claims: JSON.stringify({ id_token: { sub: { value: 'u2' } } }) }), ['u1', 'u2']);
+  // Nothing named: no sub, a sub that is no string, a sub asked for without a value, malformed input.
+  for (const params of [{ id_token_hint: hint({}) }, { id_token_hint: hint({ sub: 7 }) }, { id_token_hint: 'not-a-jwt' },
+    { claims: JSON.stringify({ id_token: { sub: { essential: true } } }) }, { claims: '{not json' }, { claims: 'null' }]) {
+    assert.deepEqual(requestedSubjects(params), [], JSON.stringify(params));
+  }
 });

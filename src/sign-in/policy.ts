@@ -55,3 +55,31 @@ const STEP_UP_ONLY = new Set(['acr_step_up']);
 export function isStepUpOnly(reasons: readonly string[], sessionAccountId: string | undefined): boolean {
   return sessionAccountId !== undefined && reasons.length > 0 && reasons.every((r) => STEP_UP_ONLY.has(r));
 }
+
+/** The `sub` of a JWT's payload, read without checking it; undefined when there is none. */
+function subOf(jwt: unknown): string | undefined {
+  if (typeof jwt !== 'string') return undefined;
+  try {
+    const sub: unknown = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')).sub;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The accounts an authorization request names: the `sub` of its id_token_hint (OIDC Core 3.1.2.1:
+ * someone else signing in SHOULD get an error such as login_required) and the claims parameter's
+ * `id_token.sub.value` (5.5.1: no tokens for another user). The provider checked the hint's
+ * signature at the authorization endpoint; its own checks of both do not run again on the resume
+ * after our pages, so the sign-in that finishes there must look.
+ */
+export function requestedSubjects(params: { id_token_hint?: unknown; claims?: unknown }): string[] {
+  let claimed: unknown;
+  try {
+    claimed = typeof params.claims === 'string' ? (JSON.parse(params.claims) as { id_token?: { sub?: { value?: unknown } } }).id_token?.sub?.value : undefined;
+  } catch {
+    claimed = undefined; // the provider refuses claims that are not JSON before any sign-in
+  }
+  return [subOf(params.id_token_hint), typeof claimed === 'string' ? claimed : undefined].filter((s): s is string => s !== undefined);
+}
