@@ -11,8 +11,23 @@ export const ACCOUNT_UNAVAILABLE_REASON = 'account_unavailable';
 
 interface AcrClaimRequest { essential?: boolean; value?: unknown; values?: unknown }
 
+/** The claims parameter's essential acr request as sent; undefined when it has none (or is not JSON: the provider refuses that). */
+function essentialAcrParam(claims: unknown): AcrClaimRequest | undefined {
+  if (typeof claims !== 'string') return undefined;
+  try {
+    const acr: unknown = (JSON.parse(claims) as { id_token?: { acr?: unknown } } | null)?.id_token?.acr;
+    return typeof acr === 'object' && acr !== null && (acr as AcrClaimRequest).essential === true ? acr as AcrClaimRequest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function acrClaim(ctx: KoaContextWithOIDC): AcrClaimRequest | undefined {
-  return (ctx.oidc.claims as { id_token?: { acr?: AcrClaimRequest | null } } | undefined)?.id_token?.acr ?? undefined;
+  // acr_values (a client's default_acr_values too) take the place of the claims parameter's acr in
+  // ctx.oidc.claims, essential flag and all (oidc-provider's assignClaims): an essential request,
+  // which OIDC Core 5.5.1.1 makes binding, is read from the parameter itself.
+  return essentialAcrParam(ctx.oidc.params?.['claims'])
+    ?? (ctx.oidc.claims as { id_token?: { acr?: AcrClaimRequest | null } } | undefined)?.id_token?.acr ?? undefined;
 }
 
 function requestedValues(acr: AcrClaimRequest | undefined): unknown[] {

@@ -26,6 +26,7 @@ for (const backend of backends()) {
       idp = await startTestIdp({ backend, clock, env: { AAL2_MAX_AGE_SECONDS: String(AAL2_MAX_AGE) } });
       await idp.addUser({ username: 'cas', password: 'customer-password-1' });
       await idp.addUser({ username: 'mia', password: 'customer-password-2' });
+      await idp.addUser({ username: 'noa', password: 'customer-password-3' });
       await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
       await idp.addClient({ client_id: 'payouts', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true, default_acr_values: ['aal2'] });
       rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
@@ -154,6 +155,21 @@ for (const backend of backends()) {
         assert.ok(res.url.startsWith(REDIRECT), `redirected with an error for ${claims}`);
         assert.equal(new URL(res.url).searchParams.get('error'), 'invalid_request');
       }
+    });
+
+    test('an essential acr in the claims parameter holds when acr_values is sent too', async () => {
+      // oidc-provider puts acr_values in place of the claims parameter's acr (essential flag and
+      // all); OIDC Core 5.5.1.1 still requires a value the essential request listed, or a failure.
+      const b = new TestBrowser();
+      const login = await go(b);
+      const cb = await submit(b, login.url, login.html, '/login', { username: 'noa', password: 'customer-password-3' }, REDIRECT);
+      assert.equal((await redeem(config, cb.url, login.started)).claims()?.acr, 'aal1');
+      const none = await go(b, { prompt: 'none', acr_values: 'aal1', claims: ESSENTIAL_AAL2 });
+      assert.equal(new URL(none.url).searchParams.get('error'), 'login_required', 'no aal1 token for an essential aal2 request');
+      const step = await go(b, { acr_values: 'aal1', claims: ESSENTIAL_AAL2 });
+      assert.match(step.html, /data-testid="totp-qr"/, 'asked for the second factor');
+      const unmet = await go(b, { acr_values: 'aal1', claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['aal3'] } } }) });
+      assert.equal(new URL(unmet.url).searchParams.get('error'), 'unmet_authentication_requirements');
     });
   });
 }
