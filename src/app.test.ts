@@ -114,7 +114,7 @@ for (const backend of backends()) {
       assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
     });
 
-    test('the language switcher sets French, returns only to local paths, and ui_locales still wins', async () => {
+    test('the language switcher sets French, returns only to local paths, and wins over ui_locales, which wins over Accept-Language', async () => {
       const browser = new TestBrowser();
       const page = await openSignInPage(browser, await startSignIn(await discover(rp), rp), REDIRECT);
       assert.match(page.html, /hreflang="fr"/);
@@ -129,7 +129,11 @@ for (const backend of backends()) {
         const res = await browser.request(`${idp.url}/lang?set=en&back=${encodeURIComponent(back)}`);
         assert.equal(res.headers.get('location'), '/', `back=${back} stays on this site`);
       }
-      const en = await openSignInPage(browser, await startSignIn(await discover(rp), rp, { ui_locales: 'en' }), REDIRECT);
+      // The person's click beats the app's hint: otherwise the switcher would change nothing here.
+      await browser.request(`${idp.url}/lang?set=fr&back=%2F`);
+      const picked = await openSignInPage(browser, await startSignIn(await discover(rp), rp, { ui_locales: 'en' }), REDIRECT);
+      assert.match(picked.html, /<html lang="fr">/);
+      const en = await openSignInPage(new TestBrowser(), await startSignIn(await discover(rp), rp, { ui_locales: 'en' }), REDIRECT);
       assert.match(en.html, /<html lang="en">/);
     });
 
