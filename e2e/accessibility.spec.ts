@@ -50,7 +50,9 @@ test.describe('accessibility of every page, in every language', () => {
         engine = report.engine;
         for (const id of report.incomplete) needsReview.add(id);
         expect.soft(report.violations, `axe on "${STOPS[stop]}" in ${lang}`).toEqual([]);
-        expect.soft(report.applicable, `axe applied no rules to "${STOPS[stop]}"`).toBeGreaterThan(10);
+        // The new recovery codes' page has no language links (a link would lose the codes): fewer
+        // elements, so fewer rules apply to it (9); every other page gets more than 10.
+        expect.soft(report.applicable, `axe applied no rules to "${STOPS[stop]}"`).toBeGreaterThan(stop === 'recovery-codes' ? 7 : 10);
 
         await page.setViewportSize(PHONE);
         const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -152,7 +152,7 @@ test.describe('an installer with TOTP, from enrolment to recovery codes', () => 
     const [first = '', second = ''] = recoveryCodes;
     await signIn(rpHome, signInPage, user);
     await totpPage.expectShown();
-    await totpPage.submit(first);
+    await totpPage.submitRecoveryCode(first);
     await recoveryCodesPage.expectNoticeShown();
     await expect(recoveryCodesPage.notice).toContainText('Er blijven er nog 9 over');
     await recoveryCodesPage.continue();
@@ -164,10 +164,10 @@ test.describe('an installer with TOTP, from enrolment to recovery codes', () => 
     await page.context().clearCookies();
     await signIn(rpHome, signInPage, user);
     await totpPage.expectShown();
-    await totpPage.submit(first);
+    await totpPage.submitRecoveryCode(first);
     await totpPage.expectShown();
     await expect(totpPage.alert).toContainText('niet juist');
-    // The refused attempt used nothing up: the next code leaves 8.
+    // The refused attempt used nothing up: the next code leaves 8 (typed into the app code's field, it counts too).
     await totpPage.submit(second);
     await recoveryCodesPage.expectNoticeShown();
     await expect(recoveryCodesPage.notice).toContainText('Er blijven er nog 8 over');

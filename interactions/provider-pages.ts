@@ -1,4 +1,5 @@
 // Pages that oidc-provider renders itself (errors, logout confirmation, signed out), in our look.
+import type { Context, Middleware, Next } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderPages } from '../src/provider/configuration.ts';
 import type { RenderLogoutWithoutSession } from '../src/provider/logout-without-session.ts';
@@ -45,5 +46,21 @@ export function providerPages(brand: string, basePath: string, logger: Logger): 
       const stillSignedIn = client !== undefined && (await ctx.oidc.provider.Session.get(ctx)).accountId !== undefined;
       sendHtml(ctx, 200, loggedOutPage(page, stillSignedIn ? client : undefined));
     },
+  };
+}
+
+/**
+ * A GET for an address with nothing there (the issuer's root, /favicon.ico, a mistyped path, the
+ * language switcher's fallback) gets our page in the person's language instead of Koa's plain
+ * English "Not Found". Only an empty 404: an answer the provider or a route wrote is left alone.
+ */
+export function notFoundPage(brand: string, basePath: string): Middleware {
+  return async (ctx: Context, next: Next) => {
+    await next();
+    // A handler that wrote the response itself (ctx.respond = false) leaves Koa's default 404 behind.
+    if (ctx.status !== 404 || ctx.body != null || ctx.respond === false || ctx.headerSent) return;
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return;
+    const page = pageContext(ctx, brand, basePath);
+    sendHtml(ctx, 404, errorPage(page, page.t('error.notfound')));
   };
 }

@@ -6,6 +6,7 @@ import { TestBrowser, findForm } from './testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from './testing/harness.ts';
 import { discover, openSignInPage, passwordSignIn, redeem, startSignIn, submit, type RpOptions } from './testing/relying-party.ts';
 import * as oidc from 'openid-client';
+import { translator } from '../interactions/i18n/index.ts';
 
 const REDIRECT = 'http://127.0.0.1:8765/callback';
 
@@ -114,7 +115,7 @@ for (const backend of backends()) {
       assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
     });
 
-    test('the language switcher sets French, returns only to local paths, and ui_locales still wins', async () => {
+    test('the language switcher sets French, returns only to local paths, and wins over ui_locales, which wins over Accept-Language', async () => {
       const browser = new TestBrowser();
       const page = await openSignInPage(browser, await startSignIn(await discover(rp), rp), REDIRECT);
       assert.match(page.html, /hreflang="fr"/);
@@ -129,8 +130,32 @@ for (const backend of backends()) {
         const res = await browser.request(`${idp.url}/lang?set=en&back=${encodeURIComponent(back)}`);
         assert.equal(res.headers.get('location'), '/', `back=${back} stays on this site`);
       }
-      const en = await openSignInPage(browser, await startSignIn(await discover(rp), rp, { ui_locales: 'en' }), REDIRECT);
+      // The person's click beats the app's hint: otherwise the switcher would change nothing here.
+      await browser.request(`${idp.url}/lang?set=fr&back=%2F`);
+      const picked = await openSignInPage(browser, await startSignIn(await discover(rp), rp, { ui_locales: 'en' }), REDIRECT);
+      assert.match(picked.html, /<html lang="fr">/);
+      const en = await openSignInPage(new TestBrowser(), await startSignIn(await discover(rp), rp, { ui_locales: 'en' }), REDIRECT);
       assert.match(en.html, /<html lang="en">/);
+    });
+
+    test('an address with nothing there, the issuer\'s root among them, gets our page in the person\'s language, not a plain English "Not Found"', async () => {
+      const fr = translator('fr');
+      for (const path of ['/', '/nope', '/interaction', '/favicon.ico', '/assets/nope.css']) {
+        const res = await fetch(`${idp.url}${path}`, { headers: { 'accept-language': 'fr' } });
+        assert.equal(res.status, 404, path);
+        assert.match(res.headers.get('content-type') ?? '', /^text\/html/, path);
+        const body = await res.text();
+        assert.match(body, /<html lang="fr">/, path);
+        assert.ok(body.includes(fr('error.notfound').replaceAll("'", '&#39;')), path);
+      }
+      // The switcher's fallback when its way back is refused lands on such a page too.
+      const browser = new TestBrowser({ 'accept-language': 'nl' });
+      const set = await browser.request(`${idp.url}/lang?set=en&back=${encodeURIComponent('//evil.example/')}`);
+      const landed = await browser.request(new URL(set.headers.get('location') ?? '', idp.url).href);
+      assert.match(await landed.text(), /<html lang="en">/);
+      // The provider's own answers are untouched: an unknown client at the token endpoint still gets JSON.
+      const token = await fetch(`${idp.url}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'x' }) });
+      assert.match(token.headers.get('content-type') ?? '', /json/);
     });
 
     test('a service client gets a token by client_credentials', async () => {

@@ -19,7 +19,7 @@ import { extendSession } from './self-service/sessions.ts';
 import { signOutEverywhere } from './provider/account-sign-out.ts';
 import { createLogoutSender } from './provider/backchannel.ts';
 import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
-import { providerPages } from '../interactions/provider-pages.ts';
+import { notFoundPage, providerPages } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
 import { createAuditLog, type AuditLog } from './audit/log.ts';
 import { auditRegistrations } from './provider/registration-audit.ts';
@@ -86,6 +86,7 @@ export function createApp(deps: AppDeps) {
     attachProviderListeners(built, logger, deps.metrics, audit);
     useEdge(built, edge);
     built.use(saneHost);
+    built.use(notFoundPage(config.branding.displayName, basePath));
     built.use(postAsGet);
     built.use(brandedLogoutWithoutSession(pages.logoutWithoutSession));
     built.use(unauthorizedClientCode);
@@ -118,6 +119,7 @@ export function createApp(deps: AppDeps) {
     },
   }));
   app.use(saneHost);
+  app.use(notFoundPage(config.branding.displayName, basePath));
   app.use(async (ctx, next) => {
     const name = (ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path.startsWith(`${basePath}/assets/`) ? ctx.path.slice(basePath.length + 8) : '';
     const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;

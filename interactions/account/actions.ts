@@ -32,7 +32,7 @@ async function showEnrolment(a: ActionArgs, secret: string, status = 200, error?
   const uri = keyUri({ issuer: a.deps.brand, accountName: a.user.username, secretBase32: secret });
   sendHtml(a.ctx, status, enrolPage(a.page, {
     action: `${a.base}/2fa/enrol`, csrf: a.csrf, qrDataUrl: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 220 }), keyUri: uri,
-    secretForHumans: formatSecretForHumans(secret), required: false, error,
+    secretForHumans: formatSecretForHumans(secret), required: false, error, back: a.base,
   }));
 }
 

@@ -4,6 +4,7 @@ import type { User } from '../../src/accounts/types.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { alertBox, layout, noticeBox, type PageContext } from '../views/layout.ts';
 import { html, type SafeHtml } from '../views/html.ts';
+import { recoveryCodesBlock, withoutLanguageLinks } from '../views/second-factor.ts';
 
 export interface OverviewView {
   user: User; totp: boolean; recoveryCodesLeft: number; mayDisable: boolean;
@@ -93,9 +94,9 @@ ${alertBox(v.error)}
 
 export function accountMessagePage(page: PageContext, title: string, v: { base: string; notice?: string | undefined; error?: string | undefined; codes?: string[] }): string {
   const { t } = page;
-  return layout(page, title, html`
+  return layout(v.codes ? withoutLanguageLinks(page) : page, title, html`
 ${noticeBox(v.notice)}
 ${alertBox(v.error)}
-${v.codes ? html`<p>${t('recovery.intro')}</p><pre class="codes" data-testid="recovery-codes">${v.codes.join('\n')}</pre><p class="muted">${t('recovery.print')}</p>` : ''}
+${v.codes ? recoveryCodesBlock(page, v.codes) : ''}
 <p><a href="${v.base}">${t('account.back')}</a></p>`);
 }

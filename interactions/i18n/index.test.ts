@@ -5,12 +5,15 @@ import { en } from './en.ts';
 import { nl } from './nl.ts';
 import { fr } from './fr.ts';
 
-test('ui_locales wins over Accept-Language; Dutch is the default', () => {
+test('the switcher wins, then ui_locales, then Accept-Language; Dutch is the default', () => {
   assert.equal(pickLocale('en-GB nl', 'nl'), 'en');
   assert.equal(pickLocale('de', 'fr;q=0.9, en;q=0.8'), 'fr');
   assert.equal(pickLocale('de', 'es, en;q=0.8'), 'en');
   assert.equal(pickLocale(undefined, 'en', 'fr'), 'fr', 'the switcher beats Accept-Language');
-  assert.equal(pickLocale('en', 'nl', 'fr'), 'en', 'ui_locales beats the switcher');
+  // The switcher is on every page: a click on it that changed nothing because the app sent ui_locales
+  // would leave the person on a page they cannot read. ui_locales is the app's hint, the click theirs.
+  assert.equal(pickLocale('en', 'nl', 'fr'), 'fr', 'the switcher beats ui_locales');
+  assert.equal(pickLocale('en', 'nl', 'xx'), 'en', 'ui_locales beats Accept-Language');
   assert.equal(pickLocale(undefined, 'en', 'xx'), 'en');
   assert.equal(pickLocale(undefined, 'de, en;q=0.5, nl;q=0.7'), 'nl');
   assert.equal(pickLocale(undefined, 'en-US,en;q=0.9'), 'en');

@@ -1,5 +1,7 @@
-// Message lookup and language choice: ui_locales (OIDC Core 3.1.2.1) first, then the language the
-// person picked with the switcher (a cookie), then Accept-Language, then Dutch, the portal's language.
+// Message lookup and language choice: the language the person picked with the switcher (a cookie)
+// first, then the app's ui_locales (OIDC Core 3.1.2.1: a preference, "as a hint"), then
+// Accept-Language, then Dutch, the portal's language. The click comes first because the switcher
+// is on every page: one that changed nothing would be no switcher.
 import { en } from './en.ts';
 import { fr } from './fr.ts';
 import { nl } from './nl.ts';
@@ -21,14 +23,14 @@ function toLocale(tag: string): Locale | undefined {
   return LOCALES.find((l) => l === primary);
 }
 
-/** Picks the first supported language from ui_locales, then the switcher's cookie, then Accept-Language (by q), else nl. */
+/** Picks the switcher's cookie, then the first supported language from ui_locales, then Accept-Language (by q), else nl. */
 export function pickLocale(uiLocales: string | undefined, acceptLanguage: string | undefined, chosen?: string): Locale {
+  const picked = chosen === undefined ? undefined : toLocale(chosen);
+  if (picked) return picked;
   for (const tag of (uiLocales ?? '').split(/\s+/)) {
     const l = toLocale(tag);
     if (l) return l;
   }
-  const picked = chosen === undefined ? undefined : toLocale(chosen);
-  if (picked) return picked;
   const ranked = (acceptLanguage ?? '').split(',').map((part, i) => {
     const [tag = '', ...params] = part.split(';');
     const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean);

@@ -13,6 +13,7 @@ export interface PageContext {
 }
 
 function languageSwitcher(page: PageContext): SafeHtml {
+  if (page.languages.length === 0) return html``;
   return html`<nav class="languages" aria-label="${page.t('lang.switch')}"><ul>${page.languages.map((l) => l.current
     ? html`<li><span aria-current="true" lang="${l.locale}">${l.name}</span></li>`
     : html`<li><a href="${l.href}" lang="${l.locale}" hreflang="${l.locale}">${l.name}</a></li>`)}</ul></nav>`;

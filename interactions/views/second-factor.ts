@@ -2,9 +2,27 @@
 import { alertBox, cancelForm, layout, noticeBox, type PageContext } from './layout.ts';
 import { html, type SafeHtml } from './html.ts';
 
-function codeField(page: PageContext, error: string | undefined): SafeHtml {
+function codeField(page: PageContext, error: string | undefined, hint = true): SafeHtml {
+  const describedBy = [error ? 'form-error' : '', hint ? 'code-hint' : ''].filter(Boolean).join(' ');
   return html`<label for="code">${page.t('totp.code')}</label>
-  <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32" required autofocus aria-describedby="${error ? 'form-error' : 'code-hint'}">`;
+  <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32" required autofocus${describedBy ? html` aria-describedby="${describedBy}"` : ''}${error ? html` aria-invalid="true"` : ''}>`;
+}
+
+/**
+ * A recovery code has letters and a dash: its own field, not the numeric keypad that phones show
+ * for the app's code (inputmode=numeric offers digits only on iOS and Android).
+ */
+function recoveryCodeForm(page: PageContext, action: string, csrf: string): SafeHtml {
+  const { t } = page;
+  return html`<details class="recovery">
+<summary>${t('totp.recovery.hint')}</summary>
+<form method="post" action="${action}" class="stack" data-testid="recovery-form" novalidate>
+  <input type="hidden" name="csrf" value="${csrf}">
+  <label for="recovery-code">${t('totp.recovery.label')}</label>
+  <input id="recovery-code" name="code" type="text" class="code" inputmode="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="32" required>
+  <button type="submit" class="secondary">${t('totp.recovery.submit')}</button>
+</form>
+</details>`;
 }
 
 export interface TotpView { action: string; cancelAction: string; csrf: string; error?: string | undefined }
@@ -16,17 +34,19 @@ export function totpPage(page: PageContext, v: TotpView): string {
 ${alertBox(v.error)}
 <form method="post" action="${v.action}" class="stack" novalidate>
   <input type="hidden" name="csrf" value="${v.csrf}">
-  ${codeField(page, v.error)}
-  <p class="muted" id="code-hint">${t('totp.recovery.hint')}</p>
+  ${codeField(page, v.error, false)}
   <button type="submit" class="primary">${t('totp.submit')}</button>
 </form>
+${recoveryCodeForm(page, v.action, v.csrf)}
 ${cancelForm(page, v.cancelAction, v.csrf)}`);
 }
 
 export interface EnrolView {
   action: string; csrf: string; qrDataUrl: string; keyUri: string; secretForHumans: string; required: boolean; error?: string | undefined;
-  /** During a sign-in: the abort route (the account page's enrolment has its own way back). */
+  /** During a sign-in: the abort route. */
   cancelAction?: string | undefined;
+  /** On the account page: the overview, where the person goes back to without turning it on. */
+  back?: string | undefined;
 }
 
 export function enrolPage(page: PageContext, v: EnrolView): string {
@@ -52,23 +72,38 @@ ${alertBox(v.error)}
   <button type="submit" class="primary">${t('enrol.submit')}</button>
 </form>
 ${v.cancelAction ? cancelForm(page, v.cancelAction, v.csrf) : ''}
+${v.back ? html`<p><a href="${v.back}">${t('account.back')}</a></p>` : ''}
 <script src="${page.basePath}/assets/enrol.js" defer></script>`);
 }
 
 export interface ContinueView { action: string; csrf: string; recoveryCodes?: string[]; notice?: string | undefined }
 
-/** Shown after enrolment (with the new recovery codes, once) or after a recovery code was used. */
-export function continuePage(page: PageContext, v: ContinueView): string {
+/** New recovery codes with copy and print buttons: at sign-in and on the account page alike. */
+export function recoveryCodesBlock(page: PageContext, codes: string[]): SafeHtml {
   const { t } = page;
-  const codes = v.recoveryCodes;
-  return layout(page, codes ? t('recovery.title') : t('totp.title'), html`
-${noticeBox(v.notice)}
-${codes ? html`<p>${t('recovery.intro')}</p>
+  return html`<p>${t('recovery.intro')}</p>
 <pre class="codes" id="recovery-codes" data-testid="recovery-codes">${codes.join('\n')}</pre>
 <p class="muted">${t('recovery.print')}</p>
 <div class="row"><button type="button" class="secondary" data-copy="recovery-codes" hidden>${t('recovery.copy')}</button>
 <button type="button" class="secondary" data-print hidden>${t('recovery.printButton')}</button></div>
-<script src="${page.basePath}/assets/enrol.js" defer></script>` : ''}
+<script src="${page.basePath}/assets/enrol.js" defer></script>`;
+}
+
+/**
+ * The page that shows new recovery codes has no language links: the codes are shown once, and a
+ * link would load another page without them (the switcher is on every page before it).
+ */
+export function withoutLanguageLinks(page: PageContext): PageContext {
+  return { ...page, languages: [] };
+}
+
+/** Shown after enrolment (with the new recovery codes, once) or after a recovery code was used. */
+export function continuePage(page: PageContext, v: ContinueView): string {
+  const { t } = page;
+  const codes = v.recoveryCodes;
+  return layout(codes ? withoutLanguageLinks(page) : page, codes ? t('recovery.title') : t('totp.title'), html`
+${noticeBox(v.notice)}
+${codes ? recoveryCodesBlock(page, codes) : ''}
 <form method="post" action="${v.action}" class="stack">
   <input type="hidden" name="csrf" value="${v.csrf}">
   <button type="submit" class="primary">${codes ? t('recovery.continue') : t('common.continue')}</button>
