@@ -13,6 +13,7 @@ import type { Clock } from '../security/clock.ts';
 import { sessionTtlSeconds } from '../sign-in/session-lifetime.ts';
 import { randomBytes } from 'node:crypto';
 import { mayCallLoopback } from './redirect-uris.ts';
+import { tokenAuthentication } from './token-authentication.ts';
 
 /** Pages the provider renders itself; supplied by interactions/ through the composition root. */
 export interface ProviderPages {
@@ -123,6 +124,7 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
       RefreshToken: 14 * 86400,
     },
     rotateRefreshToken: true,
+    extraTokenClaims: tokenAuthentication,
     fetch: backchannelFetch(config.issuer),
   };
 }
