@@ -74,7 +74,7 @@ describe('jullix-idp client', () => {
     assert.doesNotMatch(result.stdout + result.stderr, /secret:|shown only this once/);
     assert.match(result.stdout, /Redirect URIs:\s+https:\/\/spa\.example\.com\/cb/);
     assert.match(result.stdout, /Issuer:\s+http:\/\/localhost:3000/);
-    assert.match(result.stderr, /^The issuer shown assumes the default issuer http:\/\/localhost:3000, as ISSUER is not set here/m, 'no ISSUER in this shell');
+    assert.match(result.stderr, /^The issuer shown uses the built-in default issuer http:\/\/localhost:3000: if the server/m, 'no ISSUER in this shell');
     spa = jsonOf<AddedClient>(await cli(['client', 'show', /Client ID:\s+([\w-]+)/.exec(result.stdout)?.[1] ?? '', '--json']));
     assert.equal(spa.client_secret, undefined);
     assert.equal(spa.token_endpoint_auth_method, 'none');

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultIssuerNotice } from './issuer-notice.ts';
 
-test('the built-in issuer (http://localhost:<PORT>) is named as an assumption', () => {
+test('the built-in issuer (http://localhost:<PORT>) is named as the one used', () => {
   assert.equal(defaultIssuerNotice('http://localhost:3000', 3000, 'The registration endpoint'),
-    'The registration endpoint assumes the default issuer http://localhost:3000, as ISSUER is not set here: if the server has another ISSUER, set it for this command too.');
-  assert.match(defaultIssuerNotice('http://localhost', 80, 'The issuer') ?? '', /default issuer http:\/\/localhost,/);
+    'The registration endpoint uses the built-in default issuer http://localhost:3000: if the server runs with another ISSUER, set it for this command too.');
+  assert.match(defaultIssuerNotice('http://localhost', 80, 'The issuer') ?? '', /default issuer http:\/\/localhost:/);
 });
 
 test('a set issuer is taken as the server\'s: no notice', () => {

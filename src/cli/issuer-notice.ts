@@ -4,8 +4,9 @@
 // local setup, so the output stays, and a notice on stderr says what it assumed.
 import { defaultIssuer } from '../config/load.ts';
 
-/** The stderr notice when `issuer` is the built-in default for `port`; undefined when ISSUER was set. */
+/** The stderr notice when `issuer` is the built-in default for `port`; undefined for any other issuer. */
 export function defaultIssuerNotice(issuer: string, port: number, what: string): string | undefined {
   if (issuer !== defaultIssuer(port)) return undefined;
-  return `${what} assumes the default issuer ${issuer}, as ISSUER is not set here: if the server has another ISSUER, set it for this command too.`;
+  // ISSUER may be set to the default's very value (the CLI cannot tell): the notice says what was used, not why.
+  return `${what} uses the built-in default issuer ${issuer}: if the server runs with another ISSUER, set it for this command too.`;
 }

@@ -91,7 +91,7 @@ describe('jullix-idp registration-token', () => {
     // One after the other: two writers beside the running IdP would only test SQLite's lock wait.
     const json = await cli(['registration-token', 'create', '--json']);
     const text = await cli(['registration-token', 'create']);
-    const notice = 'The registration endpoint http://localhost:3000/reg assumes the default issuer http://localhost:3000, as ISSUER is not set here: if the server has another ISSUER, set it for this command too.';
+    const notice = 'The registration endpoint http://localhost:3000/reg uses the built-in default issuer http://localhost:3000: if the server runs with another ISSUER, set it for this command too.';
     assert.equal(jsonOf<CreatedToken>(json).registration_endpoint, 'http://localhost:3000/reg', 'stdout stays JSON');
     for (const r of [json, text]) {
       assert.equal(r.code, 0, r.stderr);

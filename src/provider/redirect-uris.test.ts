@@ -29,7 +29,7 @@ describe('validateRedirectUri', () => {
     ['https://user:pw@app.example.com/cb', /user credentials/],
     ['https://@app.example.com/cb', /user credentials/],
     ['http://localhost:8080@evil.example/cb', /user credentials/],
-    ['com.example.app:/oauth', /custom scheme "com\.example\.app:"/],
+    ['com.example.app:/oauth', /custom scheme "com\.example\.app:".*a native app can use a loopback redirect/],
     ['javascript:alert(1)', /custom scheme/],
     ['file:///etc/passwd', /custom scheme/],
   ];
