@@ -12,7 +12,7 @@ import { csrfToken } from './csrf.ts';
 import type { InteractionDeps } from './deps.ts';
 import { stepFor } from './finish.ts';
 import { requireCsrf } from './guards.ts';
-import { pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
+import { pageContext, readForm, sendHtml, throttledMessage } from './http.ts';
 import { loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
 import { codeField } from './second-factor.ts';
 import { continuePage, enrolPage } from './views/second-factor.ts';
@@ -51,7 +51,7 @@ export async function submitEnrol(ctx: Context, deps: InteractionDeps, uid: stri
   const waitMs = await deps.throttle.retryAfter(buckets);
   if (waitMs > 0) {
     await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { step: 'enrol', retryAfterMs: waitMs } });
-    return showEnrol(ctx, deps, details, user, state.pendingTotpSecret, { status: 429, error: page.t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) });
+    return showEnrol(ctx, deps, details, user, state.pendingTotpSecret, { status: 429, error: throttledMessage(ctx, page.t, waitMs) });
   }
   const input = codeField(form, { recovery: false });
   if (input.kind !== 'totp') {

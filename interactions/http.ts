@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { IdpError } from '../src/errors.ts';
 import { readLimited } from '../src/http/body.ts';
 import { isWithinLimit } from '../src/factors/input-length.ts';
-import { LOCALES, pickLocale, translator } from './i18n/index.ts';
+import { LOCALES, pickLocale, translator, type Translate } from './i18n/index.ts';
 import { backPathFor, chosenLanguage } from './language.ts';
 import type { PageContext } from './views/layout.ts';
 
@@ -50,8 +50,19 @@ export function pageContext(ctx: Context, brand: string, basePath: string, uiLoc
 }
 
 /** Sets Retry-After for a throttled answer and returns the wait in whole seconds (at least 1). */
-export function throttledSeconds(ctx: Context, waitMs: number): number {
+function throttledSeconds(ctx: Context, waitMs: number): number {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
   ctx.set('Retry-After', String(seconds));
   return seconds;
+}
+
+/**
+ * What a throttled person reads: the wait as people say it (one second, 40 seconds, 15 minutes; the
+ * delay grows to 15 minutes), rounded up so that trying at the time named works. Sets Retry-After.
+ */
+export function throttledMessage(ctx: Context, t: Translate, waitMs: number): string {
+  const seconds = throttledSeconds(ctx, waitMs);
+  if (seconds === 1) return t('throttled.second');
+  if (seconds < 120) return t('throttled', { seconds });
+  return t('throttled.minutes', { minutes: Math.ceil(seconds / 60) });
 }

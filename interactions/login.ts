@@ -9,7 +9,7 @@ import type { InteractionDeps } from './deps.ts';
 import { trustedDeviceFor } from './device-cookie.ts';
 import { continueSignIn } from './finish.ts';
 import { requireCsrf } from './guards.ts';
-import { formFields, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
+import { formFields, pageContext, readForm, sendHtml, throttledMessage } from './http.ts';
 import { clientName, loadInteraction, stateExpiry, uiLocales, type InteractionDetails } from './interaction.ts';
 import { loginPage } from './views/login.ts';
 
@@ -46,8 +46,7 @@ export async function submitLogin(ctx: Context, deps: InteractionDeps, uid: stri
   if (waitMs > 0) {
     // Refused before the password is even checked, so a right guess during the wait teaches nothing.
     await deps.audit.record({ event: 'login.throttled', userId: known?.id, username: known?.username, ip: ctx.ip, clientId, detail: { step: 'password', retryAfterMs: waitMs } });
-    const seconds = throttledSeconds(ctx, waitMs);
-    return showLogin(ctx, deps, details, { status: 429, error: t('throttled', { seconds }), username: login });
+    return showLogin(ctx, deps, details, { status: 429, error: throttledMessage(ctx, t, waitMs), username: login });
   }
   const result = await deps.password.check(known, password);
   if (!result.ok) {

@@ -11,7 +11,7 @@ import { csrfToken } from './csrf.ts';
 import type { InteractionDeps } from './deps.ts';
 import { continueSignIn, stepFor } from './finish.ts';
 import { requireCsrf } from './guards.ts';
-import { formFields, pageContext, readForm, sendHtml, throttledSeconds } from './http.ts';
+import { formFields, pageContext, readForm, sendHtml, throttledMessage } from './http.ts';
 import { loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
 import { continuePage, totpPage } from './views/second-factor.ts';
 
@@ -74,7 +74,7 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
   const { retryAfterMs: waitMs, counted } = throttle;
   if (waitMs > 0) {
     await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { step: 'totp', retryAfterMs: waitMs } });
-    return showTotp(ctx, deps, details, { status: 429, error: t('throttled', { seconds: throttledSeconds(ctx, waitMs) }) });
+    return showTotp(ctx, deps, details, { status: 429, error: throttledMessage(ctx, t, waitMs) });
   }
   const input = codeField(form, { recovery: true });
   if (input.kind === 'malformed') {

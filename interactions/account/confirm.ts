@@ -7,7 +7,7 @@ import { isFreshlyConfirmed } from '../../src/self-service/policy.ts';
 import { keysResetOnSuccess, passwordBuckets, secondFactorBuckets } from '../../src/sign-in/throttle-buckets.ts';
 import { PASSWORD_MAX_LENGTH } from '../../src/factors/password.ts';
 import { checkSecondFactor, codeField } from '../second-factor.ts';
-import { formFields, sendHtml, throttledSeconds } from '../http.ts';
+import { formFields, sendHtml, throttledMessage } from '../http.ts';
 import type { PageContext } from '../views/layout.ts';
 import type { AccountDeps } from './deps.ts';
 import type { AccountSession } from './session.ts';
@@ -60,7 +60,7 @@ export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page'
   const waitMs = await deps.throttle.retryAfter(buckets);
   if (waitMs > 0) {
     await deps.audit.record({ event: 'login.throttled', userId: user.id, username: user.username, ip: ctx.ip, detail: { step: 'account-confirm', retryAfterMs: waitMs } });
-    return answer(429, page.t('throttled', { seconds: throttledSeconds(ctx, waitMs) }));
+    return answer(429, throttledMessage(ctx, page.t, waitMs));
   }
   const passwordOk = await deps.hasher.verify(user.passwordHash, fields.values.password);
   const codeOk = code === undefined || (passwordOk && (await checkSecondFactor(deps, user, code)).ok);

@@ -15,6 +15,8 @@ export const en: Record<keyof typeof nl, string> = {
   'common.cancel': 'Cancel',
   'common.continue': 'Continue',
   'throttled': 'Too many failed attempts. Try again in {seconds} seconds.',
+  'throttled.second': 'Too many failed attempts. Try again in 1 second.',
+  'throttled.minutes': 'Too many failed attempts. Try again in {minutes} minutes.',
   'consent.title': 'Allow access',
   'consent.intro': '{app} asks for access to your account {user}.',
   'consent.scopes': 'The app will get:',

@@ -15,6 +15,8 @@ export const fr: Record<keyof typeof nl, string> = {
   'common.cancel': 'Annuler',
   'common.continue': 'Continuer',
   'throttled': 'Trop de tentatives échouées. Réessayez dans {seconds} secondes.',
+  'throttled.second': 'Trop de tentatives échouées. Réessayez dans 1 seconde.',
+  'throttled.minutes': 'Trop de tentatives échouées. Réessayez dans {minutes} minutes.',
   'consent.title': "Autoriser l'accès",
   'consent.intro': '{app} demande l’accès à votre compte {user}.',
   'consent.scopes': "L'application recevra :",

@@ -13,6 +13,8 @@ export const nl = {
   'common.cancel': 'Annuleren',
   'common.continue': 'Doorgaan',
   'throttled': 'Te veel mislukte pogingen. Probeer het opnieuw over {seconds} seconden.',
+  'throttled.second': 'Te veel mislukte pogingen. Probeer het opnieuw over 1 seconde.',
+  'throttled.minutes': 'Te veel mislukte pogingen. Probeer het opnieuw over {minutes} minuten.',
   'consent.title': 'Toegang geven',
   'consent.intro': '{app} vraagt toegang tot je account {user}.',
   'consent.scopes': 'De app krijgt:',
