@@ -30,6 +30,13 @@ export function codeField(form: URLSearchParams, opts: { recovery: boolean }): C
   return fields.ok ? readCodeInput(fields.values.code, opts) : { kind: 'malformed' };
 }
 
+/** The account page's forms (codeOrRecoveryFields): the app's code, or the recovery code when the code field is left empty. */
+export function codeOrRecoveryField(form: URLSearchParams): CodeInput {
+  const recovery = form.get('recovery_code') ?? '';
+  if ((form.get('code') ?? '').trim() === '' && recovery !== '') return codeField(new URLSearchParams({ code: recovery }), { recovery: true });
+  return codeField(form, { recovery: true });
+}
+
 /** Checks a code against the user's TOTP credential, or their unused recovery codes. */
 export async function checkSecondFactor(deps: InteractionDeps, user: User, input: WellFormedCode): Promise<Outcome> {
   if (input.kind === 'recovery') {

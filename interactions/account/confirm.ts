@@ -6,7 +6,7 @@ import type { User } from '../../src/accounts/types.ts';
 import { isFreshlyConfirmed } from '../../src/self-service/policy.ts';
 import { keysResetOnSuccess, passwordBuckets, secondFactorBuckets } from '../../src/sign-in/throttle-buckets.ts';
 import { PASSWORD_MAX_LENGTH } from '../../src/factors/password.ts';
-import { checkSecondFactor, codeField } from '../second-factor.ts';
+import { checkSecondFactor, codeOrRecoveryField } from '../second-factor.ts';
 import { formFields, sendHtml, throttledMessage } from '../http.ts';
 import type { PageContext } from '../views/layout.ts';
 import type { AccountDeps } from './deps.ts';
@@ -51,7 +51,7 @@ export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page'
   // Refused on the values alone, before any hash: an over-long password is never cut to one that matches.
   const fields = formFields(form, { password: PASSWORD_MAX_LENGTH });
   if (!fields.ok) return answer(400, page.t('account.confirm.tooLong', { max: PASSWORD_MAX_LENGTH }));
-  const code = hasTotp ? codeField(form, { recovery: true }) : undefined;
+  const code = hasTotp ? codeOrRecoveryField(form) : undefined;
   if (code?.kind === 'malformed') return answer(400, page.t('totp.error.format'));
   // The browser's own budget when it signed in as this account before (device cookie), as at sign-in:
   // otherwise anyone who knows the username could fill the account's counter from outside and

@@ -4,7 +4,7 @@ import type { User } from '../../src/accounts/types.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { alertBox, layout, noticeBox, type PageContext } from '../views/layout.ts';
 import { html, type SafeHtml } from '../views/html.ts';
-import { recoveryCodesBlock, withoutLanguageLinks } from '../views/second-factor.ts';
+import { codeOrRecoveryFields, recoveryCodesBlock, withoutLanguageLinks } from '../views/second-factor.ts';
 
 export interface OverviewView {
   user: User; totp: boolean; recoveryCodesLeft: number; mayDisable: boolean;
@@ -60,8 +60,7 @@ ${appsSection(page, v)}
   <input type="hidden" name="csrf" value="${v.csrf}">
   <label for="password">${t('account.password.current')}</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required>
-  ${v.totp ? html`<label for="code">${t('totp.code')}</label>
-  <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required>` : ''}
+  ${v.totp ? codeOrRecoveryFields(page) : ''}
   <label for="new_password">${t('account.password.new')}</label>
   <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength="8">
   <label for="new_password_repeat">${t('account.password.repeat')}</label>
@@ -84,8 +83,7 @@ ${alertBox(v.error)}
   <input type="hidden" name="csrf" value="${v.csrf}">
   <label for="password">${t('login.password')}</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
-  ${v.withCode ? html`<label for="code">${t('totp.code')}</label>
-  <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" maxlength="32" required>` : ''}
+  ${v.withCode ? codeOrRecoveryFields(page) : ''}
   ${v.offerEndOthers ? endOthersBox(t) : ''}
   <button type="submit" class="primary">${t('account.confirm.submit')}</button>
 </form>

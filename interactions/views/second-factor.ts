@@ -25,6 +25,21 @@ function recoveryCodeForm(page: PageContext, action: string, csrf: string): Safe
 </details>`;
 }
 
+/**
+ * The account page's code beside the password (confirmation, password change): the app's code on
+ * the numeric keypad or, folded away, a recovery code in a text field of its own (letters and a
+ * dash, which the numeric keypad of a phone cannot type). The server takes whichever is filled.
+ */
+export function codeOrRecoveryFields(page: PageContext): SafeHtml {
+  const { t } = page;
+  return html`<label for="code">${t('totp.code')}</label>
+  <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32">
+  <details class="recovery"><summary>${t('totp.recovery.hint')}</summary>
+  <label for="recovery_code">${t('totp.recovery.label')}</label>
+  <input id="recovery_code" name="recovery_code" type="text" class="code" inputmode="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="32">
+  </details>`;
+}
+
 export interface TotpView { action: string; cancelAction: string; csrf: string; error?: string | undefined }
 
 export function totpPage(page: PageContext, v: TotpView): string {

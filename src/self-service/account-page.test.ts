@@ -119,6 +119,24 @@ for (const backend of backends()) {
       assert.equal(withNew.url, `${idp.url}/account`);
     });
 
+    test('without their phone a person confirms a change with a recovery code, typed into a text field of its own', async () => {
+      await idp.addUser({ username: 'rika', password: 'rika-password-1' });
+      const browser = new TestBrowser();
+      const overview = await signIn(browser, 'rika', 'rika-password-1');
+      const enrol = await post(browser, await post(browser, overview, '/2fa/enable'), '/2fa/enable', { password: 'rika-password-1' });
+      const codes = recoveryCodesOf((await post(browser, enrol, '/2fa/enrol', { code: await totpAt(secretOf(enrol.html), timeStepAt(clock.now())) })).html);
+      const [first = ''] = codes;
+      const withTotp = await browser.follow(`${idp.url}/account`);
+      const page = { url: withTotp.url, html: await withTotp.res.text() };
+      // The app's code keeps the numeric keypad; the recovery code gets a field that takes letters.
+      assert.match(page.html, /<input id="code" name="code"[^>]*inputmode="numeric"/);
+      assert.match(page.html, /<input id="recovery_code" name="recovery_code"[^>]*inputmode="text"/);
+      const changed = await post(browser, page, '/password', { password: 'rika-password-1', code: '', recovery_code: first, new_password: 'rika-password-2', new_password_repeat: 'rika-password-2' });
+      assert.equal(changed.url, `${idp.url}/account?notice=password-changed`);
+      const again = await post(browser, changed, '/password', { password: 'rika-password-2', code: '', recovery_code: first, new_password: 'rika-password-3', new_password_repeat: 'rika-password-3' });
+      assert.equal(again.status, 401, 'a recovery code works once');
+    });
+
     test('strangers guessing the password do not block the person\'s own password change (their browser has its own budget)', async () => {
       await idp.addUser({ username: 'pim', password: 'pim-password-1' });
       const browser = new TestBrowser();
