@@ -30,11 +30,14 @@ export function codeField(form: URLSearchParams, opts: { recovery: boolean }): C
   return fields.ok ? readCodeInput(fields.values.code, opts) : { kind: 'malformed' };
 }
 
-/** The account page's forms (codeOrRecoveryFields): the app's code, or the recovery code when the code field is left empty. */
+/**
+ * The account page's forms (codeOrRecoveryFields): a recovery code when one was typed (the person
+ * opened its fold on purpose, and the app's field may hold an autofilled or half-typed code),
+ * else the app's code.
+ */
 export function codeOrRecoveryField(form: URLSearchParams): CodeInput {
   const recovery = form.get('recovery_code') ?? '';
-  if ((form.get('code') ?? '').trim() === '' && recovery !== '') return codeField(new URLSearchParams({ code: recovery }), { recovery: true });
-  return codeField(form, { recovery: true });
+  return recovery.trim() !== '' ? codeField(new URLSearchParams({ code: recovery }), { recovery: true }) : codeField(form, { recovery: true });
 }
 
 /** Checks a code against the user's TOTP credential, or their unused recovery codes. */

@@ -8,6 +8,12 @@ function codeField(page: PageContext, error: string | undefined, hint = true): S
   <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32" required autofocus${describedBy ? html` aria-describedby="${describedBy}"` : ''}${error ? html` aria-invalid="true"` : ''}>`;
 }
 
+/** A recovery code's field: a text keypad (letters and a dash), no autofill of the app's one-time code. */
+function recoveryCodeInput(page: PageContext, id: string, name: string): SafeHtml {
+  return html`<label for="${id}">${page.t('totp.recovery.label')}</label>
+  <input id="${id}" name="${name}" type="text" class="code" inputmode="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="32">`;
+}
+
 /**
  * A recovery code has letters and a dash: its own field, not the numeric keypad that phones show
  * for the app's code (inputmode=numeric offers digits only on iOS and Android).
@@ -18,8 +24,7 @@ function recoveryCodeForm(page: PageContext, action: string, csrf: string): Safe
 <summary>${t('totp.recovery.hint')}</summary>
 <form method="post" action="${action}" class="stack" data-testid="recovery-form" novalidate>
   <input type="hidden" name="csrf" value="${csrf}">
-  <label for="recovery-code">${t('totp.recovery.label')}</label>
-  <input id="recovery-code" name="code" type="text" class="code" inputmode="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="32" required>
+  ${recoveryCodeInput(page, 'recovery-code', 'code')}
   <button type="submit" class="secondary">${t('totp.recovery.submit')}</button>
 </form>
 </details>`;
@@ -35,8 +40,7 @@ export function codeOrRecoveryFields(page: PageContext): SafeHtml {
   return html`<label for="code">${t('totp.code')}</label>
   <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32">
   <details class="recovery"><summary>${t('totp.recovery.hint')}</summary>
-  <label for="recovery_code">${t('totp.recovery.label')}</label>
-  <input id="recovery_code" name="recovery_code" type="text" class="code" inputmode="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="32">
+  ${recoveryCodeInput(page, 'recovery_code', 'recovery_code')}
   </details>`;
 }
 

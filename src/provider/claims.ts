@@ -2,6 +2,7 @@
 // consent page must answer: which scopes' worth of data a request asks for, however it asks. The
 // OIDC `claims` parameter (Core 5.5) can name single claims without their scope; the consent page
 // lists what is released, so a claim asked for that way shows up as the scope it belongs to.
+import { errors, type ClaimsParameter } from 'oidc-provider';
 
 /** amr/acr/auth_time on the openid scope puts them in every ID token (notes §2). */
 export const CLAIMS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
@@ -38,4 +39,23 @@ export function releasedScopes(scopes: readonly string[], claimNames: readonly s
     if (claimNames.some((c) => claims.includes(c))) released.add(scope);
   }
   return [...released];
+}
+
+/**
+ * The claims parameter's shape, checked at the authorization endpoint (oidc-provider's
+ * assertClaimsParameter; its own rule is kept: each member null or an object). A `sub` asked for
+ * by value must be a string: the provider compares any other value with the account id on the
+ * return from our pages, where no account can match, and sent the browser round the sign-in page
+ * for ever (found by a review). The request is refused with invalid_request instead.
+ */
+export function assertClaimsParameter(_ctx: unknown, claims: ClaimsParameter): void {
+  for (const container of ['userinfo', 'id_token'] as const) {
+    const members: unknown = claims[container];
+    if (members === undefined) continue;
+    for (const member of Object.values(members as Record<string, unknown>)) {
+      if (member !== null && (typeof member !== 'object' || Array.isArray(member))) throw new errors.InvalidRequest(`claims.${container} members must be null or objects`);
+    }
+    const sub = (members as { sub?: { value?: unknown } | null }).sub;
+    if (sub && 'value' in sub && typeof sub.value !== 'string') throw new errors.InvalidRequest(`claims.${container}.sub.value must be a string`);
+  }
 }

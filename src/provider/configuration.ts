@@ -1,6 +1,6 @@
 // oidc-provider's configuration: what the protocol side of the IdP does. Everything here is from
 // oidc-provider's documented options; we only choose values (see ../shared/notes/oidc-provider.md).
-import { CLAIMS_BY_SCOPE } from './claims.ts';
+import { assertClaimsParameter, CLAIMS_BY_SCOPE } from './claims.ts';
 import type { Configuration, ErrorOut, JWK, KoaContextWithOIDC, errors } from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import type { Secrets } from '../config/secrets.ts';
@@ -69,7 +69,7 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
     extraClientMetadata: { properties: [FIRST_PARTY] },
     features: {
       devInteractions: { enabled: false },
-      claimsParameter: { enabled: true },
+      claimsParameter: { enabled: true, assertClaimsParameter },
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
@@ -124,7 +124,7 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
       RefreshToken: 14 * 86400,
     },
     rotateRefreshToken: true,
-    extraTokenClaims: tokenAuthentication,
+    extraTokenClaims: tokenAuthentication(config.mfa.aal2MaxAgeSeconds),
     fetch: backchannelFetch(config.issuer),
   };
 }

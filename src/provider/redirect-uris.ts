@@ -18,7 +18,7 @@ export function validateRedirectUri(uri: string): RedirectUriVerdict {
   if (url === null || !/^[a-z][a-z0-9+.-]*:/i.test(uri)) return fail('must be an absolute URI such as https://app.example.com/callback (RFC 6749 §3.1.2)');
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     // Said to web and native apps alike: native apps are refused custom schemes here too, and offered the loopback way.
-    return fail(`uses the custom scheme "${url.protocol}": only https redirect URIs are accepted, and plain http on loopback hosts; a native app can use a loopback redirect such as http://127.0.0.1:<port>/callback (RFC 8252 §7.3)`);
+    return fail(`uses the custom scheme "${url.protocol}": only https redirect URIs are accepted, and plain http on loopback hosts; a native app can use a loopback redirect instead, such as http://127.0.0.1:8080/callback (RFC 8252 §7.3; registered with application_type native, any port then matches)`);
   }
   // The raw authority is checked too: "https://@host/" parses to an empty, invisible userinfo.
   if (url.username !== '' || url.password !== '' || /^[a-z]+:\/\/[^/?#]*@/i.test(uri)) {

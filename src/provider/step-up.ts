@@ -3,7 +3,7 @@
 // the account's role) with the session's, so every request style is handled the same way and
 // prompt=none gets login_required instead of a token at a lower level.
 import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { ACR_LEVELS, effectiveAcr, essentialAcrToReport, requiredAcr, satisfies, unmetEssentialAcr, type Acr } from '../sign-in/assurance.ts';
+import { ACR_LEVELS, effectiveAcr, essentialAcrToReport, higher, requiredAcr, satisfies, unmetEssentialAcr, type Acr } from '../sign-in/assurance.ts';
 import { isIdpAccount } from './find-account.ts';
 
 export const STEP_UP_REASON = 'acr_step_up';
@@ -22,12 +22,16 @@ function essentialAcrParam(claims: unknown): AcrClaimRequest | undefined {
   }
 }
 
-function acrClaim(ctx: KoaContextWithOIDC): AcrClaimRequest | undefined {
-  // acr_values (a client's default_acr_values too) take the place of the claims parameter's acr in
-  // ctx.oidc.claims, essential flag and all (oidc-provider's assignClaims): an essential request,
-  // which OIDC Core 5.5.1.1 makes binding, is read from the parameter itself.
-  return essentialAcrParam(ctx.oidc.params?.['claims'])
-    ?? (ctx.oidc.claims as { id_token?: { acr?: AcrClaimRequest | null } } | undefined)?.id_token?.acr ?? undefined;
+/**
+ * The request's acr asks: `merged` as oidc-provider merged them (acr_values, else a client's
+ * default_acr_values, else the claims parameter's), and `essential`, the claims parameter's essential
+ * one as sent. The merge puts acr_values in place of the claims parameter's acr, essential flag and
+ * all (its assignClaims), so an essential request, which OIDC Core 5.5.1.1 makes binding, is read
+ * from the parameter itself; and neither may cancel the other.
+ */
+function acrRequests(ctx: KoaContextWithOIDC): { merged: AcrClaimRequest | undefined; essential: AcrClaimRequest | undefined } {
+  const merged = (ctx.oidc.claims as { id_token?: { acr?: AcrClaimRequest | null } } | undefined)?.id_token?.acr ?? undefined;
+  return { merged, essential: essentialAcrParam(ctx.oidc.params?.['claims']) ?? (merged?.essential === true ? merged : undefined) };
 }
 
 function requestedValues(acr: AcrClaimRequest | undefined): unknown[] {
@@ -37,17 +41,20 @@ function requestedValues(acr: AcrClaimRequest | undefined): unknown[] {
 }
 
 export function neededAcr(ctx: KoaContextWithOIDC): Acr | undefined {
-  const acr = acrClaim(ctx);
-  const values = requestedValues(acr);
+  const { merged, essential } = acrRequests(ctx);
+  const essentialValues = requestedValues(essential);
   // OIDC Core 5.5.1.1: an essential acr that cannot be met is a failed authentication, not a
   // token at another level (voluntary acr_values with unknown levels are ignored, 3.1.2.1).
-  if (acr?.essential === true && unmetEssentialAcr(values)) {
+  if (essential && unmetEssentialAcr(essentialValues)) {
     throw new errors.CustomOIDCProviderError('unmet_authentication_requirements', `none of the essential acr values can be met (supported: ${ACR_LEVELS.join(', ')})`);
   }
   // A role that must use the second factor (MFA_REQUIRED_ROLES) is at aal2 on every request, also
   // with a session from before the role (or the setting) changed.
   const mfaRequired = isIdpAccount(ctx.oidc.account) && ctx.oidc.account.mfaRequired;
-  return requiredAcr({ values, clientFloor: ctx.oidc.client?.defaultAcrValues ?? [], accountFloor: mfaRequired ? 'aal2' : undefined });
+  const asked = requiredAcr({ values: requestedValues(merged), clientFloor: ctx.oidc.client?.defaultAcrValues ?? [], accountFloor: mfaRequired ? 'aal2' : undefined });
+  // The stricter of the two: acr_values=aal2 with an essential acr that lists aal1, or no level at
+  // all ("return acr"), still needs aal2 (found by a review: the essential one had replaced it).
+  return higher(asked, requiredAcr({ values: essentialValues, clientFloor: [] }));
 }
 
 /** The session's level now. Wall-clock time on purpose: auth_time is stamped by the provider with it. */
@@ -77,9 +84,9 @@ function downgradeAgedSession(ctx: KoaContextWithOIDC, aal2MaxAgeSeconds: number
  * {"acr":{"essential":true,"values":["aal1"]}} on an aal2 session was answered with acr aal2.
  */
 function reportEssentialAcr(ctx: KoaContextWithOIDC, have: Acr | undefined): void {
-  const claim = acrClaim(ctx);
-  if (claim?.essential !== true) return;
-  const report = essentialAcrToReport(have, requestedValues(claim));
+  const { essential } = acrRequests(ctx);
+  if (!essential) return;
+  const report = essentialAcrToReport(have, requestedValues(essential));
   // Never below what this request needs anyway (the account's role, the client's floor): an
   // installer's code at aal1 would be refused at the token endpoint (findAccount), so the token
   // says the session's level there, the one value the IdP can stand behind.

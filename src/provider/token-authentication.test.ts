@@ -51,11 +51,14 @@ describe('introspection says how the person signed in', () => {
     assert.equal('acr' in answer || 'auth_time' in answer, false);
   });
 
-  test('only access tokens get the facts, and only what the source token has', () => {
-    const ctx = (entities: Record<string, unknown>) => ({ oidc: { entities } }) as unknown as Parameters<typeof tokenAuthentication>[0];
-    assert.deepEqual(tokenAuthentication(ctx({ AuthorizationCode: { acr: 'aal2', authTime: 1700000000 } }), { kind: 'AccessToken' }), { acr: 'aal2', auth_time: 1700000000 });
-    assert.deepEqual(tokenAuthentication(ctx({ RefreshToken: { acr: 'aal1' } }), { kind: 'AccessToken' }), { acr: 'aal1' });
-    assert.equal(tokenAuthentication(ctx({ AuthorizationCode: { acr: 'aal2' } }), { kind: 'ClientCredentials' }), undefined);
-    assert.equal(tokenAuthentication(undefined, { kind: 'AccessToken' }), undefined);
+  test('only access tokens get the facts; an aal2 older than AAL2_MAX_AGE_SECONDS says aal1, as a session would', () => {
+    const ctx = (entities: Record<string, unknown>) => ({ oidc: { entities } }) as unknown as Parameters<ReturnType<typeof tokenAuthentication>>[0];
+    const now = 1_700_000_000;
+    const facts = tokenAuthentication(12 * 3600, () => now);
+    assert.deepEqual(facts(ctx({ AuthorizationCode: { acr: 'aal2', authTime: now - 60 } }), { kind: 'AccessToken' }), { acr: 'aal2', auth_time: now - 60 });
+    assert.deepEqual(facts(ctx({ RefreshToken: { acr: 'aal2', authTime: now - 13 * 86400 } }), { kind: 'AccessToken' }), { acr: 'aal1', auth_time: now - 13 * 86400 }, 'a refresh 13 days after the sign-in');
+    assert.deepEqual(facts(ctx({ RefreshToken: { acr: 'aal1', authTime: now - 5 } }), { kind: 'AccessToken' }), { acr: 'aal1', auth_time: now - 5 });
+    assert.equal(facts(ctx({ AuthorizationCode: { acr: 'aal2', authTime: now } }), { kind: 'ClientCredentials' }), undefined);
+    assert.equal(facts(undefined, { kind: 'AccessToken' }), undefined);
   });
 });

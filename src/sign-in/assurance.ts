@@ -30,7 +30,8 @@ export function requiredAcr(r: AcrRequest): Acr | undefined {
   return higher(requested, floor);
 }
 
-function higher(a: Acr | undefined, b: Acr | undefined): Acr | undefined {
+/** The stricter of two requirements (undefined: none). */
+export function higher(a: Acr | undefined, b: Acr | undefined): Acr | undefined {
   if (!a) return b;
   if (!b) return a;
   return RANK[b] > RANK[a] ? b : a;

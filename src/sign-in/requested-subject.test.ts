@@ -52,6 +52,15 @@ for (const backend of backends()) {
       }
     });
 
+    test('a sub value that is no string is refused at once, not after a sign-in that could never match', async () => {
+      for (const value of [7, null, true, { id: ritaSub }]) {
+        const started = await startSignIn(config, rp, { claims: JSON.stringify({ id_token: { sub: { value } } }) });
+        const landed = await openSignInPage(new TestBrowser(), started, REDIRECT);
+        assert.ok(landed.url.startsWith(REDIRECT), `back at the app for ${JSON.stringify(value)}, got ${landed.url}`);
+        assert.equal(new URL(landed.url).searchParams.get('error'), 'invalid_request');
+      }
+    });
+
     test('the account asked for signs in as usual', async () => {
       for (const extra of askedForRita()) {
         const { started, after: landed } = await signInAs('rita', 'rita-password-long', extra);

@@ -170,6 +170,11 @@ for (const backend of backends()) {
       assert.match(step.html, /data-testid="totp-qr"/, 'asked for the second factor');
       const unmet = await go(b, { acr_values: 'aal1', claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['aal3'] } } }) });
       assert.equal(new URL(unmet.url).searchParams.get('error'), 'unmet_authentication_requirements');
+      // Nor does an essential acr cancel acr_values: "return acr" (no level), or a lower level, still needs aal2.
+      for (const acr of [{ essential: true }, { essential: true, values: ['aal1'] }, { essential: true, value: 'aal1' }]) {
+        const both = await go(b, { prompt: 'none', acr_values: 'aal2', claims: JSON.stringify({ id_token: { acr } }) });
+        assert.equal(new URL(both.url).searchParams.get('error'), 'login_required', `acr_values=aal2 with ${JSON.stringify(acr)}`);
+      }
     });
   });
 }
