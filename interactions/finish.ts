@@ -73,6 +73,13 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   const { state, user } = justDone
     ? { state: { ...justDone.state, factors: [...new Set([...justDone.state.factors, justDone.factor])] }, user: justDone.user }
     : await deps.signInState.getWithAccount(details.uid);
+  // The app named another account (id_token_hint, claims sub): it hears login_required, not this
+  // one's tokens, and as soon as the password says who this is, before a second factor is asked.
+  if (user && requestedSubjects(details.params).some((sub) => sub !== user.id)) {
+    await deps.audit.recordAll([...(justDone?.records ?? []), refusedRecord(ctx, details, user, 'not_requested_account')]);
+    await deps.signInState.remove(details.uid);
+    return finishInteraction(ctx, details, { error: 'login_required', error_description: 'the account signed in is not the one the app asked for' }, { merge: false });
+  }
   const step = await stepFor(deps, details, state, user);
   if (step !== 'finish' || !state || !user) {
     if (justDone) {
@@ -95,12 +102,6 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   // once the re-check has decided and before the browser is told: login.success only for a login
   // that finishes, and a finished login always has its records (a failed insert ends it).
   const records = justDone?.records ?? [];
-  // The app named another account (id_token_hint, claims sub): it hears login_required, not this one's tokens.
-  if (requestedSubjects(details.params).some((sub) => sub !== user.id)) {
-    await deps.audit.recordAll([...records, refusedRecord(ctx, details, user, 'not_requested_account')]);
-    await deps.signInState.remove(details.uid);
-    return finishInteraction(ctx, details, { error: 'login_required', error_description: 'the account signed in is not the one the app asked for' }, { merge: false });
-  }
   await finishInteraction(ctx, details, {
     login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
   }, {

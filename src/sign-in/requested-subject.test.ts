@@ -21,6 +21,7 @@ for (const backend of backends()) {
       idp = await startTestIdp({ backend });
       await idp.addUser({ username: 'rita', password: 'rita-password-long' });
       await idp.addUser({ username: 'sam', password: 'sam-password-long-1' });
+      await idp.addUser({ username: 'ivo', password: 'ivo-password-long-1', role: 'installer' });
       await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
       rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
       config = await discover(rp);
@@ -49,6 +50,16 @@ for (const backend of backends()) {
         assert.equal(callback.searchParams.get('error'), 'login_required');
         assert.equal(callback.searchParams.get('state'), started.state);
         assert.equal(callback.searchParams.get('code'), null);
+      }
+    });
+
+    test('the refusal comes right after the password, before a second factor is asked or set up', async () => {
+      for (const extra of askedForRita()) {
+        // An installer without TOTP would be taken to enrolment next.
+        const { started, after: landed } = await signInAs('ivo', 'ivo-password-long-1', extra);
+        assert.ok(landed.url.startsWith(REDIRECT), `back at the app, not at enrolment, got ${landed.status} ${landed.url}`);
+        assert.equal(new URL(landed.url).searchParams.get('error'), 'login_required');
+        assert.equal(new URL(landed.url).searchParams.get('state'), started.state);
       }
     });
 
