@@ -15,9 +15,9 @@ import { formFields, pageContext, readForm, sendHtml, throttledMessage } from '.
 import { loadInteraction, uiLocales, type InteractionDetails } from './interaction.ts';
 import { continuePage, totpPage } from './views/second-factor.ts';
 
-export function showTotp(ctx: Context, deps: InteractionDeps, details: InteractionDetails, opts: { status?: number; error?: string } = {}): void {
+export function showTotp(ctx: Context, deps: InteractionDeps, details: InteractionDetails, opts: { status?: number; error?: string; recoveryRefused?: boolean } = {}): void {
   const page = pageContext(ctx, deps.brand, deps.basePath, uiLocales(details));
-  sendHtml(ctx, opts.status ?? 200, totpPage(page, { action: `${deps.basePath}/interaction/${details.uid}/totp`, cancelAction: `${deps.basePath}/interaction/${details.uid}/abort`, csrf: csrfToken(deps.cookieKeys, details.uid), error: opts.error }));
+  sendHtml(ctx, opts.status ?? 200, totpPage(page, { action: `${deps.basePath}/interaction/${details.uid}/totp`, cancelAction: `${deps.basePath}/interaction/${details.uid}/abort`, csrf: csrfToken(deps.cookieKeys, details.uid), error: opts.error, recoveryRefused: opts.recoveryRefused }));
 }
 
 export type Outcome = { ok: true; factor: 'otp' | 'recovery' } | { ok: false; reason: 'invalid' | 'reused' | 'clock' };
@@ -96,7 +96,7 @@ export async function submitTotp(ctx: Context, deps: InteractionDeps, uid: strin
   if (!outcome.ok) {
     await deps.throttle.fail(buckets);
     await deps.audit.record({ event: 'totp.failure', userId: user.id, username: user.username, ip: ctx.ip, clientId, detail: { reason: outcome.reason } });
-    return showTotp(ctx, deps, details, { status: 401, error: t(TOTP_ERRORS[outcome.reason]) });
+    return showTotp(ctx, deps, details, { status: 401, error: t(TOTP_ERRORS[outcome.reason]), recoveryRefused: input.kind === 'recovery' });
   }
   const reset = keysToReset(buckets, counted);
   if (reset.length > 0) await deps.throttle.reset(reset);

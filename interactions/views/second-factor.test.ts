@@ -55,3 +55,19 @@ test('the account page\'s enrolment has a way back to the account', () => {
   const out = enrolPage(pageIn('nl'), { action: '/account/2fa/enrol', csrf: 'c', qrDataUrl: 'data:image/png;base64,', keyUri: 'otpauth://totp/J:a?secret=A', secretForHumans: 'AAAA', required: false, back: '/account' });
   assert.match(out, /<a href="\/account">Terug naar mijn account<\/a>/);
 });
+
+test('after a refused recovery code its fold is open again and its field, not the app code\'s, carries the error', () => {
+  const view = { action: '/interaction/abc/totp', cancelAction: '/interaction/abc/abort', csrf: 'c', error: 'Deze code is niet juist.' };
+  const refused = totpPage(pageIn('nl'), { ...view, recoveryRefused: true });
+  assert.match(refused, /<details class="recovery" open>/);
+  const [appCode, recovery] = [inputsNamed(refused, 'code').find((f) => f['inputmode'] === 'numeric'), inputsNamed(refused, 'code').find((f) => f['inputmode'] === 'text')];
+  assert.equal(recovery?.['aria-invalid'], 'true');
+  assert.equal(recovery?.['aria-describedby'], 'form-error');
+  assert.equal(appCode?.['aria-invalid'], undefined);
+  assert.equal((refused.match(/autofocus/g) ?? []).length, 1, 'one field has the focus');
+  assert.equal(recovery?.['autofocus'], '');
+  // A refused app code: the fold stays closed and the app code's field is marked.
+  const wrongAppCode = totpPage(pageIn('nl'), view);
+  assert.match(wrongAppCode, /<details class="recovery">/);
+  assert.equal(inputsNamed(wrongAppCode, 'code').find((f) => f['inputmode'] === 'numeric')?.['aria-invalid'], 'true');
+});

@@ -2,29 +2,30 @@
 import { alertBox, cancelForm, layout, noticeBox, type PageContext } from './layout.ts';
 import { html, type SafeHtml } from './html.ts';
 
-function codeField(page: PageContext, error: string | undefined, hint = true): SafeHtml {
+function codeField(page: PageContext, error: string | undefined, hint = true, focus = true): SafeHtml {
   const describedBy = [error ? 'form-error' : '', hint ? 'code-hint' : ''].filter(Boolean).join(' ');
   return html`<label for="code">${page.t('totp.code')}</label>
-  <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32" required autofocus${describedBy ? html` aria-describedby="${describedBy}"` : ''}${error ? html` aria-invalid="true"` : ''}>`;
+  <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32" required${focus ? html` autofocus` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${error ? html` aria-invalid="true"` : ''}>`;
 }
 
-/** A recovery code's field: a text keypad (letters and a dash), no autofill of the app's one-time code. */
-function recoveryCodeInput(page: PageContext, id: string, name: string): SafeHtml {
+/** A recovery code's field: a text keypad (letters and a dash), no autofill of the app's one-time code. `invalid`: the error shown is about it. */
+function recoveryCodeInput(page: PageContext, id: string, name: string, invalid = false): SafeHtml {
   return html`<label for="${id}">${page.t('totp.recovery.label')}</label>
-  <input id="${id}" name="${name}" type="text" class="code" inputmode="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="32">`;
+  <input id="${id}" name="${name}" type="text" class="code" inputmode="text" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="32"${invalid ? html` aria-invalid="true" aria-describedby="form-error" autofocus` : ''}>`;
 }
 
 /**
  * A recovery code has letters and a dash: its own field, not the numeric keypad that phones show
  * for the app's code (inputmode=numeric offers digits only on iOS and Android).
  */
-function recoveryCodeForm(page: PageContext, action: string, csrf: string): SafeHtml {
+function recoveryCodeForm(page: PageContext, action: string, csrf: string, refused: boolean): SafeHtml {
   const { t } = page;
-  return html`<details class="recovery">
+  // Open again after a refused recovery code, so the person sees where to type the next one.
+  return html`<details class="recovery"${refused ? html` open` : ''}>
 <summary>${t('totp.recovery.hint')}</summary>
 <form method="post" action="${action}" class="stack" data-testid="recovery-form" novalidate>
   <input type="hidden" name="csrf" value="${csrf}">
-  ${recoveryCodeInput(page, 'recovery-code', 'code')}
+  ${recoveryCodeInput(page, 'recovery-code', 'code', refused)}
   <button type="submit" class="secondary">${t('totp.recovery.submit')}</button>
 </form>
 </details>`;
@@ -44,7 +45,11 @@ export function codeOrRecoveryFields(page: PageContext): SafeHtml {
   </details>`;
 }
 
-export interface TotpView { action: string; cancelAction: string; csrf: string; error?: string | undefined }
+export interface TotpView {
+  action: string; cancelAction: string; csrf: string; error?: string | undefined;
+  /** The error is about a recovery code: its fold opens, and its field is the one marked. */
+  recoveryRefused?: boolean | undefined;
+}
 
 export function totpPage(page: PageContext, v: TotpView): string {
   const { t } = page;
@@ -53,10 +58,10 @@ export function totpPage(page: PageContext, v: TotpView): string {
 ${alertBox(v.error)}
 <form method="post" action="${v.action}" class="stack" novalidate>
   <input type="hidden" name="csrf" value="${v.csrf}">
-  ${codeField(page, v.error, false)}
+  ${codeField(page, v.recoveryRefused ? undefined : v.error, false, !v.recoveryRefused)}
   <button type="submit" class="primary">${t('totp.submit')}</button>
 </form>
-${recoveryCodeForm(page, v.action, v.csrf)}
+${recoveryCodeForm(page, v.action, v.csrf, v.recoveryRefused === true)}
 ${cancelForm(page, v.cancelAction, v.csrf)}`);
 }
 
