@@ -12,20 +12,31 @@ export const CLAIMS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
   roles: ['roles'],
 };
 
+/** A `claims` request parameter as sent, parsed; undefined when absent or not a JSON object (the provider refuses those before any sign-in). */
+function parseClaimsParameter(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, unknown> : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function membersOf(parsed: Record<string, unknown> | undefined, container: 'id_token' | 'userinfo'): Record<string, unknown> {
+  const members = parsed?.[container];
+  return typeof members === 'object' && members !== null ? members as Record<string, unknown> : {};
+}
+
 /** The claim names a `claims` request parameter asks for (id_token and userinfo); none when it is absent or not JSON. */
 export function claimsParameterNames(value: unknown): string[] {
-  if (typeof value !== 'string' || value === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    return []; // the provider refuses such a request before any consent is asked
-  }
-  if (typeof parsed !== 'object' || parsed === null) return [];
-  return ['id_token', 'userinfo'].flatMap((target) => {
-    const members = (parsed as Record<string, unknown>)[target];
-    return typeof members === 'object' && members !== null ? Object.keys(members) : [];
-  });
+  const parsed = parseClaimsParameter(value);
+  return (['id_token', 'userinfo'] as const).flatMap((container) => Object.keys(membersOf(parsed, container)));
+}
+
+/** What a `claims` request parameter asks of one ID token claim (`{"essential":true,"values":[…]}`), as sent; undefined when it names none. */
+export function idTokenClaimRequest(value: unknown, claim: string): unknown {
+  return membersOf(parseClaimsParameter(value), 'id_token')[claim] ?? undefined;
 }
 
 /**

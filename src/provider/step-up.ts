@@ -5,21 +5,17 @@
 import { interactionPolicy, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACR_LEVELS, effectiveAcr, essentialAcrToReport, higher, requiredAcr, satisfies, unmetEssentialAcr, type Acr } from '../sign-in/assurance.ts';
 import { isIdpAccount } from './find-account.ts';
+import { idTokenClaimRequest } from './claims.ts';
 
 export const STEP_UP_REASON = 'acr_step_up';
 export const ACCOUNT_UNAVAILABLE_REASON = 'account_unavailable';
 
 interface AcrClaimRequest { essential?: boolean; value?: unknown; values?: unknown }
 
-/** The claims parameter's essential acr request as sent; undefined when it has none (or is not JSON: the provider refuses that). */
+/** The claims parameter's essential acr request as sent; undefined when it has none. */
 function essentialAcrParam(claims: unknown): AcrClaimRequest | undefined {
-  if (typeof claims !== 'string') return undefined;
-  try {
-    const acr: unknown = (JSON.parse(claims) as { id_token?: { acr?: unknown } } | null)?.id_token?.acr;
-    return typeof acr === 'object' && acr !== null && (acr as AcrClaimRequest).essential === true ? acr as AcrClaimRequest : undefined;
-  } catch {
-    return undefined;
-  }
+  const acr = idTokenClaimRequest(claims, 'acr');
+  return typeof acr === 'object' && acr !== null && (acr as AcrClaimRequest).essential === true ? acr as AcrClaimRequest : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The sign-in rules as small pure functions: which step comes next, and what the finished login
 // says about how the person signed in (RFC 8176 amr values; acr aal1/aal2 as in NIST SP 800-63B).
 import type { Role } from '../accounts/types.ts';
+import { idTokenClaimRequest } from '../provider/claims.ts';
 
 /** Factors a person can complete in one sign-in. `recovery` is a recovery code used instead of TOTP. */
 export type Factor = 'pwd' | 'otp' | 'recovery';
@@ -75,11 +76,7 @@ function subOf(jwt: unknown): string | undefined {
  * after our pages, so the sign-in that finishes there must look.
  */
 export function requestedSubjects(params: { id_token_hint?: unknown; claims?: unknown }): string[] {
-  let claimed: unknown;
-  try {
-    claimed = typeof params.claims === 'string' ? (JSON.parse(params.claims) as { id_token?: { sub?: { value?: unknown } } }).id_token?.sub?.value : undefined;
-  } catch {
-    claimed = undefined; // the provider refuses claims that are not JSON before any sign-in
-  }
+  const sub = idTokenClaimRequest(params.claims, 'sub') as { value?: unknown } | null | undefined;
+  const claimed = typeof sub === 'object' && sub !== null ? sub.value : undefined;
   return [subOf(params.id_token_hint), typeof claimed === 'string' ? claimed : undefined].filter((s): s is string => s !== undefined);
 }
