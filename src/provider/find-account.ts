@@ -27,13 +27,17 @@ export function isIdpAccount(value: unknown): value is IdpAccount {
 
 /**
  * May a token (a refresh token or code being redeemed) stand for this account? A role that must
- * use the second factor only accepts tokens from an aal2 sign-in: someone made an installer after
- * signing in with the password alone keeps no way in through what that sign-in gave them.
- * Access tokens carry no acr; they live an hour at most (ttl.AccessToken).
+ * use the second factor only accepts tokens from a sign-in that used two factors (RFC 8176 `mfa`
+ * in its amr): someone made an installer after signing in with the password alone keeps no way in
+ * through what that sign-in gave them. The methods decide, not the acr: an essential request for
+ * aal1 gets a token saying aal1 (OIDC Core 5.5.1.1, step-up.ts) from an installer's two-factor
+ * sign-in, and that token stands. Access tokens carry neither; they live an hour at most
+ * (ttl.AccessToken).
  */
 export function tokenAllowed(mfaRequired: boolean, token: unknown): boolean {
   if (!mfaRequired || typeof token !== 'object' || token === null || !('acr' in token)) return true;
-  return (token as { acr?: unknown }).acr === 'aal2';
+  const amr = (token as { amr?: unknown }).amr;
+  return Array.isArray(amr) && amr.includes('mfa');
 }
 
 export function createFindAccount(findById: (id: string) => Promise<User | undefined>, requiredRoles: readonly Role[]) {

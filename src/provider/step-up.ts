@@ -78,15 +78,17 @@ function downgradeAgedSession(ctx: KoaContextWithOIDC, aal2MaxAgeSeconds: number
  * value asked for (essentialAcrToReport), not the session's: the provider reads ctx.oidc.acr for
  * them, so that one request gets its own value and the session keeps its level. Found by a review:
  * {"acr":{"essential":true,"values":["aal1"]}} on an aal2 session was answered with acr aal2.
+ * Also when a floor (the account's role, the client's default_acr_values) made the sign-in reach
+ * aal2: the floor decides what the person must do, the essential request what the token says
+ * (5.5.1.1: one of its values), and a lower acr than was reached is true and only ever makes the
+ * app ask for more. amr keeps every method used, and an installer's token is judged by it
+ * (tokenAllowed in find-account.ts), so such a code is still redeemed.
  */
 function reportEssentialAcr(ctx: KoaContextWithOIDC, have: Acr | undefined): void {
   const { essential } = acrRequests(ctx);
   if (!essential) return;
   const report = essentialAcrToReport(have, requestedValues(essential));
-  // Never below what this request needs anyway (the account's role, the client's floor): an
-  // installer's code at aal1 would be refused at the token endpoint (findAccount), so the token
-  // says the session's level there, the one value the IdP can stand behind.
-  if (report !== undefined && satisfies(report, neededAcr(ctx))) Object.defineProperty(ctx.oidc, 'acr', { value: report, configurable: true });
+  if (report !== undefined) Object.defineProperty(ctx.oidc, 'acr', { value: report, configurable: true });
 }
 
 export function interactionPolicyWithStepUp(aal2MaxAgeSeconds: number) {

@@ -7,7 +7,7 @@ import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { manualClock } from '../security/clock.ts';
 import { timeStepAt, totpAt } from '../factors/totp.ts';
-import type * as oidc from 'openid-client';
+import * as oidc from 'openid-client';
 
 const REDIRECT = 'http://127.0.0.1:8767/callback';
 // Short, so the test can let an aal2 session age past it in real time (auth_time is wall-clock).
@@ -27,7 +27,7 @@ for (const backend of backends()) {
       await idp.addUser({ username: 'cas', password: 'customer-password-1' });
       await idp.addUser({ username: 'mia', password: 'customer-password-2' });
       await idp.addUser({ username: 'noa', password: 'customer-password-3' });
-      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
+      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true, grant_types: ['authorization_code', 'refresh_token'] });
       await idp.addClient({ client_id: 'payouts', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true, default_acr_values: ['aal2'] });
       rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
       config = await discover(rp);
@@ -74,13 +74,39 @@ for (const backend of backends()) {
       assert.equal((await redeem(config, low.url, low.started)).claims()?.acr, 'aal1');
       const after = await go(browser, { acr_values: 'aal2' });
       assert.equal((await redeem(config, after.url, after.started)).claims()?.acr, 'aal2', 'the session keeps its level');
-      // Never below a floor the request has anyway (here the client's default_acr_values; an
-      // installer's role works the same way): aal1 there would be refused at the token endpoint.
+      // Also where a floor (here the client's default_acr_values) made the sign-in reach aal2: the
+      // floor decides what the person does, the essential request what the token says.
       const payouts = { ...rp, clientId: 'payouts' };
       const payoutsConfig = await discover(payouts);
       const floored = await go(browser, { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['aal1'] } } }) }, payoutsConfig, payouts);
       assert.ok(floored.url.startsWith(REDIRECT));
-      assert.equal((await redeem(payoutsConfig, floored.url, floored.started)).claims()?.acr, 'aal2');
+      const flooredClaims = (await redeem(payoutsConfig, floored.url, floored.started)).claims();
+      assert.equal(flooredClaims?.acr, 'aal1');
+      assert.deepEqual(flooredClaims?.amr, ['pwd', 'otp', 'mfa'], 'amr still says how the person signed in');
+    });
+
+    test('an installer asking for an essential aal1 gets aal1 in tokens that work, after signing in with both factors', async () => {
+      // OIDC Core 5.5.1.1: one of the requested values. The second factor is still required (the
+      // role's floor), and the token endpoint judges an installer's code by its amr, not its acr.
+      await idp.addUser({ username: 'ivo', password: 'installer-password-1', role: 'installer' });
+      const b = new TestBrowser();
+      const started = await startSignIn(config, rp, { scope: 'openid offline_access', prompt: 'consent', claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['aal1'] } } }) });
+      const page = await openSignInPage(b, started, REDIRECT);
+      const enrol = await submit(b, page.url, page.html, '/login', { username: 'ivo', password: 'installer-password-1' }, REDIRECT);
+      assert.match(enrol.html, /data-testid="totp-qr"/, 'the installer still sets up the second factor');
+      const codes = await submit(b, enrol.url, enrol.html, '/enrol', { code: await totpAt(secretOf(enrol.html), timeStepAt(clock.now())) }, REDIRECT);
+      let landed = await submit(b, codes.url, codes.html, '/continue', {}, REDIRECT);
+      if (!landed.url.startsWith(REDIRECT)) landed = await submit(b, landed.url, landed.html, '/consent', {}, REDIRECT);
+      const tokens = await redeem(config, landed.url, started);
+      assert.equal(tokens.claims()?.acr, 'aal1');
+      assert.deepEqual(tokens.claims()?.amr, ['pwd', 'otp', 'mfa']);
+      assert.ok(tokens.refresh_token);
+      const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token);
+      assert.ok(refreshed.access_token, 'the refresh token from that sign-in stands');
+      // Without the essential request the same session's tokens say aal2.
+      const plain = await go(b);
+      assert.ok(plain.url.startsWith(REDIRECT), 'single sign-on');
+      assert.equal((await redeem(config, plain.url, plain.started)).claims()?.acr, 'aal2');
     });
 
     test('when aal2 has aged past its limit, tokens say aal1 and an enrolled user steps up with a code only', async () => {
