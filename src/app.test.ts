@@ -162,6 +162,14 @@ for (const backend of backends()) {
       const config = await discover({ ...rp, clientId: 'thirdparty', clientSecret: 'a'.repeat(40) });
       const tokens = await oidc.clientCredentialsGrant(config);
       assert.ok(tokens.access_token.length > 20);
+      // RFC 6749 §5.1: neither an HTTP/1.1 nor an HTTP/1.0 cache may keep a token response.
+      const res = await fetch(`${idp.url}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'thirdparty', client_secret: 'a'.repeat(40) }) });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.equal(res.headers.get('pragma'), 'no-cache');
+      // A page anyone may cache says nothing of the kind.
+      const discovery = await fetch(`${idp.url}/.well-known/openid-configuration`);
+      assert.equal(discovery.headers.get('pragma'), null);
     });
   });
 }

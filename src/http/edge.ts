@@ -19,7 +19,13 @@ function securityHeaders(config: Config): Koa.Middleware {
     // https: images are for the logos that registered apps show on the consent page.
     ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; base-uri 'none'; frame-ancestors 'none'");
     if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    await next();
+    try {
+      await next();
+    } finally {
+      // RFC 6749 §5.1: a response with tokens carries Pragma: no-cache beside Cache-Control: no-store,
+      // for HTTP/1.0 caches. oidc-provider sets only the latter; every no-store answer gets both.
+      if (!ctx.headerSent && /\bno-store\b/.test(String(ctx.response.get('Cache-Control')))) ctx.set('Pragma', 'no-cache');
+    }
   };
 }
 
