@@ -64,3 +64,11 @@ export function notFoundPage(brand: string, basePath: string): Middleware {
     sendHtml(ctx, 404, errorPage(page, page.t('error.notfound')));
   };
 }
+
+/** A sign-in ended by a sign-out of its account while it resumed (src/provider/resume-check.ts). */
+export function signedOutDuringSignIn(brand: string, basePath: string): (ctx: Context) => void {
+  return (ctx) => {
+    const page = pageContext(ctx, brand, basePath);
+    sendHtml(ctx, 409, errorPage(page, page.t('error.signed_out')));
+  };
+}

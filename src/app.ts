@@ -14,12 +14,13 @@ import { dispatch, originalPath } from './http/dispatch.ts';
 import { saneHost, useEdge } from './http/edge.ts';
 import { postAsGet } from './http/post-as-get.ts';
 import { unauthorizedClientCode } from './provider/token-errors.ts';
+import { resumeCheck } from './provider/resume-check.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
 import { extendSession } from './self-service/sessions.ts';
 import { signOutEverywhere } from './provider/account-sign-out.ts';
 import { createLogoutSender } from './provider/backchannel.ts';
 import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
-import { notFoundPage, providerPages } from '../interactions/provider-pages.ts';
+import { notFoundPage, providerPages, signedOutDuringSignIn } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
 import { createAuditLog, type AuditLog } from './audit/log.ts';
 import { auditRegistrations } from './provider/registration-audit.ts';
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps) {
     built.use(postAsGet);
     built.use(brandedLogoutWithoutSession(pages.logoutWithoutSession));
     built.use(unauthorizedClientCode);
+    built.use(resumeCheck({ db, clock, logger, render: signedOutDuringSignIn(config.branding.displayName, basePath) }));
     return { provider: built, handler: built.callback() };
   };
   // oidc-provider cannot change its keys at runtime (panva/node-oidc-provider#651): a rotation builds

@@ -94,22 +94,68 @@ export interface KeptSession { id: string; uid: string }
  */
 export async function signOutEverywhere(db: Knex, clock: Clock, accountId: string, keep?: KeptSession): Promise<SignedOut> {
   return db.transaction(async (trx) => {
-    // A write first, so this transaction holds SQLite's write lock before it reads anything.
-    const sessions = await endSessions(trx, clock, accountId, keep?.id);
-    // Sign-ins under way: past the password (a state, TOTP next) or past every factor (the result).
+    // Sign-ins under way, first (a write, so this transaction holds SQLite's write lock before it
+    // reads anything): past the password (a state, TOTP next) or past every factor (the result).
     // The states are marked before the results are looked for: a sign-in finishing meanwhile
     // stores its result, then checks its state (progressNow in src/sign-in/state.ts), so either
     // that check sees this mark or the look below sees the result. Marked, not deleted: a finish
     // that finds its row gone was finished by a double submit, which is no sign-out.
     await trx('interaction_state').where('account_id', accountId).update(SIGNED_OUT_STATE);
+    // Then the interactions, before the sessions and tokens are looked for: a resume already under
+    // way saves its session and code, then asks whether its interaction was ended (resumeEnded), so
+    // either it sees this mark or the looks below see what it saved. Resumed ones are marked too.
     const interactions = await notOfKept(trx, ['Interaction'], accountId, keep, (p) => (p as { session?: { uid?: unknown } }).session?.uid);
-    if (interactions.length > 0) await trx('oidc_models').where('model', 'Interaction').whereIn('id', interactions).whereNull('consumed_at').update({ consumed_at: clock.now() });
+    await inChunks(interactions, async (ids) => { await endInteractions(trx, clock, ids); });
+    const sessions = await endSessions(trx, clock, accountId, keep?.id);
     // Tokens carry the uid of the session they were issued through (oidc-provider's sessionUid).
     const tokenIds = await notOfKept(trx, GRANT_BOUND_MODELS, accountId, keep, (p) => (p as { sessionUid?: unknown }).sessionUid);
     let tokens = 0;
     await inChunks(tokenIds, async (ids) => { tokens += await trx('oidc_models').whereIn('model', GRANT_BOUND_MODELS).whereIn('id', ids).delete(); });
     await endGrants(trx, accountId, keep);
     return { sessions, tokens, logoutsQueued: await queueLogouts(trx, clock, sessions) };
+  });
+}
+
+/**
+ * Ends interactions: consumed (not found any more) and expired now. The expiry is the mark a resume
+ * that had already consumed its interaction looks for (resumeEnded); the row itself stays until
+ * the next sweep (every 10 minutes, server.ts), so a late save by a finish still in flight, a
+ * request's length away, cannot revive it (the upsert leaves consumed rows alone: adapter-batch.ts).
+ */
+async function endInteractions(db: Knex, clock: Clock, ids: readonly string[]): Promise<void> {
+  const now = clock.now();
+  await db('oidc_models').where('model', 'Interaction').whereIn('id', ids)
+    .update({ consumed_at: db.raw('coalesce(consumed_at, ?)', [now]), expires_at: now });
+}
+
+/**
+ * Whether a resume's interaction was ended by a sign-out after the resume had consumed it: asked
+ * once the resume has saved its session and code (src/provider/resume-check.ts). A sign-out marks
+ * interactions before it looks for sessions and tokens, so a mark this misses comes from a sign-out
+ * that will find what the resume saved. Expired or gone (swept: only long after its expiry) both
+ * count as ended. On PostgreSQL the row is read FOR SHARE, so a sign-out that has marked it but not
+ * yet committed is waited for; SQLite runs one write transaction at a time, and the resume's writes
+ * before this read waited for any sign-out that held the lock.
+ */
+export async function resumeEnded(db: Knex, clock: Clock, interactionId: string): Promise<boolean> {
+  const query = db('oidc_models').where({ model: 'Interaction', id: interactionId }).first('expires_at');
+  if (db.client.config.client === 'pg') void query.forShare();
+  const row = await query as { expires_at: number | string | null } | undefined;
+  const expiresAt = row === undefined || row.expires_at === null ? undefined : Number(row.expires_at);
+  return expiresAt === undefined ? row === undefined : expiresAt <= clock.now();
+}
+
+/**
+ * Ends one session of the account, by its uid, with every token issued through it: what a resume
+ * saved after a sign-out it raced with had looked (resume-check.ts). Grants stay: without a session
+ * or tokens they give nothing, and one may be shared with a session the sign-out kept.
+ */
+export async function endSessionByUid(db: Knex, clock: Clock, accountId: string, sessionUid: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx('oidc_models').where({ model: 'Session', uid: sessionUid }).whereNull('consumed_at').update({ consumed_at: clock.now() });
+    const rows = await onRowsOfAccount(trx, GRANT_BOUND_MODELS, accountId, (q) => q.select('id', 'payload') as Promise<Array<{ id: string; payload: string }>>);
+    const ids = rows.filter((r) => (JSON.parse(r.payload) as { sessionUid?: unknown }).sessionUid === sessionUid).map((r) => r.id);
+    await inChunks(ids, async (chunk) => { await trx('oidc_models').whereIn('model', GRANT_BOUND_MODELS).whereIn('id', chunk).delete(); });
   });
 }
 
