@@ -152,7 +152,8 @@ export async function resumeEnded(db: Knex, clock: Clock, interactionId: string)
  */
 export async function endSessionByUid(db: Knex, clock: Clock, accountId: string, sessionUid: string): Promise<void> {
   await db.transaction(async (trx) => {
-    await trx('oidc_models').where({ model: 'Session', uid: sessionUid }).whereNull('consumed_at').update({ consumed_at: clock.now() });
+    // The account's session only: a resume that found the browser signed in as someone else leaves that session as it is.
+    await onRowsOfAccount(trx, ['Session'], accountId, async (q) => [await q.where('uid', sessionUid).whereNull('consumed_at').update({ consumed_at: clock.now() })]);
     const rows = await onRowsOfAccount(trx, GRANT_BOUND_MODELS, accountId, (q) => q.select('id', 'payload') as Promise<Array<{ id: string; payload: string }>>);
     const ids = rows.filter((r) => (JSON.parse(r.payload) as { sessionUid?: unknown }).sessionUid === sessionUid).map((r) => r.id);
     await inChunks(ids, async (chunk) => { await trx('oidc_models').whereIn('model', GRANT_BOUND_MODELS).whereIn('id', chunk).delete(); });
