@@ -38,14 +38,20 @@ export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
   return true;
 }
 
+/** Sends the page for a refusal that `verifyFactors` answers itself. */
+export type Refuse = (status: number, error: string) => void;
+
 /**
  * Checks the password (and code) in the form. 'answered': it has sent the page itself, a 400 for an
- * over-long password or a malformed code (neither checked nor counted) or a 429 when throttled.
+ * over-long password or a malformed code (neither checked nor counted) or a 429 when throttled;
+ * through `refuse` when given (a form with more fields than the confirm page, which would lose them),
+ * else as the confirm page.
  */
-export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page' | 'user' | 'form' | 'action' | 'csrf' | 'offerEndOthers' | 'base'>, hasTotp: boolean): Promise<boolean | 'answered'> {
+export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page' | 'user' | 'form' | 'action' | 'csrf' | 'offerEndOthers' | 'base'>, hasTotp: boolean, refuse?: Refuse): Promise<boolean | 'answered'> {
   const { ctx, deps, user, form, page } = a;
   const answer = (status: number, error: string) => {
-    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: a.base, error }));
+    if (refuse) refuse(status, error);
+    else sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: a.base, error }));
     return 'answered' as const;
   };
   // Refused on the values alone, before any hash: an over-long password is never cut to one that matches.
