@@ -19,6 +19,9 @@ export interface ConfirmArgs {
   base: string;
 }
 
+/** The person's "sign me out everywhere else" choice, carried onto the confirm page and through its refusals. */
+const endOthersTicked = (form: URLSearchParams) => form.get('end_other_sessions') === 'yes';
+
 /** True when the person is freshly confirmed (now or within the window); otherwise it has answered with the confirm page. */
 export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
   const { ctx, deps, page, session, user, form } = a;
@@ -26,7 +29,7 @@ export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
   if (isFreshlyConfirmed(state.confirmedAt, deps.clock.now())) return true;
   const hasTotp = await deps.totp.has(user.id);
   const show = (status: number, error?: string) => {
-    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: a.base, error }));
+    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, endOthersChecked: endOthersTicked(form), back: a.base, error }));
     return false;
   };
   if (!form.has('password')) return show(200);
@@ -51,7 +54,7 @@ export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page'
   const { ctx, deps, user, form, page } = a;
   const answer = (status: number, error: string) => {
     if (refuse) refuse(status, error);
-    else sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: a.base, error }));
+    else sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, endOthersChecked: endOthersTicked(form), back: a.base, error }));
     return 'answered' as const;
   };
   // Refused on the values alone, before any hash: an over-long password is never cut to one that matches.
