@@ -36,6 +36,12 @@ const ACCOUNT_MESSAGE_FOR: Partial<Record<string, MessageKey>> = { csrf_failed: 
 
 const csrfBinding = (sessionId: string) => `account:${sessionId}`;
 
+/** The method a path under /account answers to, or undefined when there is no such page. */
+export function allowedMethod(sub: string): 'GET' | 'POST' | undefined {
+  if (sub === '' || sub === '/' || sub === '/callback') return 'GET';
+  return Object.hasOwn(ACTIONS, sub) ? 'POST' : undefined;
+}
+
 async function overview(ctx: Context, deps: AccountDeps, base: string): Promise<void> {
   const session = await currentSession(ctx, deps);
   const user = session ? await deps.accounts.findById(session.accountId) : undefined;
@@ -85,7 +91,10 @@ export function accountRoutes(deps: AccountDeps): Middleware {
       const run = Object.hasOwn(ACTIONS, sub) ? ACTIONS[sub] : undefined;
       if (ctx.method === 'POST' && run) return await action(ctx, deps, base, run);
       const page = pageContext(ctx, deps.brand, deps.basePath);
-      return sendHtml(ctx, run ? 405 : 404, errorPage(page, page.t('error.notfound')));
+      const allowed = allowedMethod(sub);
+      // RFC 9110 §15.5.6: a 405 must say which method the page does take.
+      if (allowed) ctx.set('Allow', allowed);
+      return sendHtml(ctx, allowed ? 405 : 404, errorPage(page, page.t('error.notfound')));
     } catch (err) {
       if (!isIdpError(err) || !err.expose) throw err;
       const page = pageContext(ctx, deps.brand, deps.basePath);

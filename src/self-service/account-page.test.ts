@@ -90,6 +90,18 @@ for (const backend of backends()) {
       assert.match(alertText(await forced.text()), /verplicht|requires/);
     });
 
+    test('a page asked with the wrong method is a 405 that names the right one (RFC 9110 §15.5.6)', async () => {
+      const wrongGet = await fetch(`${idp.url}/account/password`);
+      assert.equal(wrongGet.status, 405);
+      assert.equal(wrongGet.headers.get('allow'), 'POST');
+      const wrongPost = await fetch(`${idp.url}/account`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+      assert.equal(wrongPost.status, 405);
+      assert.equal(wrongPost.headers.get('allow'), 'GET');
+      const missing = await fetch(`${idp.url}/account/no-such-page`);
+      assert.equal(missing.status, 404);
+      assert.equal(missing.headers.get('allow'), null);
+    });
+
     test('a POST without the CSRF token is refused', async () => {
       const browser = new TestBrowser();
       await signIn(browser, 'cora', 'cora-password-1');
