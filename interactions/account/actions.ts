@@ -46,7 +46,9 @@ export async function enableTotp(a: ActionArgs): Promise<void> {
 
 export async function confirmEnrolment(a: ActionArgs): Promise<void> {
   const state = await a.deps.accountPage.get(a.session.id, a.user.id);
-  if (!state.pendingTotpSecret || (await a.deps.totp.has(a.user.id))) return done(a, 'none');
+  if (await a.deps.totp.has(a.user.id)) return done(a, 'none');
+  // The key shown has expired (or was never shown): say so, since the person's app now holds an entry that will never work.
+  if (!state.pendingTotpSecret) return done(a, 'enrol-expired');
   const input = codeField(a.form, { recovery: false });
   if (input.kind !== 'totp') return showEnrolment(a, state.pendingTotpSecret, 400, a.page.t('enrol.error.format'));
   const match = await matchTotp(state.pendingTotpSecret, input.code, a.deps.clock.now());

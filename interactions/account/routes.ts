@@ -29,6 +29,7 @@ const NOTICES: Record<string, MessageKey> = {
   'password-changed': 'account.password.changed',
   'app-revoked': 'account.apps.revoked',
   'password-changed-others-ended': 'account.password.changedOthersEnded',
+  'enrol-expired': 'account.2fa.enrolExpired',
 };
 
 /** The page's message for a refused request; anything else gets the generic one. */
@@ -54,7 +55,7 @@ async function overview(ctx: Context, deps: AccountDeps, base: string): Promise<
   const apps = await Promise.all((await deps.grants.list(user.id)).map(async (g) => ({ clientId: g.clientId, name: (await clientName(deps.provider, g.clientId)).name })));
   sendHtml(ctx, 200, overviewPage(page, {
     user, totp, recoveryCodesLeft: totp ? await deps.recoveryCodes.remaining(user.id) : 0, mayDisable: mayDisableTotp(user.role, deps.requiredRoles),
-    csrf: csrfToken(deps.cookieKeys, csrfBinding(session.id)), base, signOutUrl: `${deps.issuer}/session/end`, apps, notice: notice ? page.t(notice) : undefined,
+    csrf: csrfToken(deps.cookieKeys, csrfBinding(session.id)), base, signOutUrl: `${deps.issuer}/session/end`, apps, notice: notice ? page.t(notice, { brand: deps.brand }) : undefined,
   }));
 }
 
