@@ -75,7 +75,11 @@ ${appsSection(page, v)}
 
 export interface ConfirmView { action: string; csrf: string; withCode: boolean; offerEndOthers: boolean; endOthersChecked?: boolean; back: string; error?: string | undefined }
 
-/** Re-confirmation before a sensitive change; posts back to the action it protects. */
+/**
+ * Re-confirmation before a sensitive change; posts back to the action it protects. An error is
+ * tied to the fields (aria-describedby), as on the sign-in page: focus lands on the password and a
+ * screen reader reads why; not aria-invalid, since "password or code" does not say which was wrong.
+ */
 export function confirmPage(page: PageContext, v: ConfirmView): string {
   const { t } = page;
   return layout(page, t('account.confirm.title'), html`
@@ -84,8 +88,8 @@ ${alertBox(v.error)}
 <form method="post" action="${v.action}" class="stack" novalidate>
   <input type="hidden" name="csrf" value="${v.csrf}">
   <label for="password">${t('login.password')}</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
-  ${v.withCode ? codeOrRecoveryFields(page) : ''}
+  <input id="password" name="password" type="password" autocomplete="current-password" required autofocus${v.error ? html` aria-describedby="form-error"` : ''}>
+  ${v.withCode ? codeOrRecoveryFields(page, v.error !== undefined) : ''}
   ${v.offerEndOthers ? endOthersBox(t, v.endOthersChecked) : ''}
   <button type="submit" class="primary">${t('account.confirm.submit')}</button>
 </form>
