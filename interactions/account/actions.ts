@@ -1,7 +1,6 @@
 // The account page's changes: turn TOTP on (enrolment) or off, new recovery codes, new password.
 // Each reloads the account, checks CSRF (done by the router) and asks for a fresh confirmation.
 import QRCode from 'qrcode';
-import { PASSWORD_MAX_LENGTH } from '../../src/factors/password.ts';
 import { formatSecretForHumans, generateTotpSecret, keyUri, matchTotp } from '../../src/factors/totp.ts';
 import { checkNewPassword, mayDisableTotp, NEW_PASSWORD_MAX } from '../../src/self-service/policy.ts';
 import { formFields, sendHtml } from '../http.ts';
@@ -47,7 +46,9 @@ export async function enableTotp(a: ActionArgs): Promise<void> {
 
 export async function confirmEnrolment(a: ActionArgs): Promise<void> {
   const state = await a.deps.accountPage.get(a.session.id, a.user.id);
-  if (!state.pendingTotpSecret || (await a.deps.totp.has(a.user.id))) return done(a, 'none');
+  if (await a.deps.totp.has(a.user.id)) return done(a, 'none');
+  // The key shown has expired (or was never shown): say so, since the person's app now holds an entry that will never work.
+  if (!state.pendingTotpSecret) return done(a, 'enrol-expired');
   const input = codeField(a.form, { recovery: false });
   if (input.kind !== 'totp') return showEnrolment(a, state.pendingTotpSecret, 400, a.page.t('enrol.error.format'));
   const match = await matchTotp(state.pendingTotpSecret, input.code, a.deps.clock.now());
@@ -80,19 +81,24 @@ export async function regenerateRecoveryCodes(a: ActionArgs): Promise<void> {
   sendHtml(a.ctx, 200, accountMessagePage(a.page, a.page.t('recovery.title'), { base: a.base, codes }));
 }
 
-/** Always checks the current password (and code) in the same form: the change itself is the confirmation. */
+/**
+ * Always checks the current password (and code) in the same form: the change itself is the
+ * confirmation. The new password's rules come first: they need no secret, and a refusal after the
+ * check would have used up the person's code, so that they had to wait for the next one (review).
+ */
 export async function changePassword(a: ActionArgs): Promise<void> {
-  const hasTotp = await a.deps.totp.has(a.user.id);
   const fail = (status: number, message: string) => sendHtml(a.ctx, status, accountMessagePage(a.page, a.page.t('account.password.title'), { base: a.base, error: message }));
-  const verified = await verifyFactors({ ...a, action: `${a.base}/password`, offerEndOthers: true }, hasTotp);
+  const fields = formFields(a.form, { new_password: NEW_PASSWORD_MAX, new_password_repeat: NEW_PASSWORD_MAX });
+  if (!fields.ok) return fail(400, a.page.t('account.password.too_long'));
+  const { new_password: next, new_password_repeat: repeat } = fields.values;
+  // Compared with the current password as typed: it tells nothing about the stored one.
+  const problem = checkNewPassword(next, repeat, a.form.get('password') ?? '');
+  if (problem) return fail(400, a.page.t(`account.password.${problem}` as MessageKey));
+  const hasTotp = await a.deps.totp.has(a.user.id);
+  // Refusals answered as this page, not the confirm page: that one has no fields for the new password.
+  const verified = await verifyFactors({ ...a, action: `${a.base}/password`, offerEndOthers: true }, hasTotp, fail);
   if (verified === 'answered') return;
   if (!verified) return fail(401, a.page.t('account.confirm.error'));
-  // The current password was within its limit (it verified), so a refusal here is a new one too long.
-  const fields = formFields(a.form, { new_password: NEW_PASSWORD_MAX, new_password_repeat: NEW_PASSWORD_MAX, password: PASSWORD_MAX_LENGTH });
-  if (!fields.ok) return fail(400, a.page.t('account.password.too_long'));
-  const { new_password: next, new_password_repeat: repeat, password: current } = fields.values;
-  const problem = checkNewPassword(next, repeat, current);
-  if (problem) return fail(400, a.page.t(`account.password.${problem}` as MessageKey));
   await a.deps.accounts.setPasswordHash(a.user.id, await a.deps.hasher.hash(next));
   await a.deps.audit.record({ event: 'password.changed', userId: a.user.id, username: a.user.username, ip: a.ctx.ip, detail: { via: 'account' } });
   const ended = await maybeEndOthers(a);

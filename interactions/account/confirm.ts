@@ -19,6 +19,9 @@ export interface ConfirmArgs {
   base: string;
 }
 
+/** The person's "sign me out everywhere else" choice, carried onto the confirm page and through its refusals. */
+const endOthersTicked = (form: URLSearchParams) => form.get('end_other_sessions') === 'yes';
+
 /** True when the person is freshly confirmed (now or within the window); otherwise it has answered with the confirm page. */
 export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
   const { ctx, deps, page, session, user, form } = a;
@@ -26,7 +29,7 @@ export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
   if (isFreshlyConfirmed(state.confirmedAt, deps.clock.now())) return true;
   const hasTotp = await deps.totp.has(user.id);
   const show = (status: number, error?: string) => {
-    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: a.base, error }));
+    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, endOthersChecked: endOthersTicked(form), back: a.base, error }));
     return false;
   };
   if (!form.has('password')) return show(200);
@@ -38,14 +41,20 @@ export async function ensureConfirmed(a: ConfirmArgs): Promise<boolean> {
   return true;
 }
 
+/** Sends the page for a refusal that `verifyFactors` answers itself. */
+export type Refuse = (status: number, error: string) => void;
+
 /**
  * Checks the password (and code) in the form. 'answered': it has sent the page itself, a 400 for an
- * over-long password or a malformed code (neither checked nor counted) or a 429 when throttled.
+ * over-long password or a malformed code (neither checked nor counted) or a 429 when throttled;
+ * through `refuse` when given (a form with more fields than the confirm page, which would lose them),
+ * else as the confirm page.
  */
-export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page' | 'user' | 'form' | 'action' | 'csrf' | 'offerEndOthers' | 'base'>, hasTotp: boolean): Promise<boolean | 'answered'> {
+export async function verifyFactors(a: Pick<ConfirmArgs, 'ctx' | 'deps' | 'page' | 'user' | 'form' | 'action' | 'csrf' | 'offerEndOthers' | 'base'>, hasTotp: boolean, refuse?: Refuse): Promise<boolean | 'answered'> {
   const { ctx, deps, user, form, page } = a;
   const answer = (status: number, error: string) => {
-    sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, back: a.base, error }));
+    if (refuse) refuse(status, error);
+    else sendHtml(ctx, status, confirmPage(page, { action: a.action, csrf: a.csrf, withCode: hasTotp, offerEndOthers: a.offerEndOthers, endOthersChecked: endOthersTicked(form), back: a.base, error }));
     return 'answered' as const;
   };
   // Refused on the values alone, before any hash: an over-long password is never cut to one that matches.

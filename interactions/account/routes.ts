@@ -29,12 +29,19 @@ const NOTICES: Record<string, MessageKey> = {
   'password-changed': 'account.password.changed',
   'app-revoked': 'account.apps.revoked',
   'password-changed-others-ended': 'account.password.changedOthersEnded',
+  'enrol-expired': 'account.2fa.enrolExpired',
 };
 
 /** The page's message for a refused request; anything else gets the generic one. */
 const ACCOUNT_MESSAGE_FOR: Partial<Record<string, MessageKey>> = { csrf_failed: 'error.csrf', body_too_large: 'error.too_large' };
 
 const csrfBinding = (sessionId: string) => `account:${sessionId}`;
+
+/** The method a path under /account answers to, or undefined when there is no such page. */
+export function allowedMethod(sub: string): 'GET' | 'POST' | undefined {
+  if (sub === '' || sub === '/' || sub === '/callback') return 'GET';
+  return Object.hasOwn(ACTIONS, sub) ? 'POST' : undefined;
+}
 
 async function overview(ctx: Context, deps: AccountDeps, base: string): Promise<void> {
   const session = await currentSession(ctx, deps);
@@ -48,7 +55,7 @@ async function overview(ctx: Context, deps: AccountDeps, base: string): Promise<
   const apps = await Promise.all((await deps.grants.list(user.id)).map(async (g) => ({ clientId: g.clientId, name: (await clientName(deps.provider, g.clientId)).name })));
   sendHtml(ctx, 200, overviewPage(page, {
     user, totp, recoveryCodesLeft: totp ? await deps.recoveryCodes.remaining(user.id) : 0, mayDisable: mayDisableTotp(user.role, deps.requiredRoles),
-    csrf: csrfToken(deps.cookieKeys, csrfBinding(session.id)), base, signOutUrl: `${deps.issuer}/session/end`, apps, notice: notice ? page.t(notice) : undefined,
+    csrf: csrfToken(deps.cookieKeys, csrfBinding(session.id)), base, signOutUrl: `${deps.issuer}/session/end`, apps, notice: notice ? page.t(notice, { brand: deps.brand }) : undefined,
   }));
 }
 
@@ -85,7 +92,10 @@ export function accountRoutes(deps: AccountDeps): Middleware {
       const run = Object.hasOwn(ACTIONS, sub) ? ACTIONS[sub] : undefined;
       if (ctx.method === 'POST' && run) return await action(ctx, deps, base, run);
       const page = pageContext(ctx, deps.brand, deps.basePath);
-      return sendHtml(ctx, run ? 405 : 404, errorPage(page, page.t('error.notfound')));
+      const allowed = allowedMethod(sub);
+      // RFC 9110 §15.5.6: a 405 must say which method the page does take.
+      if (allowed) ctx.set('Allow', allowed);
+      return sendHtml(ctx, allowed ? 405 : 404, errorPage(page, page.t('error.notfound')));
     } catch (err) {
       if (!isIdpError(err) || !err.expose) throw err;
       const page = pageContext(ctx, deps.brand, deps.basePath);

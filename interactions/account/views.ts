@@ -23,15 +23,17 @@ function appsSection(page: PageContext, v: OverviewView): SafeHtml {
   </form></li>`)}</ul>`;
 }
 
-function actionButton(action: string, csrf: string, label: string, testId: string, primary = false): SafeHtml {
+function actionButton(action: string, csrf: string, label: string, testId: string, primary = false, extra: SafeHtml | '' = ''): SafeHtml {
   return html`<form method="post" action="${action}" class="secondary-form">
   <input type="hidden" name="csrf" value="${csrf}">
+  ${extra}
   <button type="submit" class="${primary ? 'primary' : 'secondary'}" data-testid="${testId}">${label}</button>
 </form>`;
 }
 
-function endOthersBox(t: PageContext['t']): SafeHtml {
-  return html`<label class="check"><input type="checkbox" name="end_other_sessions" value="yes"> ${t('account.endOthers')}</label>`;
+/** `checked`: the person ticked it on the form that brought them here; a refusal must not untick it. */
+function endOthersBox(t: PageContext['t'], checked = false): SafeHtml {
+  return html`<label class="check"><input type="checkbox" name="end_other_sessions" value="yes"${checked ? html` checked` : ''}> ${t('account.endOthers')}</label>`;
 }
 
 export function overviewPage(page: PageContext, v: OverviewView): string {
@@ -40,7 +42,7 @@ export function overviewPage(page: PageContext, v: OverviewView): string {
   const twoFactor = v.totp
     ? html`<p>${t('account.2fa.status.on')}</p><p data-testid="recovery-codes-left">${t('account.recovery.left', { count: v.recoveryCodesLeft })}</p>
 ${actionButton(`${v.base}/recovery-codes`, v.csrf, t('account.recovery.regenerate'), 'regenerate-recovery-codes')}
-${v.mayDisable ? actionButton(`${v.base}/2fa/disable`, v.csrf, t('account.2fa.disable'), 'disable-2fa') : html`<p class="notice" data-testid="2fa-required">${t('account.2fa.required')}</p>`}`
+${v.mayDisable ? actionButton(`${v.base}/2fa/disable`, v.csrf, t('account.2fa.disable'), 'disable-2fa', false, endOthersBox(t)) : html`<p class="notice" data-testid="2fa-required">${t('account.2fa.required')}</p>`}`
     : html`<p>${t('account.2fa.status.off')}</p>${actionButton(`${v.base}/2fa/enable`, v.csrf, t('account.2fa.enable'), 'enable-2fa', true)}`;
   return layout(page, t('account.title'), html`
 ${noticeBox(v.notice)}
@@ -71,9 +73,13 @@ ${appsSection(page, v)}
 <p><a href="${v.signOutUrl}">${t('account.signout')}</a></p>`);
 }
 
-export interface ConfirmView { action: string; csrf: string; withCode: boolean; offerEndOthers: boolean; back: string; error?: string | undefined }
+export interface ConfirmView { action: string; csrf: string; withCode: boolean; offerEndOthers: boolean; endOthersChecked?: boolean; back: string; error?: string | undefined }
 
-/** Re-confirmation before a sensitive change; posts back to the action it protects. */
+/**
+ * Re-confirmation before a sensitive change; posts back to the action it protects. An error is
+ * tied to the fields (aria-describedby), as on the sign-in page: focus lands on the password and a
+ * screen reader reads why; not aria-invalid, since "password or code" does not say which was wrong.
+ */
 export function confirmPage(page: PageContext, v: ConfirmView): string {
   const { t } = page;
   return layout(page, t('account.confirm.title'), html`
@@ -82,9 +88,9 @@ ${alertBox(v.error)}
 <form method="post" action="${v.action}" class="stack" novalidate>
   <input type="hidden" name="csrf" value="${v.csrf}">
   <label for="password">${t('login.password')}</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
-  ${v.withCode ? codeOrRecoveryFields(page) : ''}
-  ${v.offerEndOthers ? endOthersBox(t) : ''}
+  <input id="password" name="password" type="password" autocomplete="current-password" required autofocus${v.error ? html` aria-describedby="form-error"` : ''}>
+  ${v.withCode ? codeOrRecoveryFields(page, v.error !== undefined) : ''}
+  ${v.offerEndOthers ? endOthersBox(t, v.endOthersChecked) : ''}
   <button type="submit" class="primary">${t('account.confirm.submit')}</button>
 </form>
 <p><a href="${v.back}">${t('account.back')}</a></p>`);

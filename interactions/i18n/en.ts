@@ -112,6 +112,7 @@ export const en: Record<keyof typeof nl, string> = {
   'account.apps.none': "You have not given any other apps access yet.",
   'account.apps.revoke': "Revoke access",
   'account.apps.revoked': "The app no longer has access.",
+  'account.2fa.enrolExpired': "Setting up took too long: the key has expired and two-step verification is still off. Remove {brand} from your authenticator app and start again.",
   'account.password.common': "This password is on the list of commonly used passwords. Choose another one.",
   'lang.switch': "Language",
   'enrol.openApp': "Open in your authenticator app (on this device)",

@@ -112,6 +112,7 @@ export const fr: Record<keyof typeof nl, string> = {
   'account.apps.none': "Vous n'avez encore donné accès à aucune autre application.",
   'account.apps.revoke': "Retirer l'accès",
   'account.apps.revoked': "L'application n'a plus accès.",
+  'account.2fa.enrolExpired': "La configuration a pris trop de temps : la clé a expiré et la vérification en deux étapes est toujours désactivée. Supprimez {brand} de votre application d'authentification et recommencez.",
   'account.password.common': 'Ce mot de passe figure sur la liste des mots de passe les plus courants. Choisissez-en un autre.',
   'lang.switch': 'Langue',
   'enrol.openApp': "Ouvrir dans votre application d'authentification (sur cet appareil)",

@@ -110,6 +110,7 @@ export const nl = {
   'account.apps.none': "Je hebt nog geen andere apps toegang gegeven.",
   'account.apps.revoke': "Toegang intrekken",
   'account.apps.revoked': "De app heeft geen toegang meer.",
+  'account.2fa.enrolExpired': "Het instellen duurde te lang: de sleutel is verlopen en tweestapsverificatie staat nog uit. Verwijder {brand} uit je authenticator-app en begin opnieuw.",
   'account.password.common': "Dit wachtwoord staat op de lijst van veelgebruikte wachtwoorden. Kies een ander.",
   'lang.switch': "Taal",
   'enrol.openApp': "Open in je authenticator-app (op dit toestel)",

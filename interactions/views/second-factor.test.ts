@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LOCALES, translator, type Locale } from '../i18n/index.ts';
-import { accountMessagePage } from '../account/views.ts';
+import { accountMessagePage, confirmPage } from '../account/views.ts';
 import type { PageContext } from './layout.ts';
 import { continuePage, enrolPage, totpPage } from './second-factor.ts';
 
@@ -70,4 +70,13 @@ test('after a refused recovery code its fold is open again and its field, not th
   const wrongAppCode = totpPage(pageIn('nl'), view);
   assert.match(wrongAppCode, /<details class="recovery">/);
   assert.equal(inputsNamed(wrongAppCode, 'code').find((f) => f['inputmode'] === 'numeric')?.['aria-invalid'], 'true');
+});
+
+test('the account page\'s confirm page ties its error to the password and code fields, as the sign-in page does', () => {
+  const page = pageIn('en');
+  const out = confirmPage(page, { action: '/account/2fa/disable', csrf: 'c', withCode: true, offerEndOthers: true, back: '/account', error: 'The password or code is not right.' });
+  assert.equal(inputsNamed(out, 'password')[0]?.['aria-describedby'], 'form-error');
+  assert.equal(inputsNamed(out, 'code')[0]?.['aria-describedby'], 'form-error');
+  const calm = confirmPage(page, { action: '/account/2fa/disable', csrf: 'c', withCode: true, offerEndOthers: true, back: '/account' });
+  assert.equal(inputsNamed(calm, 'password')[0]?.['aria-describedby'], undefined);
 });

@@ -35,11 +35,12 @@ function recoveryCodeForm(page: PageContext, action: string, csrf: string, refus
  * The account page's code beside the password (confirmation, password change): the app's code on
  * the numeric keypad or, folded away, a recovery code in a text field of its own (letters and a
  * dash, which the numeric keypad of a phone cannot type). The server takes whichever is filled.
+ * `error`: the page shows an error about the password or the code, which a screen reader reads with the field.
  */
-export function codeOrRecoveryFields(page: PageContext): SafeHtml {
+export function codeOrRecoveryFields(page: PageContext, error = false): SafeHtml {
   const { t } = page;
   return html`<label for="code">${t('totp.code')}</label>
-  <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32">
+  <input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32"${error ? html` aria-describedby="form-error"` : ''}>
   <details class="recovery"><summary>${t('totp.recovery.hint')}</summary>
   ${recoveryCodeInput(page, 'recovery_code', 'recovery_code')}
   </details>`;

@@ -90,6 +90,32 @@ for (const backend of backends()) {
       assert.match(alertText(await forced.text()), /verplicht|requires/);
     });
 
+    test('a page asked with the wrong method is a 405 that names the right one (RFC 9110 §15.5.6)', async () => {
+      const wrongGet = await fetch(`${idp.url}/account/password`);
+      assert.equal(wrongGet.status, 405);
+      assert.equal(wrongGet.headers.get('allow'), 'POST');
+      const wrongPost = await fetch(`${idp.url}/account`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+      assert.equal(wrongPost.status, 405);
+      assert.equal(wrongPost.headers.get('allow'), 'GET');
+      const missing = await fetch(`${idp.url}/account/no-such-page`);
+      assert.equal(missing.status, 404);
+      assert.equal(missing.headers.get('allow'), null);
+    });
+
+    test('a code typed after the enrolment key expired is told so, not dropped on the overview in silence', async () => {
+      await idp.addUser({ username: 'tess', password: 'tess-password-1' });
+      const browser = new TestBrowser({ 'accept-language': 'en' });
+      const overview = await signIn(browser, 'tess', 'tess-password-1');
+      const enrol = await post(browser, await post(browser, overview, '/2fa/enable'), '/2fa/enable', { password: 'tess-password-1' });
+      const secret = secretOf(enrol.html);
+      clock.advance(16 * 60_000); // the pending secret lives 15 minutes
+      await browser.follow(`${idp.url}/account`); // the session is in use meanwhile
+      const late = await post(browser, enrol, '/2fa/enrol', { code: await totpAt(secret, timeStepAt(clock.now())) });
+      assert.equal(late.url, `${idp.url}/account?notice=enrol-expired`);
+      assert.match(late.html, /the key has expired and two-step verification is still off/);
+      assert.match(late.html, /data-enabled="false"/);
+    });
+
     test('a POST without the CSRF token is refused', async () => {
       const browser = new TestBrowser();
       await signIn(browser, 'cora', 'cora-password-1');

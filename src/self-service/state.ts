@@ -16,9 +16,14 @@ export function createAccountPageStateStore(db: Knex, clock: Clock, dataKeys: Bu
   const key = dataKeys[0];
   if (!key) throw new Error('no data-encryption key configured');
 
+  /**
+   * The row, living as long as the session does now: a session kept in use outlives the expiry it
+   * had at the first write, and a row left at that one read as empty, so a confirmation or a
+   * pending secret written later was lost (review: enrolment then ended silently on the overview).
+   */
   async function ensure(sessionId: string, accountId: string, expiresAtMs: number): Promise<void> {
     await table().insert({ session_id: sessionId, account_id: accountId, confirmed_at: null, pending_totp_secret: null, pending_totp_created_at: null, expires_at: expiresAtMs })
-      .onConflict('session_id').ignore();
+      .onConflict('session_id').merge(['expires_at']);
   }
 
   return {
