@@ -78,3 +78,14 @@ test('a field left out or null gets oidc-provider\'s default; a mistyped one is 
   assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, grant_types: 'client_credentials', token_endpoint_auth_method: 'none' }));
   assert.doesNotThrow(() => applyThirdPartyPolicy({ ...SERVICE, token_endpoint_auth_method: 7 }));
 });
+
+test('response_types and grant_types must agree (RFC 7591 §2.1): oidc-provider would quietly change the grants', () => {
+  refuses({ grant_types: ['client_credentials'] }, 'invalid_client_metadata', /^response_types: "code" \(the default when it is left out\) needs the authorization_code grant; a client that does not sign users in sends "response_types": \[\]/);
+  refuses({ ...SERVICE, response_types: ['code'] }, 'invalid_client_metadata', /^response_types: "code" needs the authorization_code grant/);
+  refuses({ ...WEB_APP, response_types: [] }, 'invalid_client_metadata', /^grant_types: authorization_code \(the default when it is left out\) needs the response type "code"/);
+  refuses({ ...WEB_APP, grant_types: ['authorization_code', 'refresh_token'], response_types: [] }, 'invalid_client_metadata', /^grant_types: authorization_code needs the response type "code"/);
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, response_types: ['code'] }));
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, grant_types: ['authorization_code', 'client_credentials'] }));
+  // Unserved response types are oidc-provider's to refuse ("response_types can only contain 'code'").
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, response_types: ['code id_token'] }));
+});

@@ -30,6 +30,7 @@ const SERVED_GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'clie
 // oidc-provider's clientDefaults (configuration.ts keeps them): what a registrant who leaves the
 // field out gets, so the rules must judge the client with them.
 const DEFAULT_GRANT_TYPES = ['authorization_code'];
+const DEFAULT_RESPONSE_TYPES = ['code'];
 const DEFAULT_AUTH_METHOD = 'client_secret_basic';
 
 /** Throws the RFC 7591 error for the first broken rule; removes what a registrant may not claim. */
@@ -45,6 +46,30 @@ export function applyThirdPartyPolicy(properties: Metadata): void {
   const shape = shapeOf(properties);
   const [problem] = shape === undefined ? [] : clientShapeProblems(shape);
   if (problem !== undefined) throw invalid(problem.field, problem.message);
+  const mismatch = shape === undefined ? undefined : responseTypesMismatch(properties, shape.grantTypes);
+  if (mismatch !== undefined) throw invalid(mismatch.field, mismatch.message);
+}
+
+/**
+ * RFC 7591 §2.1: the response type "code" goes with the authorization_code grant. oidc-provider
+ * quietly adds or drops authorization_code to match response_types (["code"] when left out), so a
+ * service sending only `"grant_types": ["client_credentials"]` was told "redirect_uris is mandatory
+ * property", and a client sending `"response_types": []` was registered with no grant at all.
+ */
+function responseTypesMismatch(p: Metadata, grantTypes: readonly string[]): { field: string; message: string } | undefined {
+  const responseTypes = stringList(p.response_types, DEFAULT_RESPONSE_TYPES);
+  // Another response type (or a mistyped list) is oidc-provider's to refuse, with its own message.
+  if (responseTypes === undefined || responseTypes.some((t) => t !== 'code')) return undefined;
+  const code = responseTypes.includes('code');
+  const signsUsersIn = grantTypes.includes('authorization_code');
+  const leftOut = (field: string) => (p[field] === undefined || p[field] === null ? ' (the default when it is left out)' : '');
+  if (code && !signsUsersIn) {
+    return { field: 'response_types', message: `"code"${leftOut('response_types')} needs the authorization_code grant; a client that does not sign users in sends "response_types": [] (RFC 7591 §2.1)` };
+  }
+  if (!code && signsUsersIn) {
+    return { field: 'grant_types', message: `authorization_code${leftOut('grant_types')} needs the response type "code": send "response_types": ["code"] or leave it out (RFC 7591 §2.1)` };
+  }
+  return undefined;
 }
 
 // InvalidClientMetadata answers invalid_redirect_uri for a description that starts with

@@ -152,6 +152,23 @@ for (const backend of backends()) {
       }
     });
 
+    test('response_types and grant_types that disagree are refused, naming the fix, not quietly changed (RFC 7591 §2.1)', async () => {
+      const service = await register(SERVICE).then(async (r) => await r.json() as typeof client);
+      const cases: Array<[body: Record<string, unknown>, description: RegExp]> = [
+        // Upstream said "redirect_uris is mandatory property": response_types defaults to ["code"].
+        [{ client_name: 'Meter Sync', grant_types: ['client_credentials'] }, /^response_types: "code" \(the default when it is left out\) needs the authorization_code grant; a client that does not sign users in sends "response_types": \[\]/],
+        // Upstream registered this with "grant_types": [], a client that can get no token.
+        [{ redirect_uris: [REDIRECT], response_types: [] }, /^grant_types: authorization_code \(the default when it is left out\) needs the response type "code"/],
+      ];
+      for (const [body, description] of cases) {
+        for (const res of [await register(body), await update(service, body)]) {
+          const refused = await refusal(res);
+          assert.deepEqual([refused.status, refused.error], [400, 'invalid_client_metadata'], JSON.stringify(body));
+          assert.match(refused.description, description);
+        }
+      }
+    });
+
     test('a refused redirect URI says why, at registration and on update', async () => {
       const reasons: Array<[uri: string, reason: RegExp]> = [
         ['http://evil.example/cb', /must use https/],
