@@ -89,3 +89,12 @@ test('response_types and grant_types must agree (RFC 7591 §2.1): oidc-provider 
   // Unserved response types are oidc-provider's to refuse ("response_types can only contain 'code'").
   assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, response_types: ['code id_token'] }));
 });
+
+test('on update, an operator\'s first-party decision stays, whatever the registrant sends', () => {
+  const kept: Record<string, unknown> = { ...WEB_APP };
+  applyThirdPartyPolicy(kept, { ...WEB_APP, jullix_first_party: true });
+  assert.equal(kept.jullix_first_party, true);
+  const claimed: Record<string, unknown> = { ...WEB_APP, jullix_first_party: true };
+  applyThirdPartyPolicy(claimed, { ...WEB_APP });
+  assert.equal('jullix_first_party' in claimed, false);
+});

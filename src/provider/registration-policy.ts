@@ -33,10 +33,16 @@ const DEFAULT_GRANT_TYPES = ['authorization_code'];
 const DEFAULT_RESPONSE_TYPES = ['code'];
 const DEFAULT_AUTH_METHOD = 'client_secret_basic';
 
-/** Throws the RFC 7591 error for the first broken rule; removes what a registrant may not claim. */
-export function applyThirdPartyPolicy(properties: Metadata): void {
-  // Only an operator decides that an app is first-party (no consent screen).
+/**
+ * Throws the RFC 7591 error for the first broken rule; removes what a registrant may not claim.
+ * `current` is the client as stored, on an RFC 7592 update.
+ */
+export function applyThirdPartyPolicy(properties: Metadata, current?: Metadata): void {
+  // Only an operator decides that an app is first-party (no consent screen, `client update
+  // --first-party`). An RFC 7592 PUT replaces the registrant's metadata, not that decision: it
+  // dropped it, and the app's users met a consent screen after its developer changed a redirect URI.
   delete properties[FIRST_PARTY];
+  if (current?.[FIRST_PARTY] === true) properties[FIRST_PARTY] = true;
   for (const [field, validate] of URI_RULES) {
     for (const uri of strings(properties[field])) {
       const verdict = validate(uri);
@@ -117,5 +123,6 @@ function stringList(value: unknown, fallback: readonly string[]): readonly strin
 }
 
 export function registrationPolicies(): Record<string, (ctx: KoaContextWithOIDC, properties: Metadata) => void> {
-  return { [THIRD_PARTY_POLICY]: (_ctx, properties) => applyThirdPartyPolicy(properties) };
+  // ctx.oidc.client is the registered client on update only: a new registration has none yet.
+  return { [THIRD_PARTY_POLICY]: (ctx, properties) => applyThirdPartyPolicy(properties, ctx.oidc.client?.metadata()) };
 }

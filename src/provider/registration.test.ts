@@ -7,6 +7,8 @@ import http from 'node:http';
 import { findForm, TestBrowser } from '../testing/browser.ts';
 import { backends, freePort, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, redeem, startSignIn, submit } from '../testing/relying-party.ts';
+import { createClientRegistry } from './clients.ts';
+import { systemClock } from '../security/clock.ts';
 
 const REDIRECT = 'http://127.0.0.1:8768/callback';
 
@@ -167,6 +169,16 @@ for (const backend of backends()) {
           assert.match(refused.description, description);
         }
       }
+    });
+
+    test('an operator\'s first-party decision survives the registrant\'s RFC 7592 update', async () => {
+      const registered = await register({ client_name: 'Own App', redirect_uris: [REDIRECT] }).then(async (r) => await r.json() as typeof client);
+      await createClientRegistry(idp.db, systemClock, async () => {}).update(registered.client_id, { firstParty: true });
+      const res = await update(registered, { client_name: 'Own App', redirect_uris: [REDIRECT, 'http://127.0.0.1:8768/other'] });
+      assert.equal(res.status, 200);
+      const stored = await createClientRegistry(idp.db, systemClock, async () => {}).find(registered.client_id);
+      assert.equal(stored?.jullix_first_party, true, 'still first-party: no consent screen for its users');
+      assert.deepEqual(stored?.redirect_uris, [REDIRECT, 'http://127.0.0.1:8768/other']);
     });
 
     test('a refused redirect URI says why, at registration and on update', async () => {
