@@ -98,3 +98,17 @@ test('on update, an operator\'s first-party decision stays, whatever the registr
   applyThirdPartyPolicy(claimed, { ...WEB_APP });
   assert.equal('jullix_first_party' in claimed, false);
 });
+
+test('on update to a method without a secret, the old secret is dropped; a new registration is oidc-provider\'s', () => {
+  const secret = { client_secret: 's3cret', client_secret_expires_at: 0 };
+  for (const method of ['none', 'private_key_jwt']) {
+    const p: Record<string, unknown> = { ...WEB_APP, ...secret, token_endpoint_auth_method: method };
+    applyThirdPartyPolicy(p, { ...WEB_APP, ...secret });
+    assert.deepEqual(['client_secret' in p, 'client_secret_expires_at' in p], [false, false], method);
+  }
+  for (const method of [undefined, 'client_secret_basic', 'client_secret_post', 'client_secret_jwt']) {
+    const p: Record<string, unknown> = { ...WEB_APP, ...secret, ...(method ? { token_endpoint_auth_method: method } : {}) };
+    applyThirdPartyPolicy(p, { ...WEB_APP, ...secret });
+    assert.equal(p.client_secret, 's3cret', String(method));
+  }
+});

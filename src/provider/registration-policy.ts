@@ -32,6 +32,8 @@ const SERVED_GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'clie
 const DEFAULT_GRANT_TYPES = ['authorization_code'];
 const DEFAULT_RESPONSE_TYPES = ['code'];
 const DEFAULT_AUTH_METHOD = 'client_secret_basic';
+/** Token endpoint methods that never use the client secret (client_secret_jwt does, as its HMAC key). */
+const NO_SECRET_METHODS = new Set(['none', 'private_key_jwt']);
 
 /**
  * Throws the RFC 7591 error for the first broken rule; removes what a registrant may not claim.
@@ -43,6 +45,13 @@ export function applyThirdPartyPolicy(properties: Metadata, current?: Metadata):
   // dropped it, and the app's users met a consent screen after its developer changed a redirect URI.
   delete properties[FIRST_PARTY];
   if (current?.[FIRST_PARTY] === true) properties[FIRST_PARTY] = true;
+  // On update oidc-provider keeps the old secret whatever the new method: a client made public
+  // (or moved to private_key_jwt) was still answered its secret, and switching back revived it,
+  // though its developer had every reason to think it dead. Without one, a new secret is issued.
+  if (current !== undefined && NO_SECRET_METHODS.has(String(properties.token_endpoint_auth_method))) {
+    delete properties.client_secret;
+    delete properties.client_secret_expires_at;
+  }
   for (const [field, validate] of URI_RULES) {
     for (const uri of strings(properties[field])) {
       const verdict = validate(uri);

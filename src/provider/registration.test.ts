@@ -181,6 +181,20 @@ for (const backend of backends()) {
       assert.deepEqual(stored?.redirect_uris, [REDIRECT, 'http://127.0.0.1:8768/other']);
     });
 
+    test('RFC 7592: an update to a public client drops its secret; back to confidential, a new one is issued', async () => {
+      const registered = await register({ client_name: 'Switcher', redirect_uris: [REDIRECT] }).then(async (r) => await r.json() as typeof client);
+      const publicRes = await update(registered, { client_name: 'Switcher', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' });
+      assert.equal(publicRes.status, 200);
+      const madePublic = await publicRes.json() as typeof client & { token_endpoint_auth_method: string };
+      assert.equal(madePublic.token_endpoint_auth_method, 'none');
+      assert.equal('client_secret' in madePublic, false, 'a public client is not told a secret');
+      const backRes = await update(madePublic, { client_name: 'Switcher', redirect_uris: [REDIRECT] });
+      assert.equal(backRes.status, 200);
+      const back = await backRes.json() as typeof client;
+      assert.match(back.client_secret, /^[A-Za-z0-9_-]{43,}$/);
+      assert.notEqual(back.client_secret, registered.client_secret, 'the secret given up does not come back');
+    });
+
     test('a refused redirect URI says why, at registration and on update', async () => {
       const reasons: Array<[uri: string, reason: RegExp]> = [
         ['http://evil.example/cb', /must use https/],
