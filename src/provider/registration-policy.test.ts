@@ -112,3 +112,14 @@ test('on update to a method without a secret, the old secret is dropped; a new r
     assert.equal(p.client_secret, 's3cret', String(method));
   }
 });
+
+test('client_name follows the CLI\'s rule: people read it on the consent page', () => {
+  refuses({ ...WEB_APP, client_name: 'x'.repeat(129) }, 'invalid_client_metadata', 'client_name: must be at most 128 characters');
+  refuses({ ...WEB_APP, client_name: 'Solar\nStats' }, 'invalid_client_metadata', 'client_name: must not contain control characters');
+  refuses({ ...WEB_APP, client_name: 'Solar\u0085Stats' }, 'invalid_client_metadata', 'client_name: must not contain control characters');
+  refuses({ ...WEB_APP, client_name: 'Jullix \u202elatroP' }, 'invalid_client_metadata', 'client_name: must not contain bidirectional control characters');
+  refuses({ ...WEB_APP, client_name: '   ' }, 'invalid_client_metadata', 'client_name: must not be empty');
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, client_name: 'Zonne-Stats · Énergie ☀' }));
+  // A name of another type is oidc-provider's to refuse ("client_name must be a non-empty string").
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, client_name: 7 }));
+});

@@ -3,7 +3,7 @@
 // on every update through the registration access token (an RFC 7592 PUT carries the full
 // metadata, so each update is checked as a whole new client). The rules are the admin CLI's.
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { clientShapeProblems, FIRST_PARTY, requiresMfa, THIRD_PARTY_POLICY, type ClientShape } from './client-metadata.ts';
+import { clientNameProblem, clientShapeProblems, FIRST_PARTY, requiresMfa, THIRD_PARTY_POLICY, type ClientShape } from './client-metadata.ts';
 import { validateBackchannelLogoutUri, validateHttpsUrl, validateRedirectUri, type RedirectUriVerdict } from './redirect-uris.ts';
 
 export { THIRD_PARTY_POLICY };
@@ -58,6 +58,9 @@ export function applyThirdPartyPolicy(properties: Metadata, current?: Metadata):
       if (!verdict.ok) throw invalid(field, `"${uri}" ${verdict.reason}`);
     }
   }
+  // People read the name on the consent page: the CLI's rule for it, not only "a string".
+  const nameProblem = typeof properties.client_name === 'string' ? clientNameProblem(properties.client_name) : undefined;
+  if (nameProblem !== undefined) throw invalid('client_name', nameProblem);
   const shape = shapeOf(properties);
   const [problem] = shape === undefined ? [] : clientShapeProblems(shape);
   if (problem !== undefined) throw invalid(problem.field, problem.message);

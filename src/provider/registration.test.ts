@@ -195,6 +195,22 @@ for (const backend of backends()) {
       assert.notEqual(back.client_secret, registered.client_secret, 'the secret given up does not come back');
     });
 
+    test('client_name follows the admin CLI\'s rule (at most 128 characters, no control characters), at registration and on update', async () => {
+      const registered = await register({ client_name: 'Named', redirect_uris: [REDIRECT] }).then(async (r) => await r.json() as typeof client);
+      const cases: Array<[name: string, description: RegExp]> = [
+        ['x'.repeat(20_000), /^client_name: must be at most 128 characters/],
+        ['Solar\nStats\u0007', /^client_name: must not contain control characters/],
+        ['Jullix \u202elatroP', /^client_name: must not contain bidirectional control characters/],
+      ];
+      for (const [name, description] of cases) {
+        for (const res of [await register({ client_name: name, redirect_uris: [REDIRECT] }), await update(registered, { client_name: name, redirect_uris: [REDIRECT] })]) {
+          const refused = await refusal(res);
+          assert.deepEqual([refused.status, refused.error], [400, 'invalid_client_metadata'], name.slice(0, 20));
+          assert.match(refused.description, description);
+        }
+      }
+    });
+
     test('a refused redirect URI says why, at registration and on update', async () => {
       const reasons: Array<[uri: string, reason: RegExp]> = [
         ['http://evil.example/cb', /must use https/],
