@@ -74,6 +74,20 @@ describe('jullix-idp client update and rotate-secret', () => {
     assert.equal((await stored(web.client_id)).audit.filter((a) => a.event === 'client.updated').length, 2);
   });
 
+  test('--no-logo-uri, --no-client-uri and --no-post-logout-redirect-uri remove what an operator could set but not unset', async () => {
+    const set = await cli(['client', 'update', spa.client_id, '--logo-uri', 'https://spa.example.com/l.png', '--client-uri', 'https://spa.example.com/', '--post-logout-redirect-uri', 'https://spa.example.com/bye']);
+    assert.equal(set.code, 0, set.stderr);
+    const off = await cli(['client', 'update', spa.client_id, '--no-logo-uri', '--no-client-uri', '--no-post-logout-redirect-uri', '--json']);
+    assert.equal(off.code, 0, off.stderr);
+    const { payload } = await stored(spa.client_id);
+    for (const key of ['logo_uri', 'client_uri']) assert.equal(key in payload, false, key);
+    assert.deepEqual(payload['post_logout_redirect_uris'], []);
+    const both = await cli(['client', 'update', spa.client_id, '--logo-uri', 'https://spa.example.com/l.png', '--no-logo-uri']);
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /--logo-uri: conflicts with --no-logo-uri/);
+    assert.ok(hasNoStackTrace(both), both.stderr);
+  });
+
   test('update: usage errors exit 2, an unknown client exits 1, a result the rules refuse exits 2', async () => {
     const update = (...args: string[]) => cli(['client', 'update', ...args]);
     const [nothing, mfa, logout, party, badUri, unknown, serviceRedirect, missingId] = await Promise.all([

@@ -2,7 +2,7 @@
 // (URIs, grants against the auth method) is checked while parsing, so a broken one is a usage
 // error (exit 2) naming its flag.
 import { z } from 'zod';
-import { AUTH_METHODS, clientShapeProblems, GRANT_TYPES, type ClientProblem, type NewClient } from '../provider/client-metadata.ts';
+import { AUTH_METHODS, clientNameProblem, clientShapeProblems, GRANT_TYPES, type ClientProblem, type NewClient } from '../provider/client-metadata.ts';
 import { validateBackchannelLogoutUri, validateHttpsUrl, validateRedirectUri, type RedirectUriVerdict } from '../provider/redirect-uris.ts';
 
 function uriSchema(validate: (uri: string) => RedirectUriVerdict) {
@@ -19,8 +19,10 @@ export const httpsUrl = uriSchema(validateHttpsUrl);
 export const clientId = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 
 export const clientName = z.string({ error: (i) => (i.input === undefined ? 'is required (the name shown to users)' : undefined) })
-  .trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters')
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+  .trim().superRefine((s, ctx) => {
+    const problem = clientNameProblem(s);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const grantType = z.enum(GRANT_TYPES, { error: (i) => `"${String(i.input)}" is not one of: ${GRANT_TYPES.join(', ')}` });
 export const authMethod = z.enum(AUTH_METHODS, { error: (i) => `"${String(i.input)}" is not one of: ${AUTH_METHODS.join(', ')}` });

@@ -172,6 +172,19 @@ describe('jullix-idp client', () => {
     assert.ok(!names.includes('Bad'), names.join());
   });
 
+  test('a name that is empty, too long or has control characters (bidirectional ones too) exits 2', async () => {
+    const add = (name: string) => cli(['client', 'add', '--name', name, '--redirect-uri', 'https://named.example.com/cb']);
+    const [empty, long, control, bidi] = await Promise.all([add('  '), add('x'.repeat(129)), add('Solar\tStats'), add('Jullix \u202elatroP')]);
+    for (const r of [empty, long, control, bidi]) {
+      assert.equal(r?.code, 2, r?.stderr);
+      assert.ok(hasNoStackTrace(r), r.stderr);
+    }
+    assert.match(empty.stderr, /--name: must not be empty/);
+    assert.match(long.stderr, /--name: must be at most 128 characters/);
+    assert.match(control.stderr, /--name: must not contain control characters/);
+    assert.match(bidi.stderr, /--name: must not contain bidirectional control characters/);
+  });
+
   test('show and list print grant types, auth method, require-MFA, back-channel logout and first party', async () => {
     const [show, list] = await Promise.all([cli(['client', 'show', confidential.client_id]), cli(['client', 'list'])]);
     assert.match(show.stdout, /Type:\s+confidential \(client_secret_basic\)\nGrant types:\s+authorization_code, refresh_token\nFirst party:\s+yes/);

@@ -178,6 +178,21 @@ export function applyChanges(payload: StoredPayload, changes: ClientChanges): St
   return { ...merged, client_id: payload.client_id };
 }
 
+/**
+ * Why a client name cannot be shown as it is, or undefined; the admin CLI and registration share
+ * it. The name heads the consent page and a line of `client list`: control characters break that
+ * line, and the bidirectional ones (U+202A-U+202E, U+2066-U+2069) reorder what people read, so a
+ * registrant could show "Jullix Portal" spelled backwards in its name.
+ */
+export function clientNameProblem(name: string): string | undefined {
+  const trimmed = name.trim();
+  if (trimmed === '') return 'must not be empty';
+  if (trimmed.length > 128) return 'must be at most 128 characters';
+  if (/\p{Cc}/u.test(name)) return 'must not contain control characters';
+  if (/[\u202a-\u202e\u2066-\u2069]/.test(name)) return 'must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069): they reorder the name people read';
+  return undefined;
+}
+
 /** Whether the client's level floor is aal2 (step-up.ts takes the lowest of default_acr_values). */
 export function requiresMfa(defaultAcrValues: readonly string[]): boolean {
   return defaultAcrValues.includes('aal2') && !defaultAcrValues.includes('aal1');

@@ -152,6 +152,11 @@ for (const backend of await withTestDatabases()) {
       const spa = await registry.add({ ...newClient, name: 'SPA', authMethod: 'none' });
       await assert.rejects(registry.rotateSecret(spa.client.client_id), (err) => isIdpError(err, 'conflict') && /is public/.test(err.message));
       await assert.rejects(registry.rotateSecret('nope'), (err) => isIdpError(err, 'not_found'));
+      // A dynamically registered app may authenticate with its own keys: a new secret would never work.
+      const keys = { ...spa.client, client_id: 'keyed-app', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [] } };
+      await db('oidc_models').insert({ model: 'Client', id: keys.client_id, payload: JSON.stringify(keys), expires_at: null });
+      await assert.rejects(registry.rotateSecret(keys.client_id), (err) => isIdpError(err, 'conflict') && /authenticates with private_key_jwt, not a secret/.test(err.message));
+      assert.equal(JSON.parse(String((await db('oidc_models').where({ model: 'Client', id: keys.client_id }).first('payload'))?.payload)).client_secret, undefined);
     });
 
     test('providerValidator reports the provider\'s error_description', async () => {

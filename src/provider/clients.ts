@@ -100,8 +100,14 @@ export function createClientRegistry(db: Knex, clock: Clock, validate: ClientMet
     async rotateSecret(clientId) {
       const { json, payload } = await load(clientId);
       // oidc-provider's default method is client_secret_basic when the metadata names none.
-      if (payload['token_endpoint_auth_method'] === 'none') {
+      const method = payload['token_endpoint_auth_method'] ?? 'client_secret_basic';
+      if (method === 'none') {
         throw new IdpError('conflict', `client "${clientId}" is public (token_endpoint_auth_method none): it has no secret to rotate`);
+      }
+      // A registered app on private_key_jwt signs with its own keys: a secret printed here would
+      // never work, and "the old one no longer works" would be false (there was none).
+      if (!SECRET_AUTH_METHODS.has(String(method))) {
+        throw new IdpError('conflict', `client "${clientId}" authenticates with ${String(method)}, not a secret: it has no secret to rotate (its keys are in its jwks or jwks_uri)`);
       }
       const clientSecret = newSecret();
       await replace(clientId, json, { ...payload, client_secret: clientSecret });
@@ -124,6 +130,9 @@ export function createClientRegistry(db: Knex, clock: Clock, validate: ClientMet
 }
 
 const problemText = (p: ClientProblem) => `${p.field}: ${p.message}`;
+
+/** The token endpoint methods that use the client secret (client_secret_jwt as its HMAC key). */
+const SECRET_AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 
 // Hex, not base64url: an id starting with '-' would read as an option on the CLI command line.
 const newClientId = () => randomBytes(16).toString('hex');

@@ -78,3 +78,48 @@ test('a field left out or null gets oidc-provider\'s default; a mistyped one is 
   assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, grant_types: 'client_credentials', token_endpoint_auth_method: 'none' }));
   assert.doesNotThrow(() => applyThirdPartyPolicy({ ...SERVICE, token_endpoint_auth_method: 7 }));
 });
+
+test('response_types and grant_types must agree (RFC 7591 §2.1): oidc-provider would quietly change the grants', () => {
+  refuses({ grant_types: ['client_credentials'] }, 'invalid_client_metadata', /^response_types: "code" \(the default when it is left out\) needs the authorization_code grant; a client that does not sign users in sends "response_types": \[\]/);
+  refuses({ ...SERVICE, response_types: ['code'] }, 'invalid_client_metadata', /^response_types: "code" needs the authorization_code grant/);
+  refuses({ ...WEB_APP, response_types: [] }, 'invalid_client_metadata', /^grant_types: authorization_code \(the default when it is left out\) needs the response type "code"/);
+  refuses({ ...WEB_APP, grant_types: ['authorization_code', 'refresh_token'], response_types: [] }, 'invalid_client_metadata', /^grant_types: authorization_code needs the response type "code"/);
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, response_types: ['code'] }));
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, grant_types: ['authorization_code', 'client_credentials'] }));
+  // Unserved response types are oidc-provider's to refuse ("response_types can only contain 'code'").
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, response_types: ['code id_token'] }));
+});
+
+test('on update, an operator\'s first-party decision stays, whatever the registrant sends', () => {
+  const kept: Record<string, unknown> = { ...WEB_APP };
+  applyThirdPartyPolicy(kept, { ...WEB_APP, jullix_first_party: true });
+  assert.equal(kept.jullix_first_party, true);
+  const claimed: Record<string, unknown> = { ...WEB_APP, jullix_first_party: true };
+  applyThirdPartyPolicy(claimed, { ...WEB_APP });
+  assert.equal('jullix_first_party' in claimed, false);
+});
+
+test('on update to a method without a secret, the old secret is dropped; a new registration is oidc-provider\'s', () => {
+  const secret = { client_secret: 's3cret', client_secret_expires_at: 0 };
+  for (const method of ['none', 'private_key_jwt']) {
+    const p: Record<string, unknown> = { ...WEB_APP, ...secret, token_endpoint_auth_method: method };
+    applyThirdPartyPolicy(p, { ...WEB_APP, ...secret });
+    assert.deepEqual(['client_secret' in p, 'client_secret_expires_at' in p], [false, false], method);
+  }
+  for (const method of [undefined, 'client_secret_basic', 'client_secret_post', 'client_secret_jwt']) {
+    const p: Record<string, unknown> = { ...WEB_APP, ...secret, ...(method ? { token_endpoint_auth_method: method } : {}) };
+    applyThirdPartyPolicy(p, { ...WEB_APP, ...secret });
+    assert.equal(p.client_secret, 's3cret', String(method));
+  }
+});
+
+test('client_name follows the CLI\'s rule: people read it on the consent page', () => {
+  refuses({ ...WEB_APP, client_name: 'x'.repeat(129) }, 'invalid_client_metadata', 'client_name: must be at most 128 characters');
+  refuses({ ...WEB_APP, client_name: 'Solar\nStats' }, 'invalid_client_metadata', 'client_name: must not contain control characters');
+  refuses({ ...WEB_APP, client_name: 'Solar\u0085Stats' }, 'invalid_client_metadata', 'client_name: must not contain control characters');
+  refuses({ ...WEB_APP, client_name: 'Jullix \u202elatroP' }, 'invalid_client_metadata', 'client_name: must not contain bidirectional control characters');
+  refuses({ ...WEB_APP, client_name: '   ' }, 'invalid_client_metadata', 'client_name: must not be empty');
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, client_name: 'Zonne-Stats · Énergie ☀' }));
+  // A name of another type is oidc-provider's to refuse ("client_name must be a non-empty string").
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, client_name: 7 }));
+});

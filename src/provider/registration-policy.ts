@@ -3,7 +3,7 @@
 // on every update through the registration access token (an RFC 7592 PUT carries the full
 // metadata, so each update is checked as a whole new client). The rules are the admin CLI's.
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { clientShapeProblems, FIRST_PARTY, requiresMfa, THIRD_PARTY_POLICY, type ClientShape } from './client-metadata.ts';
+import { clientNameProblem, clientShapeProblems, FIRST_PARTY, requiresMfa, THIRD_PARTY_POLICY, type ClientShape } from './client-metadata.ts';
 import { validateBackchannelLogoutUri, validateHttpsUrl, validateRedirectUri, type RedirectUriVerdict } from './redirect-uris.ts';
 
 export { THIRD_PARTY_POLICY };
@@ -30,21 +30,64 @@ const SERVED_GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'clie
 // oidc-provider's clientDefaults (configuration.ts keeps them): what a registrant who leaves the
 // field out gets, so the rules must judge the client with them.
 const DEFAULT_GRANT_TYPES = ['authorization_code'];
+const DEFAULT_RESPONSE_TYPES = ['code'];
 const DEFAULT_AUTH_METHOD = 'client_secret_basic';
+/** Token endpoint methods that never use the client secret (client_secret_jwt does, as its HMAC key). */
+const NO_SECRET_METHODS = new Set(['none', 'private_key_jwt']);
 
-/** Throws the RFC 7591 error for the first broken rule; removes what a registrant may not claim. */
-export function applyThirdPartyPolicy(properties: Metadata): void {
-  // Only an operator decides that an app is first-party (no consent screen).
+/**
+ * Throws the RFC 7591 error for the first broken rule; removes what a registrant may not claim.
+ * `current` is the client as stored, on an RFC 7592 update.
+ */
+export function applyThirdPartyPolicy(properties: Metadata, current?: Metadata): void {
+  // Only an operator decides that an app is first-party (no consent screen, `client update
+  // --first-party`). An RFC 7592 PUT replaces the registrant's metadata, not that decision: it
+  // dropped it, and the app's users met a consent screen after its developer changed a redirect URI.
   delete properties[FIRST_PARTY];
+  if (current?.[FIRST_PARTY] === true) properties[FIRST_PARTY] = true;
+  // On update oidc-provider keeps the old secret whatever the new method: a client made public
+  // (or moved to private_key_jwt) was still answered its secret, and switching back revived it,
+  // though its developer had every reason to think it dead. Without one, a new secret is issued.
+  if (current !== undefined && NO_SECRET_METHODS.has(String(properties.token_endpoint_auth_method))) {
+    delete properties.client_secret;
+    delete properties.client_secret_expires_at;
+  }
   for (const [field, validate] of URI_RULES) {
     for (const uri of strings(properties[field])) {
       const verdict = validate(uri);
       if (!verdict.ok) throw invalid(field, `"${uri}" ${verdict.reason}`);
     }
   }
+  // People read the name on the consent page: the CLI's rule for it, not only "a string".
+  const nameProblem = typeof properties.client_name === 'string' ? clientNameProblem(properties.client_name) : undefined;
+  if (nameProblem !== undefined) throw invalid('client_name', nameProblem);
   const shape = shapeOf(properties);
   const [problem] = shape === undefined ? [] : clientShapeProblems(shape);
   if (problem !== undefined) throw invalid(problem.field, problem.message);
+  const mismatch = shape === undefined ? undefined : responseTypesMismatch(properties, shape.grantTypes);
+  if (mismatch !== undefined) throw invalid(mismatch.field, mismatch.message);
+}
+
+/**
+ * RFC 7591 §2.1: the response type "code" goes with the authorization_code grant. oidc-provider
+ * quietly adds or drops authorization_code to match response_types (["code"] when left out), so a
+ * service sending only `"grant_types": ["client_credentials"]` was told "redirect_uris is mandatory
+ * property", and a client sending `"response_types": []` was registered with no grant at all.
+ */
+function responseTypesMismatch(p: Metadata, grantTypes: readonly string[]): { field: string; message: string } | undefined {
+  const responseTypes = stringList(p.response_types, DEFAULT_RESPONSE_TYPES);
+  // Another response type (or a mistyped list) is oidc-provider's to refuse, with its own message.
+  if (responseTypes === undefined || responseTypes.some((t) => t !== 'code')) return undefined;
+  const code = responseTypes.includes('code');
+  const signsUsersIn = grantTypes.includes('authorization_code');
+  const leftOut = (field: string) => (p[field] === undefined || p[field] === null ? ' (the default when it is left out)' : '');
+  if (code && !signsUsersIn) {
+    return { field: 'response_types', message: `"code"${leftOut('response_types')} needs the authorization_code grant; a client that does not sign users in sends "response_types": [] (RFC 7591 §2.1)` };
+  }
+  if (!code && signsUsersIn) {
+    return { field: 'grant_types', message: `authorization_code${leftOut('grant_types')} needs the response type "code": send "response_types": ["code"] or leave it out (RFC 7591 §2.1)` };
+  }
+  return undefined;
 }
 
 // InvalidClientMetadata answers invalid_redirect_uri for a description that starts with
@@ -92,5 +135,6 @@ function stringList(value: unknown, fallback: readonly string[]): readonly strin
 }
 
 export function registrationPolicies(): Record<string, (ctx: KoaContextWithOIDC, properties: Metadata) => void> {
-  return { [THIRD_PARTY_POLICY]: (_ctx, properties) => applyThirdPartyPolicy(properties) };
+  // ctx.oidc.client is the registered client on update only: a new registration has none yet.
+  return { [THIRD_PARTY_POLICY]: (ctx, properties) => applyThirdPartyPolicy(properties, ctx.oidc.client?.metadata()) };
 }

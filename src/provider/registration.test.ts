@@ -7,6 +7,8 @@ import http from 'node:http';
 import { findForm, TestBrowser } from '../testing/browser.ts';
 import { backends, freePort, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, redeem, startSignIn, submit } from '../testing/relying-party.ts';
+import { createClientRegistry } from './clients.ts';
+import { systemClock } from '../security/clock.ts';
 
 const REDIRECT = 'http://127.0.0.1:8768/callback';
 
@@ -147,6 +149,63 @@ for (const backend of backends()) {
         for (const res of [await register(body), await update(service, body)]) {
           const refused = await refusal(res);
           assert.deepEqual([refused.status, refused.error], [400, 'invalid_client_metadata'], JSON.stringify(body));
+          assert.match(refused.description, description);
+        }
+      }
+    });
+
+    test('response_types and grant_types that disagree are refused, naming the fix, not quietly changed (RFC 7591 §2.1)', async () => {
+      const service = await register(SERVICE).then(async (r) => await r.json() as typeof client);
+      const cases: Array<[body: Record<string, unknown>, description: RegExp]> = [
+        // Upstream said "redirect_uris is mandatory property": response_types defaults to ["code"].
+        [{ client_name: 'Meter Sync', grant_types: ['client_credentials'] }, /^response_types: "code" \(the default when it is left out\) needs the authorization_code grant; a client that does not sign users in sends "response_types": \[\]/],
+        // Upstream registered this with "grant_types": [], a client that can get no token.
+        [{ redirect_uris: [REDIRECT], response_types: [] }, /^grant_types: authorization_code \(the default when it is left out\) needs the response type "code"/],
+      ];
+      for (const [body, description] of cases) {
+        for (const res of [await register(body), await update(service, body)]) {
+          const refused = await refusal(res);
+          assert.deepEqual([refused.status, refused.error], [400, 'invalid_client_metadata'], JSON.stringify(body));
+          assert.match(refused.description, description);
+        }
+      }
+    });
+
+    test('an operator\'s first-party decision survives the registrant\'s RFC 7592 update', async () => {
+      const registered = await register({ client_name: 'Own App', redirect_uris: [REDIRECT] }).then(async (r) => await r.json() as typeof client);
+      await createClientRegistry(idp.db, systemClock, async () => {}).update(registered.client_id, { firstParty: true });
+      const res = await update(registered, { client_name: 'Own App', redirect_uris: [REDIRECT, 'http://127.0.0.1:8768/other'] });
+      assert.equal(res.status, 200);
+      const stored = await createClientRegistry(idp.db, systemClock, async () => {}).find(registered.client_id);
+      assert.equal(stored?.jullix_first_party, true, 'still first-party: no consent screen for its users');
+      assert.deepEqual(stored?.redirect_uris, [REDIRECT, 'http://127.0.0.1:8768/other']);
+    });
+
+    test('RFC 7592: an update to a public client drops its secret; back to confidential, a new one is issued', async () => {
+      const registered = await register({ client_name: 'Switcher', redirect_uris: [REDIRECT] }).then(async (r) => await r.json() as typeof client);
+      const publicRes = await update(registered, { client_name: 'Switcher', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' });
+      assert.equal(publicRes.status, 200);
+      const madePublic = await publicRes.json() as typeof client & { token_endpoint_auth_method: string };
+      assert.equal(madePublic.token_endpoint_auth_method, 'none');
+      assert.equal('client_secret' in madePublic, false, 'a public client is not told a secret');
+      const backRes = await update(madePublic, { client_name: 'Switcher', redirect_uris: [REDIRECT] });
+      assert.equal(backRes.status, 200);
+      const back = await backRes.json() as typeof client;
+      assert.match(back.client_secret, /^[A-Za-z0-9_-]{43,}$/);
+      assert.notEqual(back.client_secret, registered.client_secret, 'the secret given up does not come back');
+    });
+
+    test('client_name follows the admin CLI\'s rule (at most 128 characters, no control characters), at registration and on update', async () => {
+      const registered = await register({ client_name: 'Named', redirect_uris: [REDIRECT] }).then(async (r) => await r.json() as typeof client);
+      const cases: Array<[name: string, description: RegExp]> = [
+        ['x'.repeat(20_000), /^client_name: must be at most 128 characters/],
+        ['Solar\nStats\u0007', /^client_name: must not contain control characters/],
+        ['Jullix \u202elatroP', /^client_name: must not contain bidirectional control characters/],
+      ];
+      for (const [name, description] of cases) {
+        for (const res of [await register({ client_name: name, redirect_uris: [REDIRECT] }), await update(registered, { client_name: name, redirect_uris: [REDIRECT] })]) {
+          const refused = await refusal(res);
+          assert.deepEqual([refused.status, refused.error], [400, 'invalid_client_metadata'], name.slice(0, 20));
           assert.match(refused.description, description);
         }
       }
