@@ -53,6 +53,11 @@ const ROUTES: Array<{ method: 'GET' | 'POST'; step: string; handler: Handler }> 
 
 const UID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The methods a step's address answers to; none when there is no such step. */
+export function allowedMethods(step: string): string[] {
+  return ROUTES.filter((r) => r.step === step).map((r) => r.method);
+}
+
 const MESSAGE_FOR: Partial<Record<string, MessageKey>> = {
   interaction_expired: 'error.expired',
   csrf_failed: 'error.csrf',
@@ -68,8 +73,10 @@ export function interactionRoutes(deps: InteractionDeps): Middleware {
     const route = ROUTES.find((r) => r.method === ctx.method && r.step === step);
     const page = pageContext(ctx, deps.brand, deps.basePath);
     if (!UID.test(uid) || rest.length > 0 || !route) {
-      const status = ROUTES.some((r) => r.step === step) && UID.test(uid) ? 405 : 404;
-      return sendHtml(ctx, status, errorPage(page, page.t('error.notfound')));
+      const allowed = UID.test(uid) && rest.length === 0 ? allowedMethods(step) : [];
+      // RFC 9110 §15.5.6: a 405 must say which methods the page does take.
+      if (allowed.length > 0) ctx.set('Allow', allowed.join(', '));
+      return sendHtml(ctx, allowed.length > 0 ? 405 : 404, errorPage(page, page.t('error.notfound')));
     }
     try {
       await route.handler(ctx, deps, uid);

@@ -138,6 +138,20 @@ for (const backend of backends()) {
       assert.match(en.html, /<html lang="en">/);
     });
 
+    test('a sign-in step asked with the wrong method is a 405 that names the right one (RFC 9110 §15.5.6)', async () => {
+      const wrongGet = await fetch(`${idp.url}/interaction/abc123/login`);
+      assert.equal(wrongGet.status, 405);
+      assert.equal(wrongGet.headers.get('allow'), 'POST');
+      const wrongPost = await fetch(`${idp.url}/interaction/abc123`, { method: 'POST' });
+      assert.equal(wrongPost.status, 405);
+      assert.equal(wrongPost.headers.get('allow'), 'GET');
+      for (const path of ['/interaction/abc123/nope', '/interaction/abc123/login/more']) {
+        const res = await fetch(`${idp.url}${path}`);
+        assert.equal(res.status, 404, path);
+        assert.equal(res.headers.get('allow'), null, path);
+      }
+    });
+
     test('an address with nothing there, the issuer\'s root among them, gets our page in the person\'s language, not a plain English "Not Found"', async () => {
       const fr = translator('fr');
       for (const path of ['/', '/nope', '/interaction', '/favicon.ico', '/assets/nope.css']) {
