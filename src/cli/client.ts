@@ -128,7 +128,9 @@ const remove = defineCommand({
 Usage: jullix-idp client remove <client_id> [--json]
 
 The provider stops accepting the client at once: new sign-ins, token requests and
-refreshes for it fail.
+refreshes for it fail. Its grants, the tokens issued under them, its own
+client_credentials tokens and the consent people gave it are deleted with it (the
+account page stops listing it); a client added again with the same id starts afresh.
 
 Options:
   --json   print {"client_id": ..., "removed": true}`,

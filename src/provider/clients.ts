@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { ClientMetadata as ProviderClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
 import { IdpError } from '../errors.ts';
+import { forgetClient } from './grants.ts';
 import type { Clock } from '../security/clock.ts';
 import {
   applyChanges, buildMetadata, clientShapeProblems, FIRST_PARTY, requiresMfa, uriProblems,
@@ -123,8 +124,11 @@ export function createClientRegistry(db: Knex, clock: Clock, validate: ClientMet
       return row === undefined ? undefined : parseStored(parsePayload(row.payload, row.id), row.id);
     },
     async remove(clientId) {
-      const count = await clients().andWhere('id', clientId).delete();
-      if (count === 0) throw new IdpError('not_found', `no client with id "${clientId}"`);
+      await db.transaction(async (trx) => {
+        const count = await trx('oidc_models').where({ model: 'Client', id: clientId }).delete();
+        if (count === 0) throw new IdpError('not_found', `no client with id "${clientId}"`);
+        await forgetClient(trx, clientId);
+      });
     },
   };
 }

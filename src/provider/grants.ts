@@ -38,3 +38,34 @@ export function createGrantRegistry(db: Knex, clock: Clock) {
 }
 
 export type GrantRegistry = ReturnType<typeof createGrantRegistry>;
+
+/** Models a client holds without a grant: its own client_credentials tokens. */
+const CLIENT_OWN_MODELS: readonly string[] = ['ClientCredentials'];
+
+/**
+ * What a removed client leaves behind, deleted with it (RFC 7592 §2.3: its grants and tokens
+ * SHOULD be invalidated): every grant people gave it with the tokens issued under them, the
+ * consent remembered for it (the account page listed the app by its bare id) and its own
+ * client_credentials tokens. Run inside the transaction that deletes the client. Grants and those
+ * tokens carry the client only in their payload, so they are read by model and matched exactly here
+ * (a LIKE pattern alone would also match ids with `_` or `%` standing for other characters).
+ */
+export async function forgetClient(trx: Knex, clientId: string): Promise<void> {
+  // Narrowed by LIKE only for an id that needs no escaping in JSON or in a pattern (`_` may match
+  // more, which the exact check below drops); any other id reads every row of the models.
+  const pattern = /^[A-Za-z0-9._~-]+$/.test(clientId) ? `%"clientId":"${clientId}"%` : '%';
+  const ofClient = async (models: readonly string[]) => {
+    const rows = await trx('oidc_models').whereIn('model', models).andWhere('payload', 'like', pattern).select('id', 'payload') as Array<{ id: string; payload: string }>;
+    return rows.filter((r) => (JSON.parse(r.payload) as { clientId?: unknown }).clientId === clientId);
+  };
+  const remembered = await trx('remembered_grants').where('client_id', clientId).select('grant_id') as Array<{ grant_id: string }>;
+  const grantIds = [...new Set([...(await ofClient(['Grant'])).map((g) => g.id), ...remembered.map((r) => r.grant_id)])];
+  for (let i = 0; i < grantIds.length; i += 100) {
+    const chunk = grantIds.slice(i, i + 100);
+    await trx('oidc_models').whereIn('model', GRANT_BOUND_MODELS).whereIn('grant_id', chunk).delete();
+    await trx('oidc_models').where('model', 'Grant').whereIn('id', chunk).delete();
+  }
+  await trx('remembered_grants').where('client_id', clientId).delete();
+  const own = (await ofClient(CLIENT_OWN_MODELS)).map((r) => r.id);
+  for (let i = 0; i < own.length; i += 100) await trx('oidc_models').whereIn('model', CLIENT_OWN_MODELS).whereIn('id', own.slice(i, i + 100)).delete();
+}

@@ -300,6 +300,42 @@ for (const backend of backends()) {
       assert.match(page3.html, /name="password"/);
     });
 
+    test('a deleted client takes its grants, tokens and remembered consent along (RFC 7592 §2.3), by DELETE or the CLI', async () => {
+      for (const how of ['DELETE', 'cli'] as const) {
+        const res = await register({ client_name: `Weather Now ${how}`, redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'client_credentials'] });
+        assert.equal(res.status, 201);
+        const app = await res.json() as typeof client;
+        const rp = { issuer: idp.config.issuer, clientId: app.client_id, clientSecret: app.client_secret, redirectUri: REDIRECT };
+        const config = await discover(rp);
+        const b = new TestBrowser();
+        const started = await startSignIn(config, rp);
+        const page = await openSignInPage(b, started, REDIRECT);
+        const consent = await submit(b, page.url, page.html, '/login', { username: 'nina', password: 'nina-password-1' }, REDIRECT);
+        const done = await submit(b, consent.url, consent.html, '/consent', {}, REDIRECT);
+        const tokens = await redeem(config, done.url, started);
+        const service = await fetch(`${idp.url}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.client_id, client_secret: app.client_secret }) });
+        assert.equal(service.status, 200);
+        assert.match(await (await b.follow(`${idp.url}/account`)).res.text(), new RegExp(`Weather Now ${how}`));
+        const grantId = (await idp.db('remembered_grants').where('client_id', app.client_id).first('grant_id') as { grant_id: string }).grant_id;
+        assert.ok(tokens.access_token && grantId);
+
+        if (how === 'DELETE') {
+          const del = await fetch(app.registration_client_uri, { method: 'DELETE', headers: { authorization: `Bearer ${app.registration_access_token}` } });
+          assert.equal(del.status, 204);
+        } else {
+          await createClientRegistry(idp.db, systemClock, async () => {}).remove(app.client_id);
+        }
+
+        const account = await (await b.follow(`${idp.url}/account`)).res.text();
+        assert.doesNotMatch(account, new RegExp(`Weather Now ${how}|${app.client_id}`), 'the account page no longer lists the app');
+        assert.equal((await idp.db('remembered_grants').where('client_id', app.client_id).select('grant_id')).length, 0);
+        assert.equal((await idp.db('oidc_models').where({ model: 'Grant', id: grantId }).select('id')).length, 0, 'the grant is gone');
+        assert.equal((await idp.db('oidc_models').where('grant_id', grantId).select('id')).length, 0, 'and every token under it');
+        const own = await idp.db('oidc_models').where('model', 'ClientCredentials').select('payload') as Array<{ payload: string }>;
+        assert.ok(own.every((r) => !r.payload.includes(app.client_id)), 'its own client_credentials tokens too');
+      }
+    });
+
     test('RP-initiated logout ends the session and notifies the app over the back-channel', async () => {
       const b = new TestBrowser();
       const { rp, config, started, consent } = await signInToConsent(b);
