@@ -55,17 +55,17 @@ describe('jullix-idp client update and rotate-secret', () => {
     assert.equal(payload['backchannel_logout_session_required'], true);
     const updated = audit.filter((a) => a.event === 'client.updated');
     assert.equal(updated.length, 1);
-    assert.match(updated[0]?.detail ?? '', /"changed":"backchannel_logout_session_required,backchannel_logout_uri,client_name,default_acr_values,redirect_uris"/);
+    assert.match(updated[0]?.detail ?? '', /"changed":"backchannel_logout_session_required,backchannel_logout_uri,client_name,default_acr_values,jullix_require_mfa,redirect_uris"/);
     assert.match(updated[0]?.detail ?? '', /"via":"cli"/);
   });
 
   test('the --no- flags and --third-party remove settings; a change that does nothing says so, unaudited', async () => {
     const off = await cli(['client', 'update', web.client_id, '--no-require-mfa', '--no-backchannel-logout', '--third-party', '--logo-uri', 'https://cdn.example.com/p.png']);
     assert.equal(off.code, 0, off.stderr);
-    assert.match(off.stdout, /^Updated client "Portal 2": backchannel_logout_session_required, backchannel_logout_uri, default_acr_values, jullix_first_party, logo_uri\./);
+    assert.match(off.stdout, /^Updated client "Portal 2": backchannel_logout_session_required, backchannel_logout_uri, default_acr_values, jullix_first_party, jullix_require_mfa, logo_uri\./);
     assert.match(off.stdout, /First party:\s+no\n/);
     const { payload } = await stored(web.client_id);
-    for (const key of ['default_acr_values', 'backchannel_logout_uri', 'backchannel_logout_session_required', FIRST_PARTY]) assert.equal(key in payload, false, key);
+    for (const key of ['default_acr_values', 'jullix_require_mfa', 'backchannel_logout_uri', 'backchannel_logout_session_required', FIRST_PARTY]) assert.equal(key in payload, false, key);
     assert.equal(payload['logo_uri'], 'https://cdn.example.com/p.png');
 
     const same = await cli(['client', 'update', web.client_id, '--name', 'Portal 2', '--third-party']);

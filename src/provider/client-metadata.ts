@@ -5,6 +5,12 @@ import { validateBackchannelLogoutUri, validateHttpsUrl, validateRedirectUri, ty
 
 /** Custom client metadata: set only by operators (CLI), never self-asserted at registration. */
 export const FIRST_PARTY = 'jullix_first_party';
+/**
+ * Set beside default_acr_values when an operator requires the second factor (`--require-mfa`):
+ * the registrant's RFC 7592 update replaces default_acr_values, not that decision
+ * (registration-policy.ts). A registrant's own default_acr_values carry no such mark.
+ */
+export const OPERATOR_REQUIRES_MFA = 'jullix_require_mfa';
 
 /** The initial-access-token policy for apps registered through Dynamic Client Registration. */
 export const THIRD_PARTY_POLICY = 'third-party';
@@ -144,7 +150,7 @@ export function buildMetadata(input: NewClient, ids: { clientId: string; clientS
     response_types: signsUsersIn ? ['code'] : [],
     token_endpoint_auth_method: input.authMethod,
     application_type: 'web',
-    ...(input.requireMfa ? { default_acr_values: [...REQUIRE_MFA_ACR_VALUES] } : {}),
+    ...(input.requireMfa ? { default_acr_values: [...REQUIRE_MFA_ACR_VALUES], [OPERATOR_REQUIRES_MFA]: true as const } : {}),
     ...(input.backchannelLogoutUri === undefined ? {} : backchannel(input.backchannelLogoutUri)),
     ...(input.logoUri === undefined ? {} : { logo_uri: input.logoUri }),
     ...(input.clientUri === undefined ? {} : { client_uri: input.clientUri }),
@@ -164,7 +170,10 @@ export function applyChanges(payload: StoredPayload, changes: ClientChanges): St
   if (changes.name !== undefined) set('client_name', changes.name);
   if (changes.redirectUris !== undefined) set('redirect_uris', [...new Set(changes.redirectUris)]);
   if (changes.postLogoutRedirectUris !== undefined) set('post_logout_redirect_uris', [...new Set(changes.postLogoutRedirectUris)]);
-  if (changes.requireMfa !== undefined) set('default_acr_values', changes.requireMfa ? [...REQUIRE_MFA_ACR_VALUES] : undefined);
+  if (changes.requireMfa !== undefined) {
+    set('default_acr_values', changes.requireMfa ? [...REQUIRE_MFA_ACR_VALUES] : undefined);
+    set(OPERATOR_REQUIRES_MFA, changes.requireMfa ? true : undefined);
+  }
   if (changes.backchannelLogoutUri !== undefined) {
     const on = changes.backchannelLogoutUri === null ? undefined : backchannel(changes.backchannelLogoutUri);
     set('backchannel_logout_uri', on?.backchannel_logout_uri);

@@ -121,7 +121,7 @@ for (const backend of await withTestDatabases()) {
       assert.equal(found?.metadata()[FIRST_PARTY], undefined);
 
       const off = await registry.update(client.client_id, { requireMfa: false, backchannelLogoutUri: null });
-      assert.deepEqual(off.changed, ['backchannel_logout_session_required', 'backchannel_logout_uri', 'default_acr_values']);
+      assert.deepEqual(off.changed, ['backchannel_logout_session_required', 'backchannel_logout_uri', 'default_acr_values', 'jullix_require_mfa']);
       assert.deepEqual((await registry.update(client.client_id, { name: 'After' })).changed, [], 'a no-op changes nothing');
       await assert.rejects(registry.update(client.client_id, { redirectUris: ['http://evil.example/cb'] }), (err) => isIdpError(err, 'bad_request'));
       await assert.rejects(registry.update('nope', { name: 'x' }), (err) => isIdpError(err, 'not_found'));

@@ -4,7 +4,7 @@ import { assertClaimsParameter, CLAIMS_BY_SCOPE } from './claims.ts';
 import type { Configuration, ErrorOut, JWK, KoaContextWithOIDC, errors } from 'oidc-provider';
 import type { Config } from '../config/schema.ts';
 import type { Secrets } from '../config/secrets.ts';
-import { FIRST_PARTY } from './client-metadata.ts';
+import { FIRST_PARTY, OPERATOR_REQUIRES_MFA } from './client-metadata.ts';
 import { interactionPolicyWithStepUp } from './step-up.ts';
 import { accountClient } from './account-client.ts';
 import { registrationPolicies } from './registration-policy.ts';
@@ -66,7 +66,7 @@ export function providerConfiguration(deps: ProviderConfigDeps): Configuration {
     // instead of whichever URI happens to be its only registered one.
     allowOmittingSingleRegisteredRedirectUri: false,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
-    extraClientMetadata: { properties: [FIRST_PARTY] },
+    extraClientMetadata: { properties: [FIRST_PARTY, OPERATOR_REQUIRES_MFA] },
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true, assertClaimsParameter },

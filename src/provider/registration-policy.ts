@@ -3,7 +3,7 @@
 // on every update through the registration access token (an RFC 7592 PUT carries the full
 // metadata, so each update is checked as a whole new client). The rules are the admin CLI's.
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { clientNameProblem, clientShapeProblems, FIRST_PARTY, requiresMfa, THIRD_PARTY_POLICY, type ClientShape } from './client-metadata.ts';
+import { clientNameProblem, clientShapeProblems, FIRST_PARTY, OPERATOR_REQUIRES_MFA, REQUIRE_MFA_ACR_VALUES, requiresMfa, THIRD_PARTY_POLICY, type ClientShape } from './client-metadata.ts';
 import { validateBackchannelLogoutUri, validateHttpsUrl, validateRedirectUri, type RedirectUriVerdict } from './redirect-uris.ts';
 
 export { THIRD_PARTY_POLICY };
@@ -45,6 +45,13 @@ export function applyThirdPartyPolicy(properties: Metadata, current?: Metadata):
   // dropped it, and the app's users met a consent screen after its developer changed a redirect URI.
   delete properties[FIRST_PARTY];
   if (current?.[FIRST_PARTY] === true) properties[FIRST_PARTY] = true;
+  // The same for an operator's `--require-mfa`: the update keeps aal2 as the app's floor, whatever
+  // default_acr_values it sends (it dropped them, and the second factor was no longer asked for).
+  delete properties[OPERATOR_REQUIRES_MFA];
+  if (current?.[OPERATOR_REQUIRES_MFA] === true) {
+    properties[OPERATOR_REQUIRES_MFA] = true;
+    properties.default_acr_values = [...REQUIRE_MFA_ACR_VALUES];
+  }
   // On update oidc-provider keeps the old secret whatever the new method: a client made public
   // (or moved to private_key_jwt) was still answered its secret, and switching back revived it,
   // though its developer had every reason to think it dead. Without one, a new secret is issued.

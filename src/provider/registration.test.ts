@@ -181,6 +181,24 @@ for (const backend of backends()) {
       assert.deepEqual(stored?.redirect_uris, [REDIRECT, 'http://127.0.0.1:8768/other']);
     });
 
+    test('an operator\'s --require-mfa survives the registrant\'s RFC 7592 update; a registrant\'s own level does not bind it', async () => {
+      const registry = createClientRegistry(idp.db, systemClock, async () => {});
+      const registered = await register({ client_name: 'Payout App', redirect_uris: [REDIRECT], jullix_require_mfa: true }).then(async (r) => await r.json() as typeof client);
+      assert.equal((registered as Record<string, unknown>).jullix_require_mfa, undefined, 'a registrant cannot set the operator\'s mark');
+      await registry.update(registered.client_id, { requireMfa: true });
+      const res = await update(registered, { client_name: 'Payout App', redirect_uris: [REDIRECT], default_acr_values: ['aal1'] });
+      assert.equal(res.status, 200);
+      const answer = await res.json() as { default_acr_values?: string[] };
+      assert.deepEqual(answer.default_acr_values, ['aal2'], 'the registrant is told the floor it has');
+      assert.deepEqual((await registry.find(registered.client_id))?.default_acr_values, ['aal2'], 'the second factor is still asked for');
+      // Lifted by the operator, the registrant decides again.
+      await registry.update(registered.client_id, { requireMfa: false });
+      const own = await register({ client_name: 'Own Level', redirect_uris: [REDIRECT], default_acr_values: ['aal2'] }).then(async (r) => await r.json() as typeof client);
+      const relaxed = await update(own, { client_name: 'Own Level', redirect_uris: [REDIRECT] });
+      assert.equal(relaxed.status, 200);
+      assert.deepEqual((await registry.find(own.client_id))?.default_acr_values, []);
+    });
+
     test('RFC 7592: an update to a public client drops its secret; back to confidential, a new one is issued', async () => {
       const registered = await register({ client_name: 'Switcher', redirect_uris: [REDIRECT] }).then(async (r) => await r.json() as typeof client);
       const publicRes = await update(registered, { client_name: 'Switcher', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' });
