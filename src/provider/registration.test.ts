@@ -85,8 +85,11 @@ for (const backend of backends()) {
       assert.equal(del.status, 204);
       const gone = await fetch(`${idp.url}/auth?client_id=${temp.client_id}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://temp.example/cb2')}`, { redirect: 'manual' });
       assert.equal(gone.status, 400);
-      // Audited like the CLI's changes, naming the registration token that made the app.
-      const audit = await idp.db('audit_log').where('client_id', temp.client_id).orderBy('id').select('event', 'detail');
+      // Audited like the CLI's changes, naming the registration token that made the app. The
+      // provider's events do not wait for the write (registration-audit.ts), so give it a moment.
+      const events = () => idp.db('audit_log').where('client_id', temp.client_id).orderBy('id').select('event', 'detail');
+      let audit = await events();
+      for (let i = 0; i < 40 && audit.length < 3; i++) audit = await new Promise((r) => setTimeout(r, 50)).then(events);
       assert.deepEqual(audit.map((a) => a.event), ['client.created', 'client.updated', 'client.removed']);
       assert.deepEqual(JSON.parse(String(audit[0]?.detail)), { via: 'registration', name: 'Temp App', registrationToken: `${token.slice(0, 6)}…` });
       assert.equal(JSON.parse(String(audit[1]?.detail)).name, 'Renamed App');
