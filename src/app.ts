@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps) {
     built.use(postAsGet);
     built.use(brandedLogoutWithoutSession(pages.logoutWithoutSession));
     built.use(unauthorizedClientCode);
-    built.use(resumeCheck({ db, clock, logger, render: signedOutDuringSignIn(config.branding.displayName, basePath) }));
+    built.use(resumeCheck({ db, clock, logger, resumeCookie: built.cookieName('resume'), render: signedOutDuringSignIn(config.branding.displayName, basePath) }));
     return { provider: built, handler: built.callback() };
   };
   // oidc-provider cannot change its keys at runtime (panva/node-oidc-provider#651): a rotation builds

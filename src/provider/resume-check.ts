@@ -16,25 +16,34 @@ const RESUME_ROUTES: ReadonlySet<string> = new Set(['resume', 'device_resume']);
 /** What a resume that signed someone in leaves to check: its interaction, the account and the session. */
 export interface ResumedLogin { interactionId: string; accountId: string; sessionUid: string }
 
-/** The sign-in a finished request resumed, or undefined when it resumed none (or is no resume). */
-export function resumedLogin(ctx: KoaContextWithOIDC): ResumedLogin | undefined {
+/**
+ * The sign-in a finished request resumed, or undefined when it resumed none (or is no resume).
+ * `resumedId`: the interaction the resume loaded (its cookie, read before the resume ran). Not the
+ * context's Interaction: a resume that goes on to another step (consent) replaces it with the new
+ * interaction, which has no result, and the session it saved went unchecked (review). The login is
+ * the resume's result (ctx.oidc.result), which oidc-provider sets only once it has used it.
+ */
+export function resumedLogin(ctx: KoaContextWithOIDC, resumedId: string | undefined): ResumedLogin | undefined {
   const oidc = (ctx as Partial<KoaContextWithOIDC>).oidc;
-  if (!oidc || !RESUME_ROUTES.has(oidc.route)) return undefined;
-  const interaction = oidc.entities.Interaction;
-  const accountId = interaction?.result?.login?.accountId;
+  if (!oidc || !RESUME_ROUTES.has(oidc.route) || resumedId === undefined) return undefined;
+  const accountId = oidc.result?.login?.accountId;
   const sessionUid = oidc.session?.uid;
-  if (!interaction || typeof accountId !== 'string' || typeof sessionUid !== 'string') return undefined;
-  return { interactionId: interaction.jti, accountId, sessionUid };
+  if (typeof accountId !== 'string' || typeof sessionUid !== 'string') return undefined;
+  return { interactionId: resumedId, accountId, sessionUid };
 }
 
-export function resumeCheck(deps: { db: Knex; clock: Clock; logger: Logger; render: (ctx: Koa.Context) => void }): Koa.Middleware {
+/** `resumeCookie`: the provider's name for the resume cookie (provider.cookieName('resume')). */
+export function resumeCheck(deps: { db: Knex; clock: Clock; logger: Logger; resumeCookie: string; render: (ctx: Koa.Context) => void }): Koa.Middleware {
   return async (ctx, next) => {
+    // Read as the resume reads it (signed with the provider's cookie keys): it loads the
+    // interaction with this id and refuses one whose uid differs.
+    const resumedId = ctx.cookies.get(deps.resumeCookie);
     await next();
-    const login = resumedLogin(ctx as unknown as KoaContextWithOIDC);
+    const login = resumedLogin(ctx as unknown as KoaContextWithOIDC, resumedId);
     if (!login || !(await resumeEnded(deps.db, deps.clock, login.interactionId))) return;
     await endSessionByUid(deps.db, deps.clock, login.accountId, login.sessionUid);
     deps.logger.warn('sign-in ended: the account was signed out while it resumed', { accountId: login.accountId });
-    // The provider's answer (the app's redirect with a code, or a form post of it) is replaced.
+    // The provider's answer (the app's redirect with a code, a form post of it, or the next step's page) is replaced.
     ctx.remove('Location');
     deps.render(ctx);
   };

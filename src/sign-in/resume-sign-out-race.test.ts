@@ -32,9 +32,9 @@ for (const backend of backends()) {
      * Signs in with the password and resumes; `during` runs right after the resume has consumed the
      * interaction (the provider's destroy), before anything else of the resume is saved.
      */
-    async function resumeAcross(username: string, password: string, during: () => Promise<void>) {
+    async function resumeAcross(username: string, password: string, during: () => Promise<void>, params: Record<string, string> = {}) {
       const browser = new TestBrowser();
-      const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
+      const page = await openSignInPage(browser, await startSignIn(config, rp, params), REDIRECT);
       const form = findForm(page.html, '/login', page.url);
       const posted = await browser.postForm(form.action, { ...form.fields, username, password });
       assert.equal(posted.status, 303);
@@ -76,6 +76,21 @@ for (const backend of backends()) {
       assert.equal(await codesOf(user.id), 1);
       const silent = await openSignInPage(landed.browser, await startSignIn(config, rp, { prompt: 'none' }), REDIRECT);
       assert.ok(new URL(silent.url).searchParams.get('code'), 'single sign-on works');
+    });
+
+    test('also when the resume goes on to another step (consent): no consent page, no session', async () => {
+      // The resume saves the session and starts a new interaction for consent; the context's
+      // Interaction is then that new one, so the check must know the one that was resumed.
+      const consent = { scope: 'openid offline_access', prompt: 'consent' };
+      const control = await idp.addUser({ username: 'zeno', password: 'zeno-password-1' });
+      const goesOn = await resumeAcross('zeno', 'zeno-password-1', async () => undefined, consent);
+      assert.match(goesOn.html, /\/consent"/, `without a sign-out the resume shows the consent step (${control.id})`);
+      const user = await idp.addUser({ username: 'zora', password: 'zora-password-1' });
+      const landed = await resumeAcross('zora', 'zora-password-1', async () => { await signOutEverywhere(idp.db, systemClock, user.id); }, consent);
+      assert.equal(landed.status, 409, `the error page, not the consent step: ${landed.url}`);
+      assert.doesNotMatch(landed.html, /\/consent"/);
+      const silent = await openSignInPage(landed.browser, await startSignIn(config, rp, { prompt: 'none' }), REDIRECT);
+      assert.equal(new URL(silent.url).searchParams.get('error'), 'login_required', 'no single sign-on from that resume');
     });
 
     test('a sign-out of another account during the resume changes nothing for this one', async () => {
