@@ -7,7 +7,7 @@ import * as accountColumn from '../../migrations/20261203120000_oidc_models_acco
 import { withTestDatabases } from '../db/test-database.ts';
 import { manualClock } from '../security/clock.ts';
 import { rowsOfAccount, signOutEverywhere } from './account-sign-out.ts';
-import { createAdapterClass } from './adapter.ts';
+import { createAdapterClass, deleteExpiredRows } from './adapter.ts';
 
 const T0 = Date.UTC(2026, 11, 3, 12);
 
@@ -35,6 +35,20 @@ for (const backend of await withTestDatabases()) {
       await new Adapter('RefreshToken').upsert(ids.refresh, { accountId, grantId: ids.grant, clientId: 'app', sessionUid: ids.uid }, 600);
       return ids;
     }
+
+    test('a sign-in it ended is not revived by a late save, also once the expiry sweep has run', async () => {
+      // The sign-out expires the interactions it ends at once (the mark a resume looks for); a
+      // request still in flight on one (a double-submitted last step) saves its result a moment
+      // later. Had the sweep just removed the row, that save would insert it anew, result and all.
+      const gina = randomUUID();
+      const login = { result: { login: { accountId: gina } } };
+      await new Adapter('Interaction').upsert('i-double', login, 600);
+      await signOutEverywhere(db, clock, gina);
+      clock.advance(1);
+      await deleteExpiredRows(db, clock.now());
+      await new Adapter('Interaction').upsert('i-double', login, 599);
+      assert.equal(await found('Interaction', 'i-double'), undefined);
+    });
 
     test('ends the account\'s session, grant, tokens and finished sign-in; another account\'s and a service token stay', async () => {
       const alice = randomUUID();

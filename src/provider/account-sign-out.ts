@@ -118,9 +118,9 @@ export async function signOutEverywhere(db: Knex, clock: Clock, accountId: strin
 
 /**
  * Ends interactions: consumed (not found any more) and expired now. The expiry is the mark a resume
- * that had already consumed its interaction looks for (resumeEnded); the row itself stays until
- * the next sweep (every 10 minutes, server.ts), so a late save by a finish still in flight, a
- * request's length away, cannot revive it (the upsert leaves consumed rows alone: adapter-batch.ts).
+ * that had already consumed its interaction looks for (resumeEnded); the row itself stays a while
+ * past that expiry (ENDED_ROW_GRACE_MS in adapter.ts), so a late save by a finish still in flight
+ * cannot revive it (the upsert leaves consumed rows alone: adapter-batch.ts).
  */
 async function endInteractions(db: Knex, clock: Clock, ids: readonly string[]): Promise<void> {
   const now = clock.now();

@@ -148,9 +148,22 @@ function parsePayload(json: string, model: string): AdapterPayload {
 // short enough that the table does not grow with every address that ever mistyped a password.
 export const THROTTLE_RETENTION_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * How long an ended session or interaction (ENDED_NOT_DELETED) outlives its expiry before the sweep
+ * removes it. A sign-out expires the interactions it ends at once (the mark a resume looks for,
+ * account-sign-out.ts), and a request still in flight on one (a double-submitted last step) saves
+ * it a moment later: with the row just swept, that save inserted it anew, login result and all
+ * (review). Found by the provider or not, an expired row is gone to it (fromRow).
+ */
+export const ENDED_ROW_GRACE_MS = 10 * 60 * 1000;
+const ENDED_MODELS = [...ENDED_NOT_DELETED];
+
 /** Deletes expired provider models, finished login state and stale throttle rows; returns how many. */
 export async function deleteExpiredRows(db: Knex, nowMs: number): Promise<number> {
-  const models = await db('oidc_models').whereNotNull('expires_at').andWhere('expires_at', '<=', nowMs).delete();
+  const models = await db('oidc_models').whereNotNull('expires_at').andWhere((q) => {
+    void q.where((others) => { void others.whereNotIn('model', ENDED_MODELS).andWhere('expires_at', '<=', nowMs); })
+      .orWhere('expires_at', '<=', nowMs - ENDED_ROW_GRACE_MS);
+  }).delete();
   const states = await db('interaction_state').where('expires_at', '<=', nowMs).delete();
   const accountStates = await db('account_page_state').where('expires_at', '<=', nowMs).delete();
   const throttles = await db('throttle').where('last_failure_at', '<', nowMs - THROTTLE_RETENTION_MS).delete();
