@@ -39,8 +39,11 @@ export function createGrantRegistry(db: Knex, clock: Clock) {
 
 export type GrantRegistry = ReturnType<typeof createGrantRegistry>;
 
-/** Models a client holds without a grant: its own client_credentials tokens. */
-const CLIENT_OWN_MODELS: readonly string[] = ['ClientCredentials'];
+/**
+ * Models a client holds without a grant: its own client_credentials tokens, and its registration
+ * access token (RFC 7592), which never expires: after a CLI remove it stayed, for good.
+ */
+const CLIENT_OWN_MODELS: readonly string[] = ['ClientCredentials', 'RegistrationAccessToken'];
 
 /**
  * What a removed client leaves behind, deleted with it (RFC 7592 §2.3: its grants and tokens

@@ -354,6 +354,8 @@ for (const backend of backends()) {
         assert.equal((await idp.db('oidc_models').where('grant_id', grantId).select('id')).length, 0, 'and every token under it');
         const own = await idp.db('oidc_models').where('model', 'ClientCredentials').select('payload') as Array<{ payload: string }>;
         assert.ok(own.every((r) => !r.payload.includes(app.client_id)), 'its own client_credentials tokens too');
+        const rats = await idp.db('oidc_models').where('model', 'RegistrationAccessToken').select('payload') as Array<{ payload: string }>;
+        assert.ok(rats.every((r) => !r.payload.includes(app.client_id)), 'and its registration access token');
       }
     });
 
