@@ -106,8 +106,8 @@ function parseArgsMessage(err: unknown): string {
   return message.replace(/\. To specify a positional argument[\s\S]*$/, '').split('\n')[0] ?? message;
 }
 
-/** Reads all of a stream as UTF-8, refusing more than `maxBytes` (a password is never that long). */
-export async function readAll(stream: NodeJS.ReadableStream, maxBytes: number): Promise<string | undefined> {
+/** Reads all of a stream's bytes, refusing more than `maxBytes` (a password is never that long). */
+export async function readAll(stream: NodeJS.ReadableStream, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -116,5 +116,19 @@ export async function readAll(stream: NodeJS.ReadableStream, maxBytes: number): 
     if (size > maxBytes) return undefined;
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The bytes as UTF-8 text, or undefined when they are not UTF-8. Buffer#toString would put U+FFFD
+ * in place of every bad byte: a password piped from a Latin-1 terminal ("p\xe4ss...") would be
+ * stored as another password than the one the person types into the browser (which sends UTF-8),
+ * and different inputs would collapse into one.
+ */
+export function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
