@@ -46,7 +46,7 @@ export function parseCommand<S extends z.ZodType>(argv: string[], spec: CommandS
   try {
     parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
   } catch (err) {
-    throw new UsageError(parseArgsMessage(err), spec.name);
+    throw new UsageError(dashedPositionalHint(err, argv, spec) ?? parseArgsMessage(err), spec.name);
   }
   if (parsed.values['help'] === true) return { help: true };
   const named: Record<string, unknown> = { ...parsed.values };
@@ -92,6 +92,20 @@ function joinNegativeValues(argv: readonly string[], options: OptionSpec): strin
     }
   }
   return out;
+}
+
+/**
+ * For a command that takes a positional: an argument with one dash that is no option of ours is
+ * meant as that value. A registration token's fingerprint starts with "-" one time in 64, and
+ * `registration-token revoke -sIzVn` said only "Unknown option '-s'".
+ */
+function dashedPositionalHint(err: unknown, argv: readonly string[], spec: { name: string; positionals: string[] }): string | undefined {
+  const letter = /^Unknown option '-([^-])'/.exec(err instanceof Error ? err.message : '')?.[1];
+  const end = argv.indexOf('--');
+  const arg = (end === -1 ? argv : argv.slice(0, end)).find((a) => letter !== undefined && a.startsWith(`-${letter}`));
+  const first = spec.positionals[0];
+  if (arg === undefined || first === undefined) return undefined;
+  return `unknown option ${arg}; for a <${first}> that starts with "-", put it after "--": jullix-idp ${spec.name} -- ${arg}`;
 }
 
 /** parseArgs' refusal in our words: its first sentence ("Unknown option '--x'"), without its hints about "--". */
