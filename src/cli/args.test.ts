@@ -40,3 +40,16 @@ test('an option followed by another option, or by a value with a dash, says how 
   assert.equal(usage(['--name', '-x']), '--name needs a value, and the argument after it starts with "-"; for a value that starts with "-", write --name=<value>');
   assert.equal(usage(['--colour']), "Unknown option '--colour'", 'other refusals keep parseArgs\' first sentence');
 });
+
+test('a positional that starts with one dash is pointed after "--", where it is taken as given', () => {
+  const revoke = { name: 'registration-token revoke', options: {}, positionals: ['token'], schema: z.object({ token: z.string() }) };
+  assert.throws(() => parseCommand(['-sIzVn'], revoke), {
+    message: 'unknown option -sIzVn; for a <token> that starts with "-", put it after "--": jullix-idp registration-token revoke -- -sIzVn',
+  });
+  assert.deepEqual(parseCommand(['--', '-sIzVn'], revoke), { help: false, json: false, args: { token: '-sIzVn' } });
+});
+
+test('a value with a dash after an option is still explained as that option\'s', () => {
+  const add = { name: 'user add', options: { name: { type: 'string' as const } }, positionals: ['username'], schema: z.object({ username: z.string(), name: z.string() }) };
+  assert.throws(() => parseCommand(['bob', '--name', '-x'], add), { message: /^--name needs a value/ });
+});

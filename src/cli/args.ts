@@ -46,7 +46,7 @@ export function parseCommand<S extends z.ZodType>(argv: string[], spec: CommandS
   try {
     parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
   } catch (err) {
-    throw new UsageError(parseArgsMessage(err), spec.name);
+    throw new UsageError(dashedPositionalHint(err, argv, spec) ?? parseArgsMessage(err), spec.name);
   }
   if (parsed.values['help'] === true) return { help: true };
   const named: Record<string, unknown> = { ...parsed.values };
@@ -94,6 +94,20 @@ function joinNegativeValues(argv: readonly string[], options: OptionSpec): strin
   return out;
 }
 
+/**
+ * For a command that takes a positional: an argument with one dash that is no option of ours is
+ * meant as that value. A registration token's fingerprint starts with "-" one time in 64, and
+ * `registration-token revoke -sIzVn` said only "Unknown option '-s'".
+ */
+function dashedPositionalHint(err: unknown, argv: readonly string[], spec: { name: string; positionals: string[] }): string | undefined {
+  const letter = /^Unknown option '-([^-])'/.exec(err instanceof Error ? err.message : '')?.[1];
+  const end = argv.indexOf('--');
+  const arg = (end === -1 ? argv : argv.slice(0, end)).find((a) => letter !== undefined && a.startsWith(`-${letter}`));
+  const first = spec.positionals[0];
+  if (arg === undefined || first === undefined) return undefined;
+  return `unknown option ${arg}; for a <${first}> that starts with "-", put it after "--": jullix-idp ${spec.name} -- ${arg}`;
+}
+
 /** parseArgs' refusal in our words: its first sentence ("Unknown option '--x'"), without its hints about "--". */
 function parseArgsMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
@@ -106,8 +120,8 @@ function parseArgsMessage(err: unknown): string {
   return message.replace(/\. To specify a positional argument[\s\S]*$/, '').split('\n')[0] ?? message;
 }
 
-/** Reads all of a stream as UTF-8, refusing more than `maxBytes` (a password is never that long). */
-export async function readAll(stream: NodeJS.ReadableStream, maxBytes: number): Promise<string | undefined> {
+/** Reads all of a stream's bytes, refusing more than `maxBytes` (a password is never that long). */
+export async function readAll(stream: NodeJS.ReadableStream, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -116,5 +130,19 @@ export async function readAll(stream: NodeJS.ReadableStream, maxBytes: number): 
     if (size > maxBytes) return undefined;
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The bytes as UTF-8 text, or undefined when they are not UTF-8. Buffer#toString would put U+FFFD
+ * in place of every bad byte: a password piped from a Latin-1 terminal ("p\xe4ss...") would be
+ * stored as another password than the one the person types into the browser (which sends UTF-8),
+ * and different inputs would collapse into one.
+ */
+export function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }

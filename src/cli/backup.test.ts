@@ -72,3 +72,17 @@ describe('backup and restore', () => {
     assert.ok((await onlyNew.find(users[0]!.id))?.secret, 'readable with the new key alone');
   });
 });
+
+test('backup with DATABASE_URL points at pg_dump before it connects (so it never migrates that database)', async () => {
+  // The ops review ran it against a live PostgreSQL database: it applied every migration, then refused.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'jullix-backup-pg-'));
+  try {
+    const file = path.join(dir, 'copy.sqlite');
+    const r = await runCli(dir, ['backup', file], { env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/unreachable' } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /use pg_dump/);
+    assert.doesNotMatch(r.stderr, /cannot connect/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { loadConfig } from '../config/load.ts';
 import { IdpError } from '../errors.ts';
 import { defineCommand } from './command.ts';
 import { withContext } from './context.ts';
@@ -28,8 +29,10 @@ With DATABASE_URL (PostgreSQL) use pg_dump instead, e.g.
   schema: z.object({ file: z.string().min(1, 'name the file to write, e.g. backup-2026-11-25.sqlite') }),
   async run(args, { json, io }) {
     const target = path.resolve(args.file);
+    // Refused before the database is opened: opening migrates it, and a backup must never be what
+    // changes the PostgreSQL database it was pointed at.
+    if (loadConfig(io.env).databaseUrl !== undefined) throw new IdpError('bad_request', 'backup copies the SQLite database; with PostgreSQL use pg_dump (see --help)');
     await withContext(io, async (ctx) => {
-      if (ctx.config.databaseUrl) throw new IdpError('bad_request', 'backup copies the SQLite database; with PostgreSQL use pg_dump (see --help)');
       if (existsSync(target)) throw new IdpError('conflict', `${target} already exists: choose a new file name`);
       const started = Date.now();
       // Made empty and private first: VACUUM INTO writes into an existing empty file, and a copy of

@@ -125,6 +125,30 @@ describe('jullix-idp', () => {
     assert.ok(hasNoStackTrace(result));
   });
 
+  test('a SQLite write lock held elsewhere is explained as such, without the SQL', async () => {
+    const locked = await tempDataDir();
+    try {
+      const add = await runCli(locked.dir, ['user', 'add', 'lou', '--email', 'lou@example.com', '--name', 'Lou', '--role', 'customer', '--password-stdin'], { stdin: 'lou-password-1\n' });
+      assert.equal(add.code, 0, add.stderr);
+      const result = await withDatabase(locked.dir, async (db) => {
+        // A write transaction on the one pooled connection: the CLI waits its 5 s busy_timeout out.
+        const trx = await db.transaction();
+        await trx('users').update({ updated_at: 1 });
+        try {
+          return await runCli(locked.dir, ['user', 'set-password', 'lou', '--password-stdin'], { stdin: 'lou-password-2\n' });
+        } finally {
+          await trx.rollback();
+        }
+      });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /^jullix-idp: the SQLite database is locked: .* run the command again$/m);
+      assert.doesNotMatch(result.stderr, /unexpected error|argon2/);
+      assert.ok(hasNoStackTrace(result));
+    } finally {
+      await locked.cleanup();
+    }
+  });
+
   test('a command that reads refuses a DATA_DIR without a database, names the path, and creates nothing', async () => {
     const wrong = path.join(dir, 'wrong-folder');
     const [list, audit, json] = await Promise.all([

@@ -90,6 +90,18 @@ function describeFailure(err: unknown): Failure {
     // secret (database errors are scrubbed of passwords where they are made).
     return { code: err.code, lines: err.message.split('\n'), exit: err.code === 'bad_request' ? EXIT_USAGE : EXIT_FAILURE };
   }
+  if (isSqliteBusy(err)) {
+    return { code: 'database_unavailable', lines: [SQLITE_BUSY_MESSAGE], exit: EXIT_FAILURE };
+  }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'unexpected', lines: [`unexpected error: ${message.split('\n')[0] ?? ''}`], exit: EXIT_FAILURE };
+}
+
+// SQLite has one writer: a long write elsewhere (a backup, another command, a stuck transaction)
+// outlasts the 5 s busy_timeout. That is no bug to report but a reason to try again, and knex's
+// "unexpected error: update `users` set ... - SQLITE_BUSY" said neither.
+const SQLITE_BUSY_MESSAGE = 'the SQLite database is locked: another process (the server, another jullix-idp command, a sqlite3 shell) held its write lock for more than 5 s, so the change under way was not saved: run the command again';
+
+function isSqliteBusy(err: unknown): boolean {
+  return err instanceof Error && (err as Error & { code?: unknown }).code === 'SQLITE_BUSY';
 }

@@ -20,7 +20,7 @@ export interface CliResult {
 
 export interface RunOptions {
   /** Written to the child's stdin, which is then closed (closed at once when absent). */
-  stdin?: string;
+  stdin?: string | Uint8Array;
   /** Added to the base environment (PATH, HOME, DATA_DIR, LOG_LEVEL=silent). */
   env?: Record<string, string>;
   /** The child's working directory (a relative DATA_DIR is taken from it); the test's own when absent. */

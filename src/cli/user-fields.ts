@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ROLES } from '../accounts/types.ts';
 import { IdpError } from '../errors.ts';
 import { isCommonPassword } from '../security/common-passwords.ts';
-import { readAll, UsageError } from './args.ts';
+import { readAll, UsageError, utf8Text } from './args.ts';
 import type { CliIo } from './command.ts';
 import type { CliContext } from './context.ts';
 
@@ -42,8 +42,10 @@ export async function readPassword(io: CliIo, command: string): Promise<string> 
     throw new UsageError('--password-stdin reads a piped password; it will not read one typed into the terminal, where it would be echoed', command);
   }
   // 4 bytes per character is UTF-8's worst case; anything longer is refused without buffering it all.
-  const raw = await readAll(io.stdin, MAX_PASSWORD * 4 + 2);
-  if (raw === undefined) throw new UsageError(`the password must be at most ${MAX_PASSWORD} characters`, command);
+  const bytes = await readAll(io.stdin, MAX_PASSWORD * 4 + 2);
+  if (bytes === undefined) throw new UsageError(`the password must be at most ${MAX_PASSWORD} characters`, command);
+  const raw = utf8Text(bytes);
+  if (raw === undefined) throw new UsageError('the password on standard input is not UTF-8 text: pipe it from a UTF-8 terminal or file (e.g. iconv -t UTF-8)', command);
   const password = raw.replace(/\r?\n$/, '');
   const length = [...password].length;
   if (length === 0) throw new UsageError('no password on standard input', command);

@@ -81,6 +81,16 @@ describe('jullix-idp user', () => {
     for (const r of [common, commonSet]) assert.match(r.stderr, /most common passwords/);
   });
 
+  test('a password that is not UTF-8 is refused, not stored with U+FFFD in place of its bytes', async () => {
+    // "pässwörd-lang" from a Latin-1 terminal: the browser would send other bytes for it.
+    const latin1 = Buffer.from('p\xe4ssw\xf6rd-lang', 'latin1');
+    const r = await runCli(dir, ['user', 'add', 'latin', '--email', 'latin@example.com', '--name', 'Latin', '--role', 'customer', '--password-stdin'], { stdin: latin1 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(hasNoStackTrace(r));
+    assert.match(r.stderr, /not UTF-8/);
+    assert.equal(await withDb((db) => db('users').where('username_lower', 'latin').first('id')), undefined);
+  });
+
   test('list filters by role', async () => {
     assert.equal((await addUser('carol', 'admin')).code, 0);
     const all = jsonOf<UserView[]>(await cli(['user', 'list', '--json']));

@@ -51,3 +51,15 @@ test('an issuer is written as tokens will carry it, and NODE_ENV=Production is n
   assert.equal(loadConfig({ ISSUER: 'https://idp.example.com/Path' }).issuer, 'https://idp.example.com/Path', 'the path keeps its case');
   assert.equal(loadConfig({ PORT: '80' }).issuer, 'http://localhost', 'the default issuer is in normal form too');
 });
+
+test('a PORT out of range is reported as PORT alone, not also as an ISSUER nobody set', () => {
+  const message = refused({ PORT: '70000' });
+  assert.match(message, /PORT \(port\): Too big/);
+  assert.doesNotMatch(message, /ISSUER/);
+});
+
+test('an ISSUER that is set is still reported next to a bad PORT', () => {
+  const message = refused({ PORT: '70000', ISSUER: 'ftp://idp.example.com' });
+  assert.match(message, /PORT \(port\)/);
+  assert.match(message, /ISSUER \(issuer\)/);
+});

@@ -120,11 +120,18 @@ export function loadConfig(env: Env = process.env, configDir = CONFIG_DIR): Conf
     const parsed = parseEnvValue(name, value, kind, problems);
     if (parsed !== undefined) setPath(raw, keys, parsed);
   }
-  if (raw.issuer === undefined && typeof raw.port === 'number') raw.issuer = defaultIssuer(raw.port);
+  // The default issuer follows the port. With a bad port (PORT=70000) the operator, who never set
+  // ISSUER, was also told ISSUER "must be an http(s) URL": only the port is reported then.
+  const issuerFromPort = raw.issuer === undefined;
+  if (issuerFromPort && typeof raw.port === 'number') raw.issuer = defaultIssuer(raw.port);
   if (!isObject(raw.secrets)) raw.secrets = {};
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${settingName(issue.path.join('.'))}: ${issue.message}`);
+    const portRefused = result.error.issues.some((issue) => issue.path[0] === 'port');
+    for (const issue of result.error.issues) {
+      if (issuerFromPort && portRefused && issue.path[0] === 'issuer') continue;
+      problems.push(`${settingName(issue.path.join('.'))}: ${issue.message}`);
+    }
   }
   if (problems.length > 0 || !result.success) {
     throw new IdpError('config_invalid', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { expose: true });

@@ -68,3 +68,21 @@ test('describeDatabase masks the password and drops the query string', () => {
   assert.equal(describeDatabase(undefined, '/var/lib/idp'), `SQLite ${path.join('/var/lib/idp', SQLITE_FILE_NAME)}`);
   assert.match(describeDatabase(), /SQLite/);
 });
+
+test('a failed query names its SQL but never the values bound into it', async () => {
+  // An operator review saw `user set-password` against a locked database print the new
+  // password_hash inside "SQLITE_BUSY: database is locked".
+  const root = await mkdtemp(path.join(os.tmpdir(), 'jullix-idp-conn-'));
+  const db = await openDatabase({ dataDir: root });
+  try {
+    const secret = '$argon2id$v=19$m=19456,p=1,t=2$not-for-your-eyes';
+    await assert.rejects(db('no_such_table').where('id', 'u1').update({ password_hash: secret }), (err: Error) => {
+      assert.match(err.message, /no such table: no_such_table/);
+      assert.ok(!err.message.includes(secret), err.message);
+      return true;
+    });
+  } finally {
+    await db.destroy();
+    await rm(root, { recursive: true, force: true });
+  }
+});

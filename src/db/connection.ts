@@ -46,7 +46,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Knex> {
   const url = options.databaseUrl?.trim() ?? '';
   const config = url === '' ? await sqliteConfig(options.dataDir) : postgresConfig(url);
   const report = (message: unknown) => options.onDriverWarning?.(scrubPassword(String(message).split('\n')[0] ?? '', url));
-  const db = knex({ ...config, log: { warn: report, error: report, deprecate: () => undefined, debug: () => undefined } });
+  // compileSqlOnError off: knex otherwise writes a failed query's bound values into the error's
+  // message (a password hash, a token, a TOTP ciphertext), and messages reach the operator's
+  // terminal and the log; the SQL with its ? placeholders says enough.
+  const db = knex({ ...config, compileSqlOnError: false, log: { warn: report, error: report, deprecate: () => undefined, debug: () => undefined } });
   try {
     await db.raw('select 1');
   } catch (err) {
