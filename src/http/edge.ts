@@ -43,6 +43,9 @@ function errorBoundary(logger: Logger): Koa.Middleware {
     } catch (err) {
       logger.error('unhandled error', { requestId, path, method: ctx.method, error: err instanceof Error ? err : String(err), stack: err instanceof Error ? err.stack : undefined });
       ctx.status = 500;
+      // An error after the provider has answered (the resume check, src/provider/resume-check.ts)
+      // must not carry its redirect along: a 500 with the app's Location and code in it.
+      ctx.remove('Location');
       ctx.type = 'text/plain; charset=utf-8';
       ctx.body = `Internal error (request ${requestId}).`;
     } finally {

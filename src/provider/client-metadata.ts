@@ -190,15 +190,17 @@ export function applyChanges(payload: StoredPayload, changes: ClientChanges): St
 /**
  * Why a client name cannot be shown as it is, or undefined; the admin CLI and registration share
  * it. The name heads the consent page and a line of `client list`: control characters break that
- * line, and the bidirectional ones (U+202A-U+202E, U+2066-U+2069) reorder what people read, so a
- * registrant could show "Jullix Portal" spelled backwards in its name.
+ * line, and the bidirectional ones (U+202A-U+202E, U+2066-U+2069, and the marks U+200E, U+200F,
+ * U+061C) reorder what people read, so a registrant could show "Jullix Portal" spelled backwards.
  */
 export function clientNameProblem(name: string): string | undefined {
   const trimmed = name.trim();
   if (trimmed === '') return 'must not be empty';
   if (trimmed.length > 128) return 'must be at most 128 characters';
   if (/\p{Cc}/u.test(name)) return 'must not contain control characters';
-  if (/[\u202a-\u202e\u2066-\u2069]/.test(name)) return 'must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069): they reorder the name people read';
+  if (/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/.test(name)) return 'must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C): they reorder the name people read';
+  // Line and paragraph separators (U+2028, U+2029) break a line as a newline does.
+  if (/[\u2028\u2029]/.test(name)) return 'must not contain line or paragraph separators (U+2028, U+2029)';
   return undefined;
 }
 

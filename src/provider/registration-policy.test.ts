@@ -118,6 +118,8 @@ test('client_name follows the CLI\'s rule: people read it on the consent page', 
   refuses({ ...WEB_APP, client_name: 'Solar\nStats' }, 'invalid_client_metadata', 'client_name: must not contain control characters');
   refuses({ ...WEB_APP, client_name: 'Solar\u0085Stats' }, 'invalid_client_metadata', 'client_name: must not contain control characters');
   refuses({ ...WEB_APP, client_name: 'Jullix \u202elatroP' }, 'invalid_client_metadata', 'client_name: must not contain bidirectional control characters');
+  refuses({ ...WEB_APP, client_name: 'Jullix \u200fPortal' }, 'invalid_client_metadata', 'client_name: must not contain bidirectional control characters');
+  refuses({ ...WEB_APP, client_name: 'Solar\u2028Stats' }, 'invalid_client_metadata', 'client_name: must not contain line or paragraph separators');
   refuses({ ...WEB_APP, client_name: '   ' }, 'invalid_client_metadata', 'client_name: must not be empty');
   assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, client_name: 'Zonne-Stats · Énergie ☀' }));
   // A name of another type is oidc-provider's to refuse ("client_name must be a non-empty string").
