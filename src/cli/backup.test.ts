@@ -51,6 +51,14 @@ describe('backup and restore', () => {
     }
   });
 
+  test('a backup into a folder that does not exist says so, without a stack trace or a file', async () => {
+    const file = path.join(scratch, 'no-such-folder', 'copy.sqlite');
+    const made = await runCli(idp.dataDir, ['backup', file]);
+    assert.equal(made.code, 1, made.stderr);
+    assert.match(made.stderr, /no-such-folder does not exist: create the folder first/);
+    assert.doesNotMatch(made.stderr, /ENOENT|unexpected error|\n\s+at /);
+  });
+
   test('secrets reencrypt moves every TOTP secret to the new key and can run again', async () => {
     const secretsFile = path.join(idp.dataDir, 'secrets.json');
     const stored = JSON.parse(await readFile(secretsFile, 'utf8')) as { dataEncryptionKeys: string[] };

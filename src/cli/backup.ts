@@ -1,6 +1,6 @@
 // `jullix-idp backup <file>`: a consistent online copy of the SQLite database while the server
 // runs (SQLite's VACUUM INTO reads one snapshot; writers are not blocked for long under WAL).
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -34,11 +34,20 @@ With DATABASE_URL (PostgreSQL) use pg_dump instead, e.g.
     if (loadConfig(io.env).databaseUrl !== undefined) throw new IdpError('bad_request', 'backup copies the SQLite database; with PostgreSQL use pg_dump (see --help)');
     await withContext(io, async (ctx) => {
       if (existsSync(target)) throw new IdpError('conflict', `${target} already exists: choose a new file name`);
+      const folder = path.dirname(target);
+      if (!existsSync(folder)) throw new IdpError('not_found', `${folder} does not exist: create the folder first, or name a file in one that does`);
       const started = Date.now();
       // Made empty and private first: VACUUM INTO writes into an existing empty file, and a copy of
       // the database is as secret as the database.
       await writeFile(target, '', { mode: 0o600, flag: 'wx' });
-      await ctx.db.raw('VACUUM INTO ?', [target]);
+      try {
+        await ctx.db.raw('VACUUM INTO ?', [target]);
+      } catch (err) {
+        // A copy that failed half-way (a full disk, a lock) is no backup: it would be mistaken for
+        // one, and it blocked the retry under the same name ("already exists").
+        await rm(target, { force: true });
+        throw err;
+      }
       const ms = Date.now() - started;
       if (json) return printJson(io, { file: target, ms });
       io.out(`Backed up the database to ${target} in ${ms} ms.`);
