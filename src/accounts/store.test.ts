@@ -102,5 +102,14 @@ for (const backend of await withTestDatabases()) {
       assert.deepEqual(found, [dora, emil, undefined, dora]);
       assert.notEqual(found[0], found[3], 'separate objects: one caller changing its copy changes no other');
     });
+
+    test('a row with an unreadable column is reported naming the row and the column, not as an unexpected error', async () => {
+      const broken = await store.create(newUser('Broken'));
+      // A value no millisecond timestamp can be (beyond 2^53), as a hand edit or a bad restore leaves.
+      await db('users').where('id', broken.id).update({ created_at: 2 ** 60 });
+      await assert.rejects(store.list(), (err: unknown) => isIdpError(err, 'internal') && err.message.includes(`the users row ${broken.id} has an unreadable created_at`));
+      await db('users').where('id', broken.id).update({ created_at: T0 });
+      assert.ok((await store.list()).some((u) => u.id === broken.id), 'mended, it reads again');
+    });
   });
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { lookupBatcher, placeholders, sqlBySize } from '../db/batcher.ts';
 import { sqlRunner } from '../db/prepared.ts';
-import { toBoolean, toMillis, uniqueViolationOf } from '../db/rows.ts';
+import { readColumn, toBoolean, toMillis, uniqueViolationOf } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
 import { isRole, type NewUser, type Role, type User } from './types.ts';
@@ -142,7 +142,7 @@ function optionalUser(row: UserRow | undefined): User | undefined {
 
 export function toUser(row: UserRow): User {
   if (!isRole(row.role)) {
-    throw new IdpError('internal', 'user row has an unknown role', { detail: { userId: row.id, role: row.role } });
+    throw new IdpError('internal', `the users row ${row.id} has an unreadable role (${String(row.role).slice(0, 40)})`, { detail: { userId: row.id, role: row.role } });
   }
   return {
     id: row.id,
@@ -152,7 +152,7 @@ export function toUser(row: UserRow): User {
     role: row.role,
     passwordHash: row.password_hash,
     disabled: toBoolean(row.disabled),
-    createdAt: new Date(toMillis(row.created_at)),
-    updatedAt: new Date(toMillis(row.updated_at)),
+    createdAt: new Date(readColumn('users', row.id, 'created_at', () => toMillis(row.created_at))),
+    updatedAt: new Date(readColumn('users', row.id, 'updated_at', () => toMillis(row.updated_at))),
   };
 }

@@ -66,5 +66,13 @@ for (const backend of await withTestDatabases()) {
       assert.equal(mine[1]?.clientId, 'portal');
       assert.equal((await audit.list()).length, 6, 'the empty batch wrote nothing');
     });
+
+    test('a record whose detail is no JSON is listed with that text, and the rest of the trail with it', async () => {
+      await audit.record({ event: 'login.success', username: 'hand-edited' });
+      await db('audit_log').where('username', 'hand-edited').update({ detail: '{oops' });
+      const listed = await audit.list();
+      assert.deepEqual(listed.find((e) => e.username === 'hand-edited')?.detail, { unreadable: '{oops' });
+      assert.ok(listed.length > 1, 'the other records are listed too');
+    });
   });
 }

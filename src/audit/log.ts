@@ -2,7 +2,7 @@
 // that nobody is tempted to log a whole request (and with it a password or code).
 import type { Knex } from 'knex';
 import { sqlRunner, type SqlValue } from '../db/prepared.ts';
-import { toMillis } from '../db/rows.ts';
+import { readColumn, toMillis } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
 
@@ -124,11 +124,11 @@ export function createAuditLog(db: Knex, clock: Clock): AuditLog {
 
 function toEntry(row: AuditRow): AuditEntry {
   if (!isAuditEvent(row.event)) {
-    throw new IdpError('internal', 'audit row has an unknown event', { detail: { id: row.id, event: row.event } });
+    throw new IdpError('internal', `the audit_log row ${row.id} has an unreadable event (${String(row.event).slice(0, 40)})`, { detail: { id: row.id, event: row.event } });
   }
   return {
     id: row.id,
-    at: new Date(toMillis(row.at)),
+    at: new Date(readColumn('audit_log', row.id, 'at', () => toMillis(row.at))),
     event: row.event,
     userId: row.user_id,
     username: row.username,
@@ -138,8 +138,17 @@ function toEntry(row: AuditRow): AuditEntry {
   };
 }
 
+/**
+ * The stored detail; one that is no JSON (a row edited by hand) is shown as the text it is rather
+ * than failing every listing it is part of: the audit trail stays readable around it.
+ */
 function parseDetail(json: string): AuditDetail {
-  const value: unknown = JSON.parse(json);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return { unreadable: json.slice(0, 200) };
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
   const detail: AuditDetail = {};
   for (const [key, v] of Object.entries(value)) {

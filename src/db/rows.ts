@@ -1,11 +1,26 @@
 // Column conversions shared by the stores: the two databases hand back the same columns in
 // different JavaScript types.
+import { IdpError } from '../errors.ts';
 
 /** A bigint column: node-postgres returns int8 as a string (it may exceed 2^53), SQLite a number. */
 export function toMillis(value: number | string): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isSafeInteger(n)) throw new TypeError(`not a millisecond timestamp: ${String(value)}`);
   return n;
+}
+
+/**
+ * A column value read with `convert`; a value that does not convert (a row edited by hand, a bad
+ * restore) is reported naming the table, the row and the column, so the operator can find and mend
+ * it, instead of an unexpected error that names neither (ops review).
+ */
+export function readColumn<T>(table: string, id: string | number, column: string, convert: () => T): T {
+  try {
+    return convert();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new IdpError('internal', `the ${table} row ${String(id)} has an unreadable ${column} (${reason.slice(0, 120)})`);
+  }
 }
 
 export function toMillisOrNull(value: number | string | null): number | null {
