@@ -70,7 +70,10 @@ export function findForm(html: string, actionPart: string, baseUrl: string): For
     const fields: Record<string, string> = {};
     for (const input of form.match(/<input[^>]*>/g) ?? []) {
       const name = /name="([^"]*)"/.exec(input)?.[1];
-      if (name) fields[name] = decode(/value="([^"]*)"/.exec(input)?.[1] ?? '');
+      // As a browser does: a checkbox or radio button is sent only when checked (found by a review:
+      // every box was sent ticked, so no test could tell a box the person left alone).
+      const choice = /type="(?:checkbox|radio)"/.test(input);
+      if (name && (!choice || /\schecked(?=[\s>/])/.test(input))) fields[name] = decode(/value="([^"]*)"/.exec(input)?.[1] ?? '');
     }
     return { action: new URL(decode(action), baseUrl).href, fields };
   }
