@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findForm, TestBrowser, alertText, secretOf, recoveryCodesOf } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { accountSignIn, postAccountForm } from '../testing/account-page.ts';
+import { accountSignIn, openEnrolment, postAccountForm } from '../testing/account-page.ts';
 import { manualClock } from '../security/clock.ts';
 import { timeStepAt, totpAt } from '../factors/totp.ts';
 
@@ -106,7 +106,7 @@ for (const backend of backends()) {
       await idp.addUser({ username: 'tess', password: 'tess-password-1' });
       const browser = new TestBrowser({ 'accept-language': 'en' });
       const overview = await signIn(browser, 'tess', 'tess-password-1');
-      const enrol = await post(browser, await post(browser, overview, '/2fa/enable'), '/2fa/enable', { password: 'tess-password-1' });
+      const enrol = await openEnrolment(browser, overview, 'tess-password-1');
       const secret = secretOf(enrol.html);
       clock.advance(16 * 60_000); // the pending secret lives 15 minutes
       await browser.follow(`${idp.url}/account`); // the session is in use meanwhile
@@ -149,7 +149,7 @@ for (const backend of backends()) {
       await idp.addUser({ username: 'rika', password: 'rika-password-1' });
       const browser = new TestBrowser();
       const overview = await signIn(browser, 'rika', 'rika-password-1');
-      const enrol = await post(browser, await post(browser, overview, '/2fa/enable'), '/2fa/enable', { password: 'rika-password-1' });
+      const enrol = await openEnrolment(browser, overview, 'rika-password-1');
       const codes = recoveryCodesOf((await post(browser, enrol, '/2fa/enrol', { code: await totpAt(secretOf(enrol.html), timeStepAt(clock.now())) })).html);
       const [first = ''] = codes;
       const withTotp = await browser.follow(`${idp.url}/account`);

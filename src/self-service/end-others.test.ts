@@ -2,11 +2,10 @@
 // the tick survives the confirm page and its refusals.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csrfOf, TestBrowser, secretOf } from '../testing/browser.ts';
+import { csrfOf, TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { accountSignIn, postAccountForm as post } from '../testing/account-page.ts';
+import { accountSignIn, enrolOnAccountPage } from '../testing/account-page.ts';
 import { manualClock } from '../security/clock.ts';
-import { timeStepAt, totpAt } from '../factors/totp.ts';
 
 /** The end-others checkbox of the form posting to `action`, if it has one, and whether it is ticked. */
 function endOthersBox(html: string, action: string): 'absent' | 'ticked' | 'unticked' {
@@ -29,9 +28,7 @@ for (const backend of backends()) {
     test('the choice is on the overview (a fresh confirmation skips the confirm page) and kept through a wrong password', async () => {
       const browser = new TestBrowser({ 'accept-language': 'en' });
       const overview = await accountSignIn(browser, idp.url, 'lien', 'lien-password-1', undefined, clock.now());
-      const enrol = await post(browser, await post(browser, overview, '/2fa/enable'), '/2fa/enable', { password: 'lien-password-1' });
-      const secret = secretOf(enrol.html);
-      await post(browser, enrol, '/2fa/enrol', { code: await totpAt(secret, timeStepAt(clock.now())) });
+      await enrolOnAccountPage(browser, overview, 'lien-password-1', clock.now());
       const withTotp = await (await browser.follow(`${idp.url}/account`)).res.text();
       // Just confirmed (enrolment), so "turn off" acts at once: the overview is the only place to choose.
       assert.equal(endOthersBox(withTotp, '/account/2fa/disable'), 'unticked');

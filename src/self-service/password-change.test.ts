@@ -2,9 +2,9 @@
 // current password and code, and answers every refusal on a page that does not lose the form.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestBrowser, alertText, secretOf } from '../testing/browser.ts';
+import { TestBrowser, alertText } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { accountSignIn, postAccountForm as post } from '../testing/account-page.ts';
+import { accountSignIn, enrolOnAccountPage, postAccountForm as post } from '../testing/account-page.ts';
 import { manualClock } from '../security/clock.ts';
 import { PASSWORD_MAX_LENGTH } from '../factors/password.ts';
 import { timeStepAt, totpAt } from '../factors/totp.ts';
@@ -22,9 +22,7 @@ for (const backend of backends()) {
     test('a mistyped new password does not use up the code: the same code works once the form is right', async () => {
       const browser = new TestBrowser({ 'accept-language': 'en' });
       const overview = await accountSignIn(browser, idp.url, 'noor', 'noor-password-1', undefined, clock.now());
-      const enrol = await post(browser, await post(browser, overview, '/2fa/enable'), '/2fa/enable', { password: 'noor-password-1' });
-      const secret = secretOf(enrol.html);
-      await post(browser, enrol, '/2fa/enrol', { code: await totpAt(secret, timeStepAt(clock.now())) });
+      const { secret } = await enrolOnAccountPage(browser, overview, 'noor-password-1', clock.now());
       clock.advance(30_000);
       const code = await totpAt(secret, timeStepAt(clock.now()));
       const form = { password: 'noor-password-1', code, new_password: 'noor-password-2', new_password_repeat: 'noor-password-2' };

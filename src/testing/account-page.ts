@@ -1,7 +1,7 @@
 // The self-service account page driven like a browser: sign in on /account (password, and a code
 // when asked) and post its forms, following the redirects.
 import { totpAt, timeStepAt } from '../factors/totp.ts';
-import { findForm, type TestBrowser } from './browser.ts';
+import { findForm, secretOf, type TestBrowser } from './browser.ts';
 
 export interface Page { url: string; html: string }
 
@@ -31,4 +31,16 @@ export async function postAccountForm(browser: TestBrowser, page: Page, action: 
     return { url: landed.url, status: landed.res.status, html: await landed.res.text() };
   }
   return { url: form.action, status: res.status, html: await res.text() };
+}
+
+/** From the overview to the enrolment page (the QR code and the key): "turn on", then the password. */
+export async function openEnrolment(browser: TestBrowser, overview: Page, password: string): Promise<Page & { status: number }> {
+  return postAccountForm(browser, await postAccountForm(browser, overview, '/2fa/enable'), '/2fa/enable', { password });
+}
+
+/** Turns two-step verification on from the overview with a code at `now`; returns the key and the recovery-codes page. */
+export async function enrolOnAccountPage(browser: TestBrowser, overview: Page, password: string, now: number): Promise<{ secret: string; codes: Page }> {
+  const enrol = await openEnrolment(browser, overview, password);
+  const secret = secretOf(enrol.html);
+  return { secret, codes: await postAccountForm(browser, enrol, '/2fa/enrol', { code: await totpAt(secret, timeStepAt(now)) }) };
 }
