@@ -4,6 +4,8 @@
 // only that account's rows while it holds the write lock.
 import type { Knex } from 'knex';
 import { isAccountId } from '../accounts/types.ts';
+import { inChunks } from '../db/chunks.ts';
+import { toMillisOrNull } from '../db/rows.ts';
 import type { Clock } from '../security/clock.ts';
 import { SIGNED_OUT_STATE } from '../sign-in/state.ts';
 import { queueLogouts } from './backchannel.ts';
@@ -141,8 +143,9 @@ export async function resumeEnded(db: Knex, clock: Clock, interactionId: string)
   const query = db('oidc_models').where({ model: 'Interaction', id: interactionId }).first('expires_at');
   if (db.client.config.client === 'pg') void query.forShare();
   const row = await query as { expires_at: number | string | null } | undefined;
-  const expiresAt = row === undefined || row.expires_at === null ? undefined : Number(row.expires_at);
-  return expiresAt === undefined ? row === undefined : expiresAt <= clock.now();
+  if (row === undefined) return true;
+  const expiresAt = toMillisOrNull(row.expires_at);
+  return expiresAt !== null && expiresAt <= clock.now();
 }
 
 /**
@@ -172,11 +175,6 @@ async function endGrants(db: Knex, accountId: string, keep: KeptSession | undefi
     await db('oidc_models').where('model', 'Grant').whereIn('id', chunk).delete();
     await db('remembered_grants').where('account_id', accountId).whereIn('grant_id', chunk).delete();
   });
-}
-
-/** Runs `work` on `ids` 100 at a time, in turn (one statement's bound parameters stay few). */
-async function inChunks(ids: readonly string[], work: (chunk: string[]) => Promise<void>): Promise<void> {
-  for (let i = 0; i < ids.length; i += 100) await work(ids.slice(i, i + 100));
 }
 
 /** Ids of the account's rows of `models`, but those whose payload names the kept session's uid (all ids without `keep`). */

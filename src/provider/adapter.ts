@@ -7,7 +7,7 @@ import { sqlRunner } from '../db/prepared.ts';
 import { accountIdOf, ENDED_NOT_DELETED, findBatcher, upsertBatcher } from './adapter-batch.ts';
 import { toMillisOrNull } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
-import { forgetClient } from './grants.ts';
+import { deleteClient } from './grants.ts';
 import type { Clock } from '../security/clock.ts';
 
 interface OidcModelRow {
@@ -102,9 +102,9 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
 
     async destroy(id: string): Promise<void> {
       if (ENDED_NOT_DELETED.has(this.model)) await sql.run(END, [clock.now(), this.model, id]);
-      // A client deleted by its registrant (RFC 7592 §2.3) takes its grants and tokens along, as
-      // one the CLI removes does (clients.ts).
-      else if (this.model === 'Client') await db.transaction(async (trx) => { await trx('oidc_models').where({ model: this.model, id }).delete(); await forgetClient(trx, id); });
+      // A client deleted by its registrant (RFC 7592 §2.3) takes its grants and tokens along, the
+      // same way the CLI's client remove does (deleteClient in grants.ts).
+      else if (this.model === 'Client') await deleteClient(db, id);
       else await table().where({ model: this.model, id }).delete();
     }
 

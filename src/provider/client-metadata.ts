@@ -21,6 +21,15 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
+/**
+ * Whether a token endpoint method uses the client secret (client_secret_jwt as its HMAC key).
+ * Registered apps may also use private_key_jwt, their own keys, or none: those have no secret to
+ * rotate or keep. oidc-provider's default, when the metadata names none, is client_secret_basic.
+ */
+export function usesClientSecret(method: unknown): boolean {
+  return ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'].includes(String(method ?? 'client_secret_basic'));
+}
+
 /** default_acr_values that make the provider always ask for the second factor (see step-up.ts). */
 export const REQUIRE_MFA_ACR_VALUES = ['aal2'];
 

@@ -7,10 +7,10 @@ import type { Knex } from 'knex';
 import type { ClientMetadata as ProviderClientMetadata } from 'oidc-provider';
 import { z } from 'zod';
 import { IdpError } from '../errors.ts';
-import { forgetClient } from './grants.ts';
+import { deleteClient } from './grants.ts';
 import type { Clock } from '../security/clock.ts';
 import {
-  applyChanges, buildMetadata, clientShapeProblems, FIRST_PARTY, requiresMfa, uriProblems,
+  applyChanges, buildMetadata, clientShapeProblems, FIRST_PARTY, requiresMfa, uriProblems, usesClientSecret,
   type ClientChanges, type ClientProblem, type NewClient, type StoredPayload,
 } from './client-metadata.ts';
 
@@ -107,7 +107,7 @@ export function createClientRegistry(db: Knex, clock: Clock, validate: ClientMet
       }
       // A registered app on private_key_jwt signs with its own keys: a secret printed here would
       // never work, and "the old one no longer works" would be false (there was none).
-      if (!SECRET_AUTH_METHODS.has(String(method))) {
+      if (!usesClientSecret(method)) {
         throw new IdpError('conflict', `client "${clientId}" authenticates with ${String(method)}, not a secret: it has no secret to rotate (its keys are in its jwks or jwks_uri)`);
       }
       const clientSecret = newSecret();
@@ -124,19 +124,12 @@ export function createClientRegistry(db: Knex, clock: Clock, validate: ClientMet
       return row === undefined ? undefined : parseStored(parsePayload(row.payload, row.id), row.id);
     },
     async remove(clientId) {
-      await db.transaction(async (trx) => {
-        const count = await trx('oidc_models').where({ model: 'Client', id: clientId }).delete();
-        if (count === 0) throw new IdpError('not_found', `no client with id "${clientId}"`);
-        await forgetClient(trx, clientId);
-      });
+      if (!(await deleteClient(db, clientId))) throw new IdpError('not_found', `no client with id "${clientId}"`);
     },
   };
 }
 
 const problemText = (p: ClientProblem) => `${p.field}: ${p.message}`;
-
-/** The token endpoint methods that use the client secret (client_secret_jwt as its HMAC key). */
-const SECRET_AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 
 // Hex, not base64url: an id starting with '-' would read as an option on the CLI command line.
 const newClientId = () => randomBytes(16).toString('hex');

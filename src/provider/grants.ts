@@ -1,6 +1,7 @@
 // Remembered consent: which grant a person gave which third-party app, so the next sign-in (in a
 // new session) does not ask again, and so the account page can list and revoke them.
 import type { Knex } from 'knex';
+import { inChunks } from '../db/chunks.ts';
 import type { Clock } from '../security/clock.ts';
 
 export interface RememberedGrant { clientId: string; grantId: string; createdAt: number }
@@ -53,7 +54,7 @@ const CLIENT_OWN_MODELS: readonly string[] = ['ClientCredentials', 'Registration
  * tokens carry the client only in their payload, so they are read by model and matched exactly here
  * (a LIKE pattern alone would also match ids with `_` or `%` standing for other characters).
  */
-export async function forgetClient(trx: Knex, clientId: string): Promise<void> {
+async function forgetClient(trx: Knex, clientId: string): Promise<void> {
   // Narrowed by LIKE only for an id that needs no escaping in JSON or in a pattern (`_` may match
   // more, which the exact check below drops); any other id reads every row of the models.
   const pattern = /^[A-Za-z0-9._~-]+$/.test(clientId) ? `%"clientId":"${clientId}"%` : '%';
@@ -63,12 +64,24 @@ export async function forgetClient(trx: Knex, clientId: string): Promise<void> {
   };
   const remembered = await trx('remembered_grants').where('client_id', clientId).select('grant_id') as Array<{ grant_id: string }>;
   const grantIds = [...new Set([...(await ofClient(['Grant'])).map((g) => g.id), ...remembered.map((r) => r.grant_id)])];
-  for (let i = 0; i < grantIds.length; i += 100) {
-    const chunk = grantIds.slice(i, i + 100);
+  await inChunks(grantIds, async (chunk) => {
     await trx('oidc_models').whereIn('model', GRANT_BOUND_MODELS).whereIn('grant_id', chunk).delete();
     await trx('oidc_models').where('model', 'Grant').whereIn('id', chunk).delete();
-  }
+  });
   await trx('remembered_grants').where('client_id', clientId).delete();
   const own = (await ofClient(CLIENT_OWN_MODELS)).map((r) => r.id);
-  for (let i = 0; i < own.length; i += 100) await trx('oidc_models').whereIn('model', CLIENT_OWN_MODELS).whereIn('id', own.slice(i, i + 100)).delete();
+  await inChunks(own, async (chunk) => { await trx('oidc_models').whereIn('model', CLIENT_OWN_MODELS).whereIn('id', chunk).delete(); });
+}
+
+/**
+ * Deletes a client and what it leaves behind (forgetClient), in one transaction: the one way both
+ * the CLI's `client remove` and a registrant's RFC 7592 DELETE (the adapter's destroy) go.
+ * False when there was no such client (nothing else is touched then).
+ */
+export async function deleteClient(db: Knex, clientId: string): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const count = await trx('oidc_models').where({ model: 'Client', id: clientId }).delete();
+    if (count > 0) await forgetClient(trx, clientId);
+    return count > 0;
+  });
 }

@@ -3,7 +3,7 @@
 // on every update through the registration access token (an RFC 7592 PUT carries the full
 // metadata, so each update is checked as a whole new client). The rules are the admin CLI's.
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { clientNameProblem, clientShapeProblems, FIRST_PARTY, OPERATOR_REQUIRES_MFA, REQUIRE_MFA_ACR_VALUES, requiresMfa, THIRD_PARTY_POLICY, type ClientShape } from './client-metadata.ts';
+import { clientNameProblem, clientShapeProblems, FIRST_PARTY, OPERATOR_REQUIRES_MFA, REQUIRE_MFA_ACR_VALUES, requiresMfa, THIRD_PARTY_POLICY, usesClientSecret, type ClientShape } from './client-metadata.ts';
 import { validateBackchannelLogoutUri, validateHttpsUrl, validateRedirectUri, type RedirectUriVerdict } from './redirect-uris.ts';
 
 export { THIRD_PARTY_POLICY };
@@ -32,8 +32,6 @@ const SERVED_GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'clie
 const DEFAULT_GRANT_TYPES = ['authorization_code'];
 const DEFAULT_RESPONSE_TYPES = ['code'];
 const DEFAULT_AUTH_METHOD = 'client_secret_basic';
-/** Token endpoint methods that never use the client secret (client_secret_jwt does, as its HMAC key). */
-const NO_SECRET_METHODS = new Set(['none', 'private_key_jwt']);
 
 /**
  * Throws the RFC 7591 error for the first broken rule; removes what a registrant may not claim.
@@ -55,7 +53,7 @@ export function applyThirdPartyPolicy(properties: Metadata, current?: Metadata):
   // On update oidc-provider keeps the old secret whatever the new method: a client made public
   // (or moved to private_key_jwt) was still answered its secret, and switching back revived it,
   // though its developer had every reason to think it dead. Without one, a new secret is issued.
-  if (current !== undefined && NO_SECRET_METHODS.has(String(properties.token_endpoint_auth_method))) {
+  if (current !== undefined && !usesClientSecret(properties.token_endpoint_auth_method)) {
     delete properties.client_secret;
     delete properties.client_secret_expires_at;
   }
