@@ -34,13 +34,15 @@ export async function stepFor(deps: InteractionDeps, details: InteractionDetails
 }
 
 /**
- * Why this sign-in may no longer finish (src/sign-in/finish-check.ts), or undefined. Asked after
- * the sign-in's progress (or its result) is stored: a password change, a disable, an operator's
- * reset-2fa or the account page's "sign out everywhere else" ends the sign-ins it finds, so one
- * that lands before this check is seen here, and one that lands after it finds what was stored and
- * ends it. `stored`: `state` is the stored progress (every step after the password), which each
- * sign-out marks; the password step's own is new, and only the account can tell. One statement
- * on the way to a finish; a refused one reads the account once more to name the reason.
+ * Why this sign-in may no longer finish (src/sign-in/finish-check.ts), or undefined. Asked once
+ * the sign-in's progress is stored (every step after the password; the password step stores its
+ * own first when it finishes) and before what it leads to is saved: a password change, a disable,
+ * an operator's reset-2fa or the account page's "sign out everywhere else" marks the progress it
+ * finds, and the interaction of each (src/provider/account-sign-out.ts), so one that lands before
+ * this check is seen here, and one that lands after it has ended the interaction the result goes
+ * into (a save leaves an ended interaction alone, and the resume finds nothing). `stored`: whether
+ * `state` is stored progress, which a sign-out marks; when not, only the account can tell. One
+ * statement; a refused one reads the account once more to name the reason.
  */
 async function refusalNow(deps: InteractionDeps, state: SignInState, user: User, stored: boolean): Promise<FinishRefusal | undefined> {
   if (!stored) return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, false);
@@ -59,15 +61,16 @@ function refusedRecord(ctx: Context, details: InteractionDetails, user: User, re
  * A factor this request has just completed, with the progress it was checked against (not re-read),
  * and its audit records: written together with the outcome (login.success, or login.refused) in one
  * insert when the login finishes.
- * `save` stores the factor in the sign-in state; it runs only when the login goes on to another step.
+ * `save` stores the factor in the sign-in state; it runs when the login goes on to another step, and
+ * before a finish when nothing was stored yet (`stored` false: the password step), so a sign-out can find it.
  * `stored`: whether `state` was read from the store (false for the password step's fresh one).
  */
 export interface JustDone { state: SignInState; stored: boolean; user: User; factor: Factor; records: AuditRecord[]; save(): Promise<void> }
 
 /**
  * Finishes the login when nothing is left to do; otherwise sends the browser to the next step's page.
- * With `justDone`, the caller's progress is used as it stands and its factor is saved only when the
- * login does not finish here: a finished sign-in's state is deleted a moment later anyway.
+ * With `justDone`, the caller's progress is used as it stands, and a factor after the password is
+ * saved only when the login does not finish here: a finished sign-in's state is deleted a moment later anyway.
  */
 export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: InteractionDetails, justDone?: JustDone): Promise<void> {
   const { state, user } = justDone
@@ -98,20 +101,24 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   }
   const level = loginLevel(state.factors);
   const success: AuditRecord = { event: 'login.success', userId: user.id, username: user.username, ip: ctx.ip, clientId: String(details.params.client_id ?? ''), detail: { acr: level.acr, amr: level.amr.join(' ') } };
-  // The factor's own records (it passed either way) go with the outcome, in one insert, written
-  // once the re-check has decided and before the browser is told: login.success only for a login
-  // that finishes, and a finished login always has its records (a failed insert ends it).
+  // The factor's own records (it passed either way) go with the outcome, in one insert: login.success
+  // only for a login that finishes, and a finished login always has its records (a failed insert ends it).
   const records = justDone?.records ?? [];
+  // A sign-in that finishes at its password has no stored progress yet: stored now, so a sign-out
+  // from here on finds it, and its interaction, and the check below sees any that came first.
+  if (justDone && !justDone.stored) await justDone.save();
+  const refused = await refusalNow(deps, state, user, true);
+  if (refused) {
+    await deps.audit.recordAll([...records, refusedRecord(ctx, details, user, refused)]);
+    await details.destroy();
+    await deps.signInState.remove(details.uid);
+    throw new IdpError('wrong_step', 'the account changed during this sign-in');
+  }
   await finishInteraction(ctx, details, {
     login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
   }, {
     merge: false,
-    verify: async () => {
-      const refused = await refusalNow(deps, state, user, justDone?.stored ?? true);
-      if (refused) {
-        await deps.audit.recordAll([...records, refusedRecord(ctx, details, user, refused)]);
-        throw new IdpError('wrong_step', 'the account changed during this sign-in');
-      }
+    after: async () => {
       await deps.audit.recordAll([...records, success]);
       // A known device is one that completed a sign-in (device-cookie.ts), not one that was refused.
       rememberDevice(ctx, user.id, deps.basePath);

@@ -31,18 +31,19 @@ export async function loadInteraction(ctx: Context, provider: Provider, uid: str
  * `merge`: keep what earlier steps of this interaction submitted (the consent step keeps the login).
  */
 /**
- * Saves the result and sends the browser to resume. `verify`, when given, runs after the save and
- * before the browser is told: if it throws, the interaction is ended (the resume finds nothing) and
- * the error is what the person sees. After the save, so a change it looks for that lands earlier is
- * seen by it, and one that lands later finds the result stored and ends it.
+ * Saves the result and sends the browser to resume. The caller has checked that the sign-in may
+ * finish before this save (finish.ts): a check after it left a resume fired in between a result no
+ * check had passed. `after`, when given, runs after the save and before the browser is told (the
+ * audit records): if it throws, the interaction is ended (the resume finds nothing) and the error
+ * is what the person sees.
  */
-export async function finishInteraction(ctx: Context, details: InteractionDetails, result: InteractionResults, opts: { merge: boolean; verify?: () => Promise<void> }): Promise<void> {
+export async function finishInteraction(ctx: Context, details: InteractionDetails, result: InteractionResults, opts: { merge: boolean; after?: () => Promise<void> }): Promise<void> {
   details.result = opts.merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
   // The provider's own clock, as in its helper: the interaction expires on the provider's time.
   await details.save(details.exp - Math.floor(Date.now() / 1000));
-  if (opts.verify) {
+  if (opts.after) {
     try {
-      await opts.verify();
+      await opts.after();
     } catch (err) {
       await details.destroy();
       throw err;

@@ -97,16 +97,19 @@ export interface KeptSession { id: string; uid: string }
 export async function signOutEverywhere(db: Knex, clock: Clock, accountId: string, keep?: KeptSession): Promise<SignedOut> {
   return db.transaction(async (trx) => {
     // Sign-ins under way, first (a write, so this transaction holds SQLite's write lock before it
-    // reads anything): past the password (a state, TOTP next) or past every factor (the result).
-    // The states are marked before the results are looked for: a sign-in finishing meanwhile
-    // stores its result, then checks its state (progressNow in src/sign-in/state.ts), so either
-    // that check sees this mark or the look below sees the result. Marked, not deleted: a finish
-    // that finds its row gone was finished by a double submit, which is no sign-out.
-    await trx('interaction_state').where('account_id', accountId).update(SIGNED_OUT_STATE);
-    // Then the interactions, before the sessions and tokens are looked for: a resume already under
-    // way saves its session and code, then asks whether its interaction was ended (resumeEnded), so
-    // either it sees this mark or the looks below see what it saved. Resumed ones are marked too.
-    const interactions = await notOfKept(trx, ['Interaction'], accountId, keep, (p) => (p as { session?: { uid?: unknown } }).session?.uid);
+    // reads anything): their progress is marked, and the interaction of each is ended below. A
+    // sign-in finishing meanwhile stores its progress, checks it (progressNow in
+    // src/sign-in/state.ts), then saves its result: either that check sees this mark, or the
+    // result goes into an interaction ended here, which a save does not revive. Marked, not
+    // deleted: a finish that finds its row gone was finished by a double submit, no sign-out.
+    const states = await trx('interaction_state').where('account_id', accountId).update(SIGNED_OUT_STATE, ['uid']) as Array<{ uid: string }>;
+    // Then the interactions, before the sessions and tokens are looked for: those of the marked
+    // sign-ins (the same uid), and those whose result or session names the account. A resume
+    // already under way saves its session and code, then asks whether its interaction was ended
+    // (resumeEnded), so either it sees this mark or the looks below see what it saved. Resumed
+    // ones are marked too.
+    const ofAccount = await notOfKept(trx, ['Interaction'], accountId, keep, (p) => (p as { session?: { uid?: unknown } }).session?.uid);
+    const interactions = [...new Set([...states.map((s) => s.uid), ...ofAccount])];
     await inChunks(interactions, async (ids) => { await endInteractions(trx, clock, ids); });
     const sessions = await endSessions(trx, clock, accountId, keep?.id);
     // Tokens carry the uid of the session they were issued through (oidc-provider's sessionUid).

@@ -12,6 +12,7 @@ import { runCli } from '../cli/test-support.ts';
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
 import { systemClock } from '../security/clock.ts';
+import { createGate } from '../testing/gate.ts';
 
 const REDIRECT = 'http://127.0.0.1:8776/callback';
 
@@ -20,8 +21,8 @@ for (const backend of backends()) {
     let idp: TestIdp;
     let rp: RpOptions;
     let config: oidc.Configuration;
-    /** Set by a test: the next accepted code waits here before its step goes on. */
-    let gate: { reached: () => void; released: Promise<void> } | undefined;
+    /** Armed by a test: the next accepted code waits here before its step goes on. */
+    const gate = createGate();
 
     before(async () => {
       idp = await startTestIdp({ backend });
@@ -34,29 +35,19 @@ for (const backend of backends()) {
       const acceptStep = totp.acceptStep.bind(totp);
       totp.acceptStep = async (credentialId, step) => {
         const accepted = await acceptStep(credentialId, step);
-        const held = gate;
-        gate = undefined;
-        if (held) {
-          held.reached();
-          await held.released;
-        }
+        await gate.pass();
         return accepted;
       };
     });
     after(() => idp.stop());
 
-    /** Set by a test: the next finish's look at its stored progress waits here. */
-    let progressGate: { reached: () => void; released: Promise<void> } | undefined;
+    /** Armed by a test: the next finish's look at its stored progress waits here. */
+    const progressGate = createGate();
     before(() => {
       const states = idp.app.signInState;
       const progressNow = states.progressNow.bind(states);
       states.progressNow = async (checked) => {
-        const held = progressGate;
-        progressGate = undefined;
-        if (held) {
-          held.reached();
-          await held.released;
-        }
+        await progressGate.pass();
         return progressNow(checked);
       };
     });
@@ -75,12 +66,9 @@ for (const backend of backends()) {
       const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
       const totpPage = await submit(browser, page.url, page.html, '/login', { username, password }, REDIRECT);
       const form = findForm(totpPage.html, '/totp', totpPage.url);
-      let reached: () => void = () => undefined;
-      let release: () => void = () => undefined;
-      const reachedP = new Promise<void>((r) => { reached = r; });
-      gate = { reached, released: new Promise<void>((r) => { release = r; }) };
+      const { reached, release } = gate.hold();
       const posting = browser.postForm(form.action, { ...form.fields, code: await totpAt(secret, timeStepAt(Date.now())) });
-      await reachedP; // the code matched and its step is stored as used
+      await reached; // the code matched and its step is stored as used
       await change();
       release();
       const res = await posting;
@@ -127,13 +115,10 @@ for (const backend of backends()) {
       const notice = await submit(browser, totpPage.url, totpPage.html, '/totp', { code }, REDIRECT);
       const form = findForm(notice.html, '/continue', notice.url);
       const uid = new URL(form.action).pathname.split('/').at(-2) ?? '';
-      let reached: () => void = () => undefined;
-      let release: () => void = () => undefined;
-      const reachedP = new Promise<void>((r) => { reached = r; });
-      progressGate = { reached, released: new Promise<void>((r) => { release = r; }) };
+      const { reached, release } = progressGate.hold();
       // The first click is held at its finish; the second finishes, and its progress is deleted after its answer.
       const first = browser.postForm(form.action, form.fields);
-      await reachedP;
+      await reached;
       const second = await browser.postForm(form.action, form.fields);
       assert.equal(second.status, 303);
       for (let i = 0; i < 200 && await idp.db('interaction_state').where({ uid }).first(); i++) await new Promise((r) => setTimeout(r, 10));

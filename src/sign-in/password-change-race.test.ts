@@ -9,42 +9,12 @@ import type * as oidc from 'openid-client';
 import { findForm, TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, startSignIn, type RpOptions } from '../testing/relying-party.ts';
-import { createArgon2Hasher, type PasswordHasher } from '../security/password-hashing.ts';
+import { gatedHasher } from '../testing/gate.ts';
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { generateTotpSecret, timeStepAt } from '../factors/totp.ts';
 import { systemClock } from '../security/clock.ts';
 
 const REDIRECT = 'http://127.0.0.1:8773/callback';
-
-/** argon2id, but a verify can be held until the test lets it answer. */
-function gatedHasher(): { hasher: PasswordHasher; hold(): { reached: Promise<void>; release(): void } } {
-  const real = createArgon2Hasher();
-  let gate: { reached: () => void; released: Promise<void> } | undefined;
-  return {
-    hasher: {
-      hash: (p) => real.hash(p),
-      needsRehash: (h) => real.needsRehash(h),
-      async verify(hash, password) {
-        const result = await real.verify(hash, password);
-        const held = gate;
-        gate = undefined;
-        if (held) {
-          held.reached();
-          await held.released;
-        }
-        return result;
-      },
-    },
-    hold() {
-      let reached: () => void = () => undefined;
-      let release: () => void = () => undefined;
-      const reachedP = new Promise<void>((r) => { reached = r; });
-      const released = new Promise<void>((r) => { release = r; });
-      gate = { reached, released };
-      return { reached: reachedP, release };
-    },
-  };
-}
 
 for (const backend of backends()) {
   describe(`a sign-in during an operator's change (${backend.name})`, () => {
@@ -71,7 +41,7 @@ for (const backend of backends()) {
       const browser = new TestBrowser();
       const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
       const form = findForm(page.html, '/login', page.url);
-      const gate = gated.hold();
+      const gate = gated.gate.hold();
       const posting = browser.postForm(form.action, { ...form.fields, username, password });
       await gate.reached; // the old hash was read and matched
       await change();

@@ -40,19 +40,23 @@ export interface SignInStateStore {
   /** The state and the account it belongs to, read together (one statement on every step's request). */
   getWithAccount(uid: string): Promise<{ state: SignInState | undefined; user: User | undefined }>;
   /**
-   * What became of this sign-in's stored progress, read after its result was stored: still the one
+   * What became of this sign-in's stored progress, read before its result is stored: still the one
    * `checked` was read as, with the account as it is now; signed out (every sign-out of the account
-   * marks its sign-ins' rows, src/provider/account-sign-out.ts, before it looks for finished ones
-   * to end, so a sign-in asking this after its result is stored is either seen by the sign-out or
-   * sees it); or gone: finished by another request of the same sign-in (a double-clicked button;
+   * marks its sign-ins' rows and ends their interactions, src/provider/account-sign-out.ts, so a
+   * sign-in asking this either sees the mark or saves its result into an ended interaction, which
+   * stays ended); or gone: finished by another request of the same sign-in (a double-clicked button;
    * the row is deleted after a finish) or replaced by a new password step, which is no sign-out.
    * On PostgreSQL the row is read FOR SHARE: a sign-out that has marked it but not yet committed is
    * waited for (a plain read would still see it unmarked); SQLite runs one write at a time, and the
-   * result's save waited for the sign-out already.
+   * progress's save just before waited for the sign-out already.
    */
   progressNow(checked: SignInState): Promise<ProgressNow>;
-  /** The password step succeeded against the stored hash with `fingerprint`: the sign-in now belongs to this account (earlier progress is dropped). */
-  passwordDone(uid: string, accountId: string, expiresAtMs: number, fingerprint: string): Promise<void>;
+  /**
+   * The password step succeeded against the stored hash with `fingerprint`: the sign-in now belongs
+   * to this account (earlier progress is dropped). `passwordAt`: when (now unless given), so a
+   * caller that built the state beforehand can ask progressNow about it.
+   */
+  passwordDone(uid: string, accountId: string, expiresAtMs: number, fingerprint: string, passwordAt?: number): Promise<void>;
   /**
    * Adds a factor to the progress it was checked against, compare-and-set: throws (wrong_step) when
    * the sign-in has moved on since `checked` was read (another password step made it another
@@ -131,9 +135,8 @@ export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[
       if (row.state_account_id !== checked.accountId || toMillisOrNull(row.state_password_at) !== checked.passwordAt) return { kind: 'gone' };
       return { kind: 'kept', user: row.id ? toUser(row) : undefined };
     },
-    async passwordDone(uid, accountId, expiresAtMs, fingerprint) {
-      const now = clock.now();
-      const fresh = { account_id: accountId, password_at: now, password_fingerprint: fingerprint, factors: JSON.stringify(['pwd']), pending_totp_secret: null, pending_totp_created_at: null, expires_at: expiresAtMs };
+    async passwordDone(uid, accountId, expiresAtMs, fingerprint, passwordAt = clock.now()) {
+      const fresh = { account_id: accountId, password_at: passwordAt, password_fingerprint: fingerprint, factors: JSON.stringify(['pwd']), pending_totp_secret: null, pending_totp_created_at: null, expires_at: expiresAtMs };
       await table().insert({ uid, ...fresh }).onConflict('uid').merge(fresh);
     },
     async addFactor(checked, factor) {
