@@ -22,7 +22,7 @@ import { createLogoutSender } from './provider/backchannel.ts';
 import { sessionTtlSeconds } from './sign-in/session-lifetime.ts';
 import { notFoundPage, providerPages, signedOutDuringSignIn } from '../interactions/provider-pages.ts';
 import { createAccountStore } from './accounts/store.ts';
-import { createAuditLog, type AuditLog } from './audit/log.ts';
+import { createAuditLog, keepInLogOnFailure, type AuditLog } from './audit/log.ts';
 import { auditRegistrations } from './provider/registration-audit.ts';
 import { answerOversizeBodies } from './provider/oversize-bodies.ts';
 import { brandedLogoutWithoutSession } from './provider/logout-without-session.ts';
@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps) {
   const { config, secrets, db, clock, logger } = deps;
   const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
   const accounts = createAccountStore(db, clock);
-  const audit = countAuditEvents(createAuditLog(db, clock), deps.metrics);
+  const audit = countAuditEvents(keepInLogOnFailure(createAuditLog(db, clock), logger), deps.metrics);
   const hasher = deps.hasher ?? createArgon2Hasher();
   const keys = secrets.dataEncryptionKeys;
   const totp = createTotpCredentialStore(db, clock, keys);

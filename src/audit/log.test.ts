@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
 import { withTestDatabases } from '../db/test-database.ts';
 import { manualClock } from '../security/clock.ts';
-import { createAuditLog, type AuditLog } from './log.ts';
+import { createAuditLog, keepInLogOnFailure, type AuditLog } from './log.ts';
+import { createLogger } from '../log.ts';
 
 const T0 = Date.UTC(2026, 10, 25, 12);
 
@@ -76,3 +77,24 @@ for (const backend of await withTestDatabases()) {
     });
   });
 }
+
+test('keepInLogOnFailure: a record the database refused is in the server log, and the caller still hears the failure', async () => {
+  const lines: string[] = [];
+  let fail = false;
+  const inner: AuditLog = {
+    record: async () => { if (fail) throw new Error('database gone'); },
+    recordAll: async () => { if (fail) throw new Error('database gone'); },
+    list: async () => [],
+  };
+  const audit = keepInLogOnFailure(inner, createLogger('info', {}, (l) => lines.push(l)));
+  await audit.record({ event: 'totp.success', username: 'alice' });
+  assert.deepEqual(lines, [], 'nothing is logged while the database stores them');
+  fail = true;
+  await assert.rejects(audit.record({ event: 'login.password.failure', username: 'mallory', ip: '192.0.2.7', detail: { reason: 'bad_password' } }), /database gone/);
+  await assert.rejects(audit.recordAll([{ event: 'totp.success', userId: 'u1', username: 'bob' }, { event: 'login.success', userId: 'u1', username: 'bob', detail: { acr: 'aal2' } }]), /database gone/);
+  const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(logged.map((l) => [l['level'], l['event'], l['username']]), [['error', 'login.password.failure', 'mallory'], ['error', 'totp.success', 'bob'], ['error', 'login.success', 'bob']]);
+  assert.equal(logged[0]?.['ip'], '192.0.2.7');
+  assert.deepEqual(logged[0]?.['detail'], { reason: 'bad_password' });
+  assert.deepEqual(logged[2]?.['detail'], { acr: 'aal2' });
+});

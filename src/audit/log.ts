@@ -5,6 +5,7 @@ import { sqlRunner, type SqlValue } from '../db/prepared.ts';
 import { readColumn, toMillis } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
+import type { Logger } from '../log.ts';
 
 export const AUDIT_EVENTS = [
   'login.password.success',
@@ -155,4 +156,37 @@ function parseDetail(json: string): AuditDetail {
     if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') detail[key] = v;
   }
   return detail;
+}
+
+/**
+ * The audit log, with each record that could not be stored written to the server log instead
+ * (one error line per record, its fields as they would have been stored), so a database failure
+ * does not erase who tried what: the request still fails as before. Records hold no secrets (the
+ * detail is flat scalars by design, and the logger redacts secret-looking fields anyway).
+ */
+export function keepInLogOnFailure(audit: AuditLog, logger: Logger): AuditLog {
+  const logged = (entries: readonly AuditRecord[], err: unknown) => {
+    for (const entry of entries) {
+      logger.error('audit record not stored; kept here', { event: entry.event, userId: entry.userId, username: entry.username, ip: entry.ip, clientId: entry.clientId, detail: entry.detail, error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  return {
+    async record(entry) {
+      try {
+        await audit.record(entry);
+      } catch (err) {
+        logged([entry], err);
+        throw err;
+      }
+    },
+    async recordAll(entries) {
+      try {
+        await audit.recordAll(entries);
+      } catch (err) {
+        logged(entries, err);
+        throw err;
+      }
+    },
+    list: (filter) => audit.list(filter),
+  };
 }
