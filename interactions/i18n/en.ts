@@ -95,6 +95,7 @@ export const en: Record<keyof typeof nl, string> = {
   'account.password.changed': "Your password has been changed.",
   'account.password.too_short': "The new password must be at least 8 characters long.",
   'account.password.too_long': "The new password is too long (at most 1024 characters).",
+  'account.password.control_character': "The new password must not contain control characters (such as a tab or a line break).",
   'account.password.mismatch': "The two new passwords are not the same.",
   'account.password.same_as_current': "Choose a password other than your current one.",
   'account.endOthers': "Also sign me out on all my other devices",

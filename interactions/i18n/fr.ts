@@ -95,6 +95,7 @@ export const fr: Record<keyof typeof nl, string> = {
   'account.password.changed': 'Votre mot de passe a été changé.',
   'account.password.too_short': 'Le nouveau mot de passe doit contenir au moins 8 caractères.',
   'account.password.too_long': 'Le nouveau mot de passe est trop long (1024 caractères au maximum).',
+  'account.password.control_character': 'Le nouveau mot de passe ne doit pas contenir de caractères de contrôle (comme une tabulation ou un saut de ligne).',
   'account.password.mismatch': 'Les deux nouveaux mots de passe ne sont pas identiques.',
   'account.password.same_as_current': 'Choisissez un autre mot de passe que votre mot de passe actuel.',
   'account.endOthers': 'Me déconnecter aussi sur tous mes autres appareils',

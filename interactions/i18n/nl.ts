@@ -93,6 +93,7 @@ export const nl = {
   'account.password.changed': "Je wachtwoord is gewijzigd.",
   'account.password.too_short': "Het nieuwe wachtwoord moet minstens 8 tekens lang zijn.",
   'account.password.too_long': "Het nieuwe wachtwoord is te lang (hoogstens 1024 tekens).",
+  'account.password.control_character': "Het nieuwe wachtwoord mag geen stuurtekens bevatten (zoals een tab of een regeleinde).",
   'account.password.mismatch': "De twee nieuwe wachtwoorden zijn niet gelijk.",
   'account.password.same_as_current': "Kies een ander wachtwoord dan je huidige.",
   'account.endOthers': "Meld me ook af op al mijn andere toestellen",

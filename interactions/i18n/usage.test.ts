@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DYNAMIC: Record<string, string[]> = {
   'consent.scope.': ['openid', 'profile', 'email', 'roles', 'offline_access'],
   'account.role.': [...ROLES],
-  'account.password.': ['too_short', 'too_long', 'mismatch', 'same_as_current', 'common'],
+  'account.password.': ['too_short', 'too_long', 'control_character', 'mismatch', 'same_as_current', 'common'],
 };
 
 function sources(dir: string): string[] {

@@ -172,10 +172,12 @@ describe('jullix-idp client', () => {
     assert.ok(!names.includes('Bad'), names.join());
   });
 
-  test('a name that is empty, too long or has control characters (bidirectional ones too) exits 2', async () => {
+  test('a name that is empty, too long or has control characters (bidirectional and invisible ones too) exits 2', async () => {
     const add = (name: string) => cli(['client', 'add', '--name', name, '--redirect-uri', 'https://named.example.com/cb']);
-    const [empty, long, control, bidi] = await Promise.all([add('  '), add('x'.repeat(129)), add('Solar\tStats'), add('Jullix \u202elatroP')]);
-    for (const r of [empty, long, control, bidi]) {
+    const [empty, long, control, bidi, zeroWidth, softHyphen] = await Promise.all([
+      add('  '), add('x'.repeat(129)), add('Solar\tStats'), add('Jullix \u202elatroP'), add('Jullix\u200bPortal'), add('Jullix Por\u00adtal'),
+    ]);
+    for (const r of [empty, long, control, bidi, zeroWidth, softHyphen]) {
       assert.equal(r?.code, 2, r?.stderr);
       assert.ok(hasNoStackTrace(r), r.stderr);
     }
@@ -183,6 +185,8 @@ describe('jullix-idp client', () => {
     assert.match(long.stderr, /--name: must be at most 128 characters/);
     assert.match(control.stderr, /--name: must not contain control characters/);
     assert.match(bidi.stderr, /--name: must not contain bidirectional control characters/);
+    assert.match(zeroWidth.stderr, /--name: must not contain invisible format characters such as U\+200B/);
+    assert.match(softHyphen.stderr, /--name: must not contain invisible format characters such as U\+00AD/);
   });
 
   test('show and list print grant types, auth method, require-MFA, back-channel logout and first party', async () => {

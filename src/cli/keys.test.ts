@@ -22,12 +22,17 @@ describe('jullix-idp keys', () => {
   before(async () => ({ dir, cleanup } = await tempDataDir()));
   after(() => cleanup());
 
-  test('before the server ever ran there are no keys to list', async () => {
+  test('before the server ever ran there are no keys to list, and listing makes none', async () => {
     assert.equal((await cli(['migrate'])).code, 0, 'a database the server has not started on yet');
     const text = await cli(['keys', 'list']);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /No signing keys yet/);
+    assert.match(text.stdout, /No signing keys yet: the server makes them when it first starts/);
     assert.deepEqual(jsonOf<KeyView[]>(await cli(['keys', 'list', '--json'])), []);
+    // Nor for the JWKS variable's keys: the cookie and data keys a server would need are not made either.
+    const jwks = generateSigningKeys();
+    const listed = jsonOf<KeyView[]>(await cli(['keys', 'list', '--json'], { JWKS: JSON.stringify(jwks) }));
+    assert.deepEqual(listed.map((k) => k.kid), jwks.keys.map((k) => k.kid));
+    assert.equal(existsSync(path.join(dir, 'secrets.json')), false, 'a command that only prints wrote no secrets.json');
   });
 
   test('bad arguments are usage errors (exit 2) that say what is allowed', async () => {
@@ -152,6 +157,11 @@ describe('jullix-idp keys', () => {
       assert.equal(existsSync(file), false, 'no secrets.json was written');
       const list = await cli(['user', 'list']);
       assert.equal(list.code, 0, 'a command that needs no keys still works');
+      // Listing reads no private key: it shows the stored keys as they are, and writes no file either.
+      const keys = await cli(['keys', 'list', '--json']);
+      assert.equal(keys.code, 0, keys.stderr);
+      assert.ok(jsonOf<KeyView[]>(keys).length > 0);
+      assert.equal(existsSync(file), false, 'keys list wrote no secrets.json');
     } finally {
       await writeFile(file, saved, { mode: 0o600 });
     }

@@ -2,12 +2,12 @@
 // published at once and signs only after a delay, so relying apps have it in their JWKS cache
 // before any token carries its kid; the old key stays published until what it signed expired.
 import { z } from 'zod';
+import { environmentJwks } from '../config/secrets.ts';
 import { IdpError } from '../errors.ts';
 import { ID_TOKEN_TTL_SECONDS } from '../provider/configuration.ts';
 import { keyState, retentionMs, SIGNING_ALGS, type SigningKey } from '../provider/keys.ts';
-import { createSigningKeyStore } from '../provider/keys-store.ts';
+import { createSigningKeyStore, listSigningKeys } from '../provider/keys-store.ts';
 import { commandGroup, defineCommand } from './command.ts';
-import type { CliContext } from './context.ts';
 import { withContext } from './context.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 import { printJson, printTable } from './output.ts';
@@ -48,8 +48,8 @@ export function keyView(key: SigningKey, now: number): KeyView {
   };
 }
 
-function envKeyViews(ctx: CliContext): KeyView[] {
-  return (ctx.secrets().jwks?.keys ?? []).map((k) => ({
+function envKeyViews(jwks: string): KeyView[] {
+  return environmentJwks(jwks).keys.map((k) => ({
     kid: String(k.kid ?? ''), alg: String(k.alg ?? k.kty), state: 'static', source: 'environment',
     createdAt: null, activatesAt: null, retiresAt: null, removesAt: null,
   }));
@@ -73,11 +73,11 @@ Options:
   async run(_args, { json, io }) {
     await withContext(io, async (ctx) => {
       const now = ctx.clock.now();
-      const views = ctx.config.secrets.jwks !== undefined
-        ? envKeyViews(ctx)
-        : (await createSigningKeyStore(ctx.db, ctx.clock, ctx.secrets().dataEncryptionKeys).list()).map((k) => keyView(k, now));
+      // Read without ctx.secrets(): it would make DATA_DIR/secrets.json, and listing needs no key.
+      const { jwks } = ctx.config.secrets;
+      const views = jwks !== undefined ? envKeyViews(jwks) : (await listSigningKeys(ctx.db)).map((k) => keyView(k, now));
       if (json) return printJson(io, views);
-      if (ctx.config.secrets.jwks !== undefined) io.err('Signing keys come from the JWKS environment variable.');
+      if (jwks !== undefined) io.err('Signing keys come from the JWKS environment variable.');
       if (views.length === 0) return io.out('No signing keys yet: the server makes them when it first starts.');
       printTable(io, ['KID', 'ALG', 'STATE', 'CREATED', 'ACTIVATES', 'RETIRES', 'REMOVED'], views.map((v) => [
         v.kid, v.alg, v.state, v.createdAt ?? '-', v.activatesAt ?? '-', v.retiresAt ?? '-', v.removesAt ?? '-',

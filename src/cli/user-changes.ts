@@ -60,8 +60,8 @@ the refresh and access tokens apps hold for them stop working. Apps sign them in
 with back-channel logout are told by the running server (queued if none runs yet).
 
 Options:
-  --password-stdin   read the new password from standard input (8-1024 characters;
-                     one trailing newline is removed)
+  --password-stdin   read the new password from standard input (8-1024 characters,
+                     no control characters; one trailing newline is removed)
   --json             print the user as JSON`,
   options: { 'password-stdin': { type: 'boolean' } },
   positionals: ['username'],

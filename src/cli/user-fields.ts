@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ROLES } from '../accounts/types.ts';
 import { IdpError } from '../errors.ts';
+import { hasControlCharacter } from '../factors/password.ts';
 import { isCommonPassword } from '../security/common-passwords.ts';
 import { readAll, UsageError, utf8Text } from './args.ts';
 import type { CliIo } from './command.ts';
@@ -49,6 +50,9 @@ export async function readPassword(io: CliIo, command: string): Promise<string> 
   const password = raw.replace(/\r?\n$/, '');
   const length = [...password].length;
   if (length === 0) throw new UsageError('no password on standard input', command);
+  if (hasControlCharacter(password)) {
+    throw new UsageError('the password must not contain control characters such as NUL, Tab or a line break (one trailing newline is dropped): none can be typed on the sign-in page', command);
+  }
   if (length < MIN_PASSWORD) throw new UsageError(`the password must be at least ${MIN_PASSWORD} characters (got ${length})`, command);
   if (length > MAX_PASSWORD) throw new UsageError(`the password must be at most ${MAX_PASSWORD} characters`, command);
   if (isCommonPassword(password)) {

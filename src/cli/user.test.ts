@@ -91,6 +91,22 @@ describe('jullix-idp user', () => {
     assert.equal(await withDb((db) => db('users').where('username_lower', 'latin').first('id')), undefined);
   });
 
+  test('a password with a NUL or another control character is refused: nobody could type it at sign-in', async () => {
+    const [nul, lineInside, setNul] = await Promise.all([
+      cli(['user', 'add', 'nul', '--email', 'nul@example.com', '--name', 'Nul', '--role', 'customer', '--password-stdin'], 'correct\u0000horse battery\n'),
+      cli(['user', 'add', 'nul', '--email', 'nul@example.com', '--name', 'Nul', '--role', 'customer', '--password-stdin'], 'correct horse\nbattery\n'),
+      cli(['user', 'set-password', 'alice', '--password-stdin'], `${PASSWORD}\u0000`),
+    ]);
+    for (const r of [nul, lineInside, setNul]) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(hasNoStackTrace(r));
+      assert.match(r.stderr, /the password must not contain control characters such as NUL/);
+    }
+    assert.equal(await withDb((db) => db('users').where('username_lower', 'nul').first('id')), undefined);
+    const alice = await withDb((db) => db('users').where('username_lower', 'alice').first('password_hash'));
+    assert.equal(await createArgon2Hasher().verify(String(alice?.password_hash), PASSWORD), true, 'the password is unchanged');
+  });
+
   test('list filters by role', async () => {
     assert.equal((await addUser('carol', 'admin')).code, 0);
     const all = jsonOf<UserView[]>(await cli(['user', 'list', '--json']));

@@ -23,8 +23,8 @@ Options:
   --email <email>     email address (also accepted at sign-in; must be unique)
   --name <name>       display name, shown in apps
   --role <role>       ${ROLES.join(' | ')}
-  --password-stdin    read the password from standard input (8-1024 characters;
-                      one trailing newline is removed)
+  --password-stdin    read the password from standard input (8-1024 characters,
+                      no control characters; one trailing newline is removed)
   --json              print the new user as JSON`,
   options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
   positionals: ['username'],

@@ -58,6 +58,13 @@ test('a PORT out of range is reported as PORT alone, not also as an ISSUER nobod
   assert.doesNotMatch(message, /ISSUER/);
 });
 
+test('PORT=0 without an ISSUER is refused: no app could reach http://localhost:0', () => {
+  const message = refused({ PORT: '0' });
+  assert.match(message, /PORT \(port\): 0 lets the system pick any free port, so the issuer cannot follow from it: set ISSUER/);
+  assert.doesNotMatch(message, /ISSUER \(issuer\)/, 'nobody set ISSUER: only the port is reported');
+  assert.equal(loadConfig({ PORT: '0', ISSUER: 'http://localhost:3000' }).port, 0, 'with an ISSUER, any free port is fine');
+});
+
 test('an ISSUER that is set is still reported next to a bad PORT', () => {
   const message = refused({ PORT: '70000', ISSUER: 'ftp://idp.example.com' });
   assert.match(message, /PORT \(port\)/);

@@ -123,11 +123,15 @@ export function loadConfig(env: Env = process.env, configDir = CONFIG_DIR): Conf
   // The default issuer follows the port. With a bad port (PORT=70000) the operator, who never set
   // ISSUER, was also told ISSUER "must be an http(s) URL": only the port is reported then.
   const issuerFromPort = raw.issuer === undefined;
-  if (issuerFromPort && typeof raw.port === 'number') raw.issuer = defaultIssuer(raw.port);
+  // PORT=0 listens on whatever port the system picks: discovery then announced http://localhost:0,
+  // an issuer no relying app can reach, and the port is only known after the listen.
+  const noIssuerFromPort = issuerFromPort && raw.port === 0;
+  if (noIssuerFromPort) problems.push('PORT (port): 0 lets the system pick any free port, so the issuer cannot follow from it: set ISSUER to the URL relying apps reach this IdP at (e.g. http://localhost:3000), or set a fixed PORT');
+  else if (issuerFromPort && typeof raw.port === 'number') raw.issuer = defaultIssuer(raw.port);
   if (!isObject(raw.secrets)) raw.secrets = {};
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    const portRefused = result.error.issues.some((issue) => issue.path[0] === 'port');
+    const portRefused = noIssuerFromPort || result.error.issues.some((issue) => issue.path[0] === 'port');
     for (const issue of result.error.issues) {
       if (issuerFromPort && portRefused && issue.path[0] === 'issuer') continue;
       problems.push(`${settingName(issue.path.join('.'))}: ${issue.message}`);

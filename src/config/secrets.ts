@@ -38,6 +38,17 @@ function parseJwks(raw: string, problems: string[]): { keys: JWK[] } | undefined
   }
 }
 
+/**
+ * The JWKS variable's keys, checked as at start-up, resolving no other secret: for a command that
+ * only shows them, which must not make DATA_DIR/secrets.json for cookie and data keys it never uses.
+ */
+export function environmentJwks(raw: string): { keys: JWK[] } {
+  const problems: string[] = [];
+  const jwks = parseJwks(raw, problems);
+  if (jwks === undefined) throw new IdpError('config_invalid', `Cannot read the signing keys:\n  - ${problems.join('\n  - ')}`, { expose: true });
+  return jwks;
+}
+
 function parseDataKeys(list: string[], problems: string[], name: string): Buffer[] {
   return list.map((b64, i) => {
     const key = Buffer.from(b64, 'base64');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { User } from '../accounts/types.ts';
 import type { PasswordHasher } from '../security/password-hashing.ts';
-import { createPasswordFactor, PASSWORD_MAX_LENGTH } from './password.ts';
+import { createPasswordFactor, hasControlCharacter, PASSWORD_MAX_LENGTH } from './password.ts';
 
 /** A hasher that stores the password itself, so a test sees exactly which string was verified. */
 const plainHasher: PasswordHasher = {
@@ -32,4 +32,10 @@ test('even a hasher that ignored the tail could not accept an over-long password
   const prefixHasher: PasswordHasher = { ...plainHasher, verify: async (hash, password) => hash === `plain:${password.slice(0, PASSWORD_MAX_LENGTH)}` };
   const user = userWith(stored);
   assert.equal((await createPasswordFactor({ hasher: prefixHasher }).check(user, `${stored}x`)).ok, false);
+});
+
+test('a new password may hold any letter, space or emoji, but no control character', () => {
+  for (const c of ['\u0000', '\t', '\n', '\r', '\u001b', '\u007f', '\u0085']) assert.equal(hasControlCharacter(`pass${c}word`), true, JSON.stringify(c));
+  // Emoji joined by U+200D, CJK, a no-break space, accents: all typeable, all kept.
+  for (const p of ['👩‍💻 at work', '密码密码密码密码', 'pass\u00a0word', 'pässwörd égal']) assert.equal(hasControlCharacter(p), false, p);
 });

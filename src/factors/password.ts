@@ -16,6 +16,19 @@ export type PasswordCheck =
 
 /** Characters; the CLI sets passwords up to this length, and the sign-in page refuses longer ones unread. */
 export const PASSWORD_MAX_LENGTH = 1024;
+/**
+ * True when a new password holds a control character (Unicode category Cc: U+0000-U+001F and
+ * U+007F-U+009F). None of them can be typed into the sign-in page's password field (a browser
+ * strips line breaks from it, Tab moves to the next field), so the password would lock its owner
+ * out; and NUL ends the string in C tools a password may pass through, where a cut value is
+ * another password. Every other character stays allowed, emoji joiners and any script included
+ * (NIST SP 800-63B §3.1.1.2: Unicode characters should be accepted). Only new passwords are
+ * checked: a sign-in is still verified against whatever was stored before this rule.
+ */
+export function hasControlCharacter(password: string): boolean {
+  return /\p{Cc}/u.test(password);
+}
+
 /** A username is at most 64 characters and an e-mail address at most 254 (RFC 5321 §4.5.3.1); 320 leaves room. */
 export const LOGIN_MAX_LENGTH = 320;
 

@@ -197,10 +197,23 @@ export function applyChanges(payload: StoredPayload, changes: ClientChanges): St
 }
 
 /**
+ * A ZERO WIDTH NON-JOINER or JOINER (U+200C, U+200D) with a letter, mark or emoji on each side:
+ * Persian, the Indic scripts and emoji sequences (👩‍💻) need them there, and refusing every Cf
+ * character would refuse names written correctly in those. The rule looks at the neighbours only,
+ * not at the script: a joiner inside a Latin word stays invisible, as look-alike letters from
+ * other scripts do, which no rule on characters can stop. At either end, next to a space or
+ * doubled, a joiner joins nothing and is refused with the rest.
+ */
+const JOINER_IN_WORD = /(?<=[\p{L}\p{M}\p{Extended_Pictographic}\p{Emoji_Modifier}])[\u200c\u200d](?=[\p{L}\p{M}\p{Extended_Pictographic}])/gu;
+
+/**
  * Why a client name cannot be shown as it is, or undefined; the admin CLI and registration share
  * it. The name heads the consent page and a line of `client list`: control characters break that
  * line, and the bidirectional ones (U+202A-U+202E, U+2066-U+2069, and the marks U+200E, U+200F,
  * U+061C) reorder what people read, so a registrant could show "Jullix Portal" spelled backwards.
+ * Other invisible format characters (Unicode category Cf: U+200B, U+2060, U+FEFF, the soft hyphen
+ * U+00AD, U+180E, ...) make a name that looks like another one but is not, in `client list` and
+ * in the audit log alike, and are refused too, except for JOINER_IN_WORD.
  */
 export function clientNameProblem(name: string): string | undefined {
   const trimmed = name.trim();
@@ -210,7 +223,13 @@ export function clientNameProblem(name: string): string | undefined {
   if (/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/.test(name)) return 'must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C): they reorder the name people read';
   // Line and paragraph separators (U+2028, U+2029) break a line as a newline does.
   if (/[\u2028\u2029]/.test(name)) return 'must not contain line or paragraph separators (U+2028, U+2029)';
+  const hidden = /\p{Cf}/u.exec(name.replace(JOINER_IN_WORD, ''))?.[0];
+  if (hidden !== undefined) return `must not contain invisible format characters such as ${codePointName(hidden)}: they make a name look like another one (U+200C and U+200D only between letters or emoji)`;
   return undefined;
+}
+
+function codePointName(char: string): string {
+  return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /** Whether the client's level floor is aal2 (step-up.ts takes the lowest of default_acr_values). */

@@ -63,6 +63,16 @@ function seedKeys(seed: Jwks): Array<{ alg: SigningAlg; jwk: JWK }> {
   });
 }
 
+/**
+ * Every stored key, oldest generation first, without its private part: reading needs no
+ * data-encryption key, so `keys list` resolves none (outside production, resolving them makes
+ * DATA_DIR/secrets.json; a command that only prints must not).
+ */
+export async function listSigningKeys(db: Knex): Promise<SigningKey[]> {
+  return (await db<Row>('signing_keys')).map(toKey)
+    .sort((a, b) => a.generation - b.generation || SIGNING_ALGS.indexOf(a.alg) - SIGNING_ALGS.indexOf(b.alg));
+}
+
 /** `dataKeys`: newest first; the first encrypts, all decrypt. */
 export function createSigningKeyStore(db: Knex, clock: Clock, dataKeys: readonly Buffer[]): SigningKeyStore {
   const table = (trx: Knex | Knex.Transaction = db) => trx<Row>('signing_keys');
@@ -75,8 +85,7 @@ export function createSigningKeyStore(db: Knex, clock: Clock, dataKeys: readonly
       created_at: clock.now(), activates_at: activatesAt, retires_at: null, removes_at: null,
     };
   };
-  const list = async () => (await table()).map(toKey)
-    .sort((a, b) => a.generation - b.generation || SIGNING_ALGS.indexOf(a.alg) - SIGNING_ALGS.indexOf(b.alg));
+  const list = () => listSigningKeys(db);
   return {
     list,
     async loadPublished() {

@@ -99,6 +99,24 @@ test('on update, an operator\'s first-party decision stays, whatever the registr
   assert.equal('jullix_first_party' in claimed, false);
 });
 
+test('client_name: invisible format characters are refused, joiners that join letters or emoji are kept', () => {
+  const hidden = ['\u200b', '\u2060', '\ufeff', '\u00ad', '\u180e', '\u2064', '\u{e0041}'];
+  for (const c of hidden) refuses({ ...WEB_APP, client_name: `Jullix${c}Portal` }, 'invalid_client_metadata', /^client_name: must not contain invisible format characters such as U\+/);
+  refuses({ ...WEB_APP, client_name: 'Jullix\u200bPortal' }, 'invalid_client_metadata', 'client_name: must not contain invisible format characters such as U+200B');
+  // A joiner that joins nothing: at an end, next to a space, doubled.
+  for (const name of ['\u200dJullix', 'Jullix\u200c', 'Jullix \u200dPortal', 'Jul\u200d\u200dlix']) {
+    refuses({ ...WEB_APP, client_name: name }, 'invalid_client_metadata', /^client_name: must not contain invisible format characters such as U\+200[CD]/);
+  }
+  // Persian (ZWNJ in می‌خواهم), Hindi (ZWJ after a virama), emoji sequences (ZWJ, with a skin tone too).
+  for (const name of ['برنامه می\u200cخواهم', 'क्\u200dष ऐप', 'Dev 👩\u200d💻', 'Dev 👩🏽\u200d💻', 'Love ❤️\u200d🔥']) {
+    assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, client_name: name }), name);
+  }
+  // A localized name (RFC 7591 §2.2) is shown as well: the same rule, named by its own field.
+  refuses({ ...WEB_APP, client_name: 'Portal', 'client_name#fr': 'Portail\u200b' }, 'invalid_client_metadata', 'client_name#fr: must not contain invisible format characters');
+  refuses({ ...WEB_APP, 'client_name#nl-BE': 'Portaal \u202eX' }, 'invalid_client_metadata', 'client_name#nl-BE: must not contain bidirectional control characters');
+  assert.doesNotThrow(() => applyThirdPartyPolicy({ ...WEB_APP, client_name: 'Portal', 'client_name#fr': 'Portail Énergie' }));
+});
+
 test('on update to a method without a secret, the old secret is dropped; a new registration is oidc-provider\'s', () => {
   const secret = { client_secret: 's3cret', client_secret_expires_at: 0 };
   for (const method of ['none', 'private_key_jwt']) {

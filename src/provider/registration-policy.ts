@@ -63,9 +63,14 @@ export function applyThirdPartyPolicy(properties: Metadata, current?: Metadata):
       if (!verdict.ok) throw invalid(field, `"${uri}" ${verdict.reason}`);
     }
   }
-  // People read the name on the consent page: the CLI's rule for it, not only "a string".
-  const nameProblem = typeof properties.client_name === 'string' ? clientNameProblem(properties.client_name) : undefined;
-  if (nameProblem !== undefined) throw invalid('client_name', nameProblem);
+  // People read the name on the consent page: the CLI's rule for it, not only "a string". A
+  // localized name (client_name#fr, RFC 7591 §2.2) is held to the same rule: a registrant sends it
+  // to be shown, even though oidc-provider 9 keeps no localized metadata today.
+  for (const [field, name] of Object.entries(properties)) {
+    if (!isClientNameField(field) || typeof name !== 'string') continue;
+    const nameProblem = clientNameProblem(name);
+    if (nameProblem !== undefined) throw invalid(field, nameProblem);
+  }
   const shape = shapeOf(properties);
   const [problem] = shape === undefined ? [] : clientShapeProblems(shape);
   if (problem !== undefined) throw invalid(problem.field, problem.message);
@@ -100,6 +105,11 @@ function responseTypesMismatch(p: Metadata, grantTypes: readonly string[]): { fi
 // constructor drops a description and keeps the authorization endpoint's "did not match" text.
 function invalid(field: string, message: string): errors.InvalidClientMetadata {
   return new errors.InvalidClientMetadata(`${field}: ${message}`);
+}
+
+/** client_name, or a localized one: client_name#<language tag> (RFC 7591 §2.2). */
+function isClientNameField(field: string): boolean {
+  return field === 'client_name' || field.startsWith('client_name#');
 }
 
 /** The strings of a URI field, one or a list; a value of another type is oidc-provider's to refuse. */

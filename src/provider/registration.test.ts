@@ -222,6 +222,7 @@ for (const backend of backends()) {
         ['x'.repeat(20_000), /^client_name: must be at most 128 characters/],
         ['Solar\nStats\u0007', /^client_name: must not contain control characters/],
         ['Jullix \u202elatroP', /^client_name: must not contain bidirectional control characters/],
+        ['Jullix\u200bPortal', /^client_name: must not contain invisible format characters such as U\+200B/],
       ];
       for (const [name, description] of cases) {
         for (const res of [await register({ client_name: name, redirect_uris: [REDIRECT] }), await update(registered, { client_name: name, redirect_uris: [REDIRECT] })]) {
@@ -230,6 +231,13 @@ for (const backend of backends()) {
           assert.match(refused.description, description);
         }
       }
+      const localized = await refusal(await register({ client_name: 'Portal', 'client_name#fr': 'Portail\u200b', redirect_uris: [REDIRECT] }));
+      assert.deepEqual([localized.status, localized.error], [400, 'invalid_client_metadata']);
+      assert.match(localized.description, /^client_name#fr: must not contain invisible format characters such as U\+200B/);
+      // Joiners that join letters or emoji are part of the name: Persian and emoji sequences need them.
+      const joined = await register({ client_name: 'می\u200cخواهم 👩\u200d💻', redirect_uris: [REDIRECT] });
+      assert.equal(joined.status, 201);
+      assert.equal(((await joined.json()) as { client_name: string }).client_name, 'می\u200cخواهم 👩\u200d💻');
     });
 
     test('a refused redirect URI says why, at registration and on update', async () => {

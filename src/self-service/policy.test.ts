@@ -24,6 +24,12 @@ test('new passwords: 8 characters at least, repeated the same, not the current o
   assert.equal(checkNewPassword('ëëëëëëëë', 'ëëëëëëëë', 'x'), undefined);
 });
 
+test('new passwords: no control character (the CLI\'s rule), any script or emoji', () => {
+  assert.equal(checkNewPassword('long\u0000enough', 'long\u0000enough', 'x'), 'control_character');
+  assert.equal(checkNewPassword('long\tenough', 'long\tenough', 'x'), 'control_character');
+  assert.equal(checkNewPassword('wachtwoord 密码 👩‍💻', 'wachtwoord 密码 👩‍💻', 'x'), undefined);
+});
+
 test('new passwords: not one of the most common ones, whatever the case', () => {
   assert.equal(checkNewPassword('Password1', 'Password1', 'x'), 'common');
   assert.equal(checkNewPassword('QWERTYUIOP', 'QWERTYUIOP', 'x'), 'common');
