@@ -1,0 +1,151 @@
+// Integration: a sign-out of the account (here an operator's password reset: the new hash and the
+// sign-out in one transaction, as `user set-password` runs them) that lands while a password step
+// finishes must leave it no code, also when the sign-out cannot find the sign-in's progress row:
+// the finish checks before it saves its result, so a sign-out after the check relies on finding
+// the interaction (through its progress row) and ending it. Two ways it found neither:
+// - another password step in the same interaction, for an account the attacker owns, re-binds
+//   the progress row to that account between the finish's check and the sign-out;
+// - on PostgreSQL, the progress row is stored while the sign-out's transaction is under way, after
+//   its update of the progress rows took its snapshot: the row is never marked, nor locked, so the
+//   check (FOR SHARE) does not wait, and reads the account as it was before the uncommitted reset.
+// Each step is held at an exact point, so the order is certain.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import type * as oidc from 'openid-client';
+import { findForm, TestBrowser } from '../testing/browser.ts';
+import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
+import { discover, openSignInPage, startSignIn, type RpOptions } from '../testing/relying-party.ts';
+import { signOutEverywhere } from '../provider/account-sign-out.ts';
+import { generateTotpSecret, timeStepAt } from '../factors/totp.ts';
+import { systemClock } from '../security/clock.ts';
+import { openDatabase } from '../db/connection.ts';
+import { createGate, gatedHasher } from '../testing/gate.ts';
+
+const REDIRECT = 'http://127.0.0.1:8785/callback';
+
+for (const backend of backends()) {
+  describe(`a sign-out that does not find a finishing sign-in's progress (${backend.name})`, () => {
+    let idp: TestIdp;
+    let rp: RpOptions;
+    let config: oidc.Configuration;
+    const gated = gatedHasher();
+    /** Armed by a test: the next finish waits here, once its check has passed and before its result is saved. */
+    const checkedGate = createGate();
+
+    before(async () => {
+      idp = await startTestIdp({ backend, hasher: gated.hasher });
+      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
+      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
+      config = await discover(rp);
+      const states = idp.app.signInState;
+      const progressNow = states.progressNow.bind(states);
+      states.progressNow = async (checked) => {
+        const answer = await progressNow(checked);
+        await checkedGate.pass();
+        return answer;
+      };
+    });
+    after(() => idp.stop());
+
+    async function codesOf(accountId: string): Promise<number> {
+      return (await idp.db('oidc_models').where({ model: 'AuthorizationCode', account_id: accountId }).select('id')).length;
+    }
+
+    /** The operator's password reset: the new hash and the sign-out in one transaction (changeAndSignOut in src/cli/user-changes.ts). */
+    async function resetPassword(userId: string, password: string): Promise<void> {
+      const hash = await gated.hasher.hash(password);
+      await idp.db.transaction(async (trx) => {
+        await trx('users').where('id', userId).update({ password_hash: hash });
+        await signOutEverywhere(trx, systemClock, userId);
+      });
+    }
+
+    /**
+     * Posts `username`'s password with the finish held once its check has passed; `meanwhile` runs
+     * there; then the finish goes on, and the browser follows where it leads. Answers where it landed.
+     */
+    async function finishAcross(username: string, password: string, meanwhile: (browser: TestBrowser, form: { action: string; fields: Record<string, string> }) => Promise<void>): Promise<string> {
+      const browser = new TestBrowser();
+      const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
+      const form = findForm(page.html, '/login', page.url);
+      const checked = checkedGate.hold();
+      const posting = browser.postForm(form.action, { ...form.fields, username, password });
+      const first = await Promise.race([checked.reached.then(() => 'checked' as const), posting.then(() => 'answered' as const)]);
+      assert.equal(first, 'checked', 'the finish answered without checking its stored progress');
+      await meanwhile(browser, form);
+      checked.release();
+      const res = await posting;
+      const location = res.headers.get('location');
+      return location ? (await browser.follow(new URL(location, form.action).href, (u) => u.startsWith(REDIRECT))).url : form.action;
+    }
+
+    test('a password reset after the check: the sign-out ends the interaction, so no code (the control)', async () => {
+      const user = await idp.addUser({ username: 'abel', password: 'abel-old-password-1' });
+      const landed = await finishAcross('abel', 'abel-old-password-1', async () => { await resetPassword(user.id, 'abel-new-password-2'); });
+      assert.equal(new URL(landed).searchParams.get('code'), null, `landed on ${landed}`);
+      assert.equal(await codesOf(user.id), 0);
+    });
+
+    test('a password step for the attacker\'s own account in the same interaction, before the reset, hides the sign-in from it: no code either', async () => {
+      const user = await idp.addUser({ username: 'bea', password: 'bea-old-password-1' });
+      // The attacker's own account; with an authenticator, so its password step only moves the progress on.
+      const own = await idp.addUser({ username: 'mallory', password: 'mallory-password-1' });
+      await idp.app.totp.enrol(own.id, generateTotpSecret(), timeStepAt(Date.now()) - 2);
+      const landed = await finishAcross('bea', 'bea-old-password-1', async (browser, form) => {
+        const rebound = await browser.postForm(form.action, { ...form.fields, username: 'mallory', password: 'mallory-password-1' });
+        assert.equal(rebound.status, 303);
+        await resetPassword(user.id, 'bea-new-password-2');
+      });
+      assert.equal(new URL(landed).searchParams.get('code'), null, `the old password got a code after the reset: ${landed}`);
+      assert.equal(await codesOf(user.id), 0);
+    });
+
+    test('PostgreSQL: a password step that stores its progress while the reset\'s transaction is under way gets no code', { skip: backend.name !== 'postgres' }, async () => {
+      const user = await idp.addUser({ username: 'cato', password: 'cato-old-password-1' });
+      // Another session of the account, locked by the test: the reset's sign-out waits at it, after
+      // it has marked the sign-ins it found and looked for the interactions, before it commits.
+      await idp.db('oidc_models').insert({ model: 'Session', id: 'cato-elsewhere', uid: 'cato-elsewhere-uid', payload: JSON.stringify({ accountId: user.id, uid: 'cato-elsewhere-uid' }), account_id: user.id, expires_at: Date.now() + 3_600_000 });
+      // The operator's command runs in another process, with its own connections.
+      const operator = await openDatabase({ databaseUrl: idp.config.databaseUrl, dataDir: os.tmpdir() });
+      const locker = await operator.transaction();
+      try {
+        await locker('oidc_models').where({ model: 'Session', id: 'cato-elsewhere' }).forUpdate().first('id');
+        const browser = new TestBrowser();
+        const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
+        const form = findForm(page.html, '/login', page.url);
+        const verified = gated.gate.hold();
+        const posting = browser.postForm(form.action, { ...form.fields, username: 'cato', password: 'cato-old-password-1' });
+        await verified.reached; // the old password matched
+        const hash = await gated.hasher.hash('cato-new-password-2');
+        const resetting = operator.transaction(async (trx) => {
+          await trx('users').where('id', user.id).update({ password_hash: hash });
+          await signOutEverywhere(trx, systemClock, user.id);
+        });
+        const lockWaits = async () => ((await idp.db.raw("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'")) as { rows: Array<{ n: number }> }).rows[0]?.n ?? 0;
+        for (let i = 0; (await lockWaits()) === 0; i++) {
+          assert.ok(i < 500, 'the reset never reached the locked session');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        verified.release();
+        // The password step goes on: it answers, or (should it wait for the reset) it waits on a lock too.
+        let answered = false;
+        void posting.then(() => { answered = true; }, () => { answered = true; });
+        for (let i = 0; !answered && (await lockWaits()) < 2; i++) {
+          assert.ok(i < 500, 'the password step neither answered nor waited');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await locker.commit();
+        await resetting;
+        const res = await posting;
+        const location = res.headers.get('location');
+        const landed = location ? (await browser.follow(new URL(location, form.action).href, (u) => u.startsWith(REDIRECT))).url : form.action;
+        assert.equal(new URL(landed).searchParams.get('code'), null, `the old password got a code after the reset: ${landed}`);
+        assert.equal(await codesOf(user.id), 0);
+      } finally {
+        if (!locker.isCompleted()) await locker.rollback();
+        await operator.destroy();
+      }
+    });
+  });
+}
