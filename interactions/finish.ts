@@ -1,12 +1,14 @@
 // After each completed factor: work out the next step, and finish the login exactly once, when
 // every required factor is done, with amr/acr saying how the person signed in (STYLE habit 5).
 import type { Context } from 'koa';
+import { errors } from 'oidc-provider';
 import type { User } from '../src/accounts/types.ts';
 import type { AuditRecord } from '../src/audit/log.ts';
 import { loginLevel, nextStep, requestedSubjects, type Factor, type Step } from '../src/sign-in/policy.ts';
 import type { SignInState } from '../src/sign-in/state.ts';
 import { finishRefusal, type FinishRefusal } from '../src/sign-in/finish-check.ts';
 import { IdpError } from '../src/errors.ts';
+import { SIGN_OUT_EPOCH, SignedOutDuringSignIn } from '../src/provider/sign-out-guard.ts';
 import type { InteractionDeps } from './deps.ts';
 import { rememberDevice } from './device-cookie.ts';
 import { finishInteraction, type InteractionDetails } from './interaction.ts';
@@ -34,22 +36,20 @@ export async function stepFor(deps: InteractionDeps, details: InteractionDetails
 }
 
 /**
- * Why this sign-in may no longer finish (src/sign-in/finish-check.ts), or undefined. Asked once
- * the sign-in's progress is stored (every step after the password; the password step stores its
- * own first when it finishes) and before what it leads to is saved: a password change, a disable,
- * an operator's reset-2fa or the account page's "sign out everywhere else" marks the progress it
- * finds, and the interaction of each (src/provider/account-sign-out.ts), so one that lands before
- * this check is seen here, and one that lands after it has ended the interaction the result goes
- * into (a save leaves an ended interaction alone, and the resume finds nothing). `stored`: whether
- * `state` is stored progress, which a sign-out marks; when not, only the account can tell. One
- * statement; a refused one reads the account once more to name the reason.
+ * Why this sign-in may no longer finish (src/sign-in/finish-check.ts), or undefined. Asked just
+ * before the result is saved: a password change, a disable, an operator's reset-2fa, a role
+ * change or the account page's "sign out everywhere else" that landed before is seen here; one
+ * that lands after it has moved the account's sign-out count on, and the save, which carries the
+ * count the sign-in began under, writes nothing (src/provider/sign-out-guard.ts). `stored`:
+ * whether `state` is stored progress, which a sign-out marks; when not (the password step), only
+ * the account can tell. One statement; a refused one reads the account once more to name the reason.
  */
 async function refusalNow(deps: InteractionDeps, state: SignInState, user: User, stored: boolean): Promise<FinishRefusal | undefined> {
-  if (!stored) return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, false);
+  if (!stored) return finishRefusal(await deps.accounts.findById(user.id), state, false);
   const progress = await deps.signInState.progressNow(state);
-  if (progress.kind === 'kept') return finishRefusal(progress.user, state.passwordFingerprint, false);
+  if (progress.kind === 'kept') return finishRefusal(progress.user, state, false);
   // Gone (another request of this sign-in finished it) is no sign-out: the account alone decides.
-  return finishRefusal(await deps.accounts.findById(user.id), state.passwordFingerprint, progress.kind === 'signed_out');
+  return finishRefusal(await deps.accounts.findById(user.id), state, progress.kind === 'signed_out');
 }
 
 /** The audit record of a sign-in that got this far and was refused: its factors passed, but it did not finish. */
@@ -61,16 +61,15 @@ function refusedRecord(ctx: Context, details: InteractionDetails, user: User, re
  * A factor this request has just completed, with the progress it was checked against (not re-read),
  * and its audit records: written together with the outcome (login.success, or login.refused) in one
  * insert when the login finishes.
- * `save` stores the factor in the sign-in state; it runs when the login goes on to another step, and
- * before a finish when nothing was stored yet (`stored` false: the password step), so a sign-out can find it.
+ * `save` stores the factor in the sign-in state; it runs only when the login goes on to another step.
  * `stored`: whether `state` was read from the store (false for the password step's fresh one).
  */
 export interface JustDone { state: SignInState; stored: boolean; user: User; factor: Factor; records: AuditRecord[]; save(): Promise<void> }
 
 /**
  * Finishes the login when nothing is left to do; otherwise sends the browser to the next step's page.
- * With `justDone`, the caller's progress is used as it stands, and a factor after the password is
- * saved only when the login does not finish here: a finished sign-in's state is deleted a moment later anyway.
+ * With `justDone`, the caller's progress is used as it stands and its factor is saved only when the
+ * login does not finish here: a finished sign-in's state is deleted a moment later anyway.
  */
 export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: InteractionDetails, justDone?: JustDone): Promise<void> {
   const { state, user } = justDone
@@ -104,26 +103,31 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   // The factor's own records (it passed either way) go with the outcome, in one insert: login.success
   // only for a login that finishes, and a finished login always has its records (a failed insert ends it).
   const records = justDone?.records ?? [];
-  // A sign-in that finishes at its password has no stored progress yet: stored now, so a sign-out
-  // from here on finds it, and its interaction, and the check below sees any that came first.
-  if (justDone && !justDone.stored) await justDone.save();
-  const refused = await refusalNow(deps, state, user, true);
-  if (refused) {
-    await deps.audit.recordAll([...records, refusedRecord(ctx, details, user, refused)]);
+  const refused = await refusalNow(deps, state, user, justDone?.stored ?? true);
+  const refuse = async (reason: FinishRefusal): Promise<never> => {
+    await deps.audit.recordAll([...records, refusedRecord(ctx, details, user, reason)]);
     await details.destroy();
-    await deps.signInState.remove(details.uid);
     throw new IdpError('wrong_step', 'the account changed during this sign-in');
+  };
+  if (refused) return refuse(refused);
+  try {
+    await finishInteraction(ctx, details, {
+      login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true, [SIGN_OUT_EPOCH]: state.signOutEpoch },
+    }, {
+      merge: false,
+      after: async () => {
+        await deps.audit.recordAll([...records, success]);
+        // A known device is one that completed a sign-in (device-cookie.ts), not one that was refused.
+        rememberDevice(ctx, user.id, deps.basePath);
+      },
+    });
+  } catch (err) {
+    // A sign-out landed between the check above and the save: nothing was saved.
+    if (err instanceof SignedOutDuringSignIn) return refuse('signed_out');
+    // The interaction ended first (a double submit's other request resumed it): nothing to finish.
+    if (err instanceof errors.SessionNotFound) throw new IdpError('interaction_expired', 'the interaction ended before this step finished', { cause: err });
+    throw err;
   }
-  await finishInteraction(ctx, details, {
-    login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true },
-  }, {
-    merge: false,
-    after: async () => {
-      await deps.audit.recordAll([...records, success]);
-      // A known device is one that completed a sign-in (device-cookie.ts), not one that was refused.
-      rememberDevice(ctx, user.id, deps.basePath);
-    },
-  });
   // After the response: the login's result is saved, so this state decides nothing any more (at
   // most a reload of the step page before the browser resumes offers this browser "continue"), and
   // the provider destroys the interaction it is keyed by on resume. The delete is housekeeping and

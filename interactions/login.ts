@@ -63,12 +63,13 @@ export async function submitLogin(ctx: Context, deps: InteractionDeps, uid: stri
   // the account's (an operator's reset or a password change during this request ends it: finish.ts).
   const fingerprint = passwordFingerprint(rehashed ?? user.passwordHash);
   const now = deps.clock.now();
-  // A fresh sign-in for this account (earlier progress is dropped), stored before it goes on to
-  // another step or finishes (finish.ts); a login that finishes here writes its audit records together.
+  // A fresh sign-in for this account (earlier progress is dropped), saved only if it goes on to
+  // another step: a login that finishes here writes its audit records together (finish.ts). It
+  // began under the sign-out count read with the password hash (src/provider/sign-out-guard.ts).
   return continueSignIn(ctx, deps, details, {
-    state: { uid, accountId: user.id, passwordAt: now, passwordFingerprint: fingerprint, factors: [], pendingTotpSecret: null },
+    state: { uid, accountId: user.id, passwordAt: now, passwordFingerprint: fingerprint, signOutEpoch: user.signOutEpoch, factors: [], pendingTotpSecret: null },
     stored: false, user, factor: 'pwd',
     records: [{ event: 'login.password.success', userId: user.id, username: user.username, ip: ctx.ip, clientId }],
-    save: () => deps.signInState.passwordDone(uid, user.id, stateExpiry(now, details), fingerprint, now),
+    save: () => deps.signInState.passwordDone(uid, user, stateExpiry(now, details), fingerprint),
   });
 }

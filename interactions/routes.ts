@@ -28,7 +28,7 @@ async function showCurrentStep(ctx: Context, deps: InteractionDeps, uid: string)
   if (isStepUpOnly(details.prompt.reasons, sessionAccount) && sessionAccount && !(await deps.signInState.get(uid))) {
     // The session's password stands for this sign-in's; the account's present one is the one to keep.
     const account = await deps.accounts.findById(sessionAccount);
-    if (account) await deps.signInState.passwordDone(uid, sessionAccount, stateExpiry(deps.clock.now(), details), passwordFingerprint(account.passwordHash));
+    if (account) await deps.signInState.passwordDone(uid, account, stateExpiry(deps.clock.now(), details), passwordFingerprint(account.passwordHash));
   }
   const { state, user } = await deps.signInState.getWithAccount(uid);
   const step = await stepFor(deps, details, state, user);

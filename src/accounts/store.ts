@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { lookupBatcher, placeholders, sqlBySize } from '../db/batcher.ts';
 import { sqlRunner } from '../db/prepared.ts';
-import { readColumn, toBoolean, toMillis, uniqueViolationOf } from '../db/rows.ts';
+import { readColumn, toBoolean, toCount, toMillis, uniqueViolationOf } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
 import { isRole, type NewUser, type Role, type User } from './types.ts';
@@ -20,12 +20,13 @@ export interface UserRow {
   role: string;
   password_hash: string;
   disabled: boolean | number;
+  sign_out_epoch: number | string;
   created_at: number | string;
   updated_at: number | string;
 }
 
 // Read on every sign-in request: fixed SQL, prepared once (src/db/prepared.ts, docs/performance.md).
-const COLUMN_NAMES = ['id', 'username', 'username_lower', 'email', 'email_lower', 'name', 'role', 'password_hash', 'disabled', 'created_at', 'updated_at'] as const;
+const COLUMN_NAMES = ['id', 'username', 'username_lower', 'email', 'email_lower', 'name', 'role', 'password_hash', 'disabled', 'sign_out_epoch', 'created_at', 'updated_at'] as const;
 const USER_COLUMNS = COLUMN_NAMES.join(', ');
 /** The columns `userFromRow` reads, qualified by a table alias: for a join that reads a user along. */
 export const userColumnsOf = (alias: string): string => COLUMN_NAMES.map((c) => `${alias}.${c}`).join(', ');
@@ -76,6 +77,7 @@ export function createAccountStore(db: Knex, clock: Clock): AccountStore {
         role: user.role,
         password_hash: user.passwordHash,
         disabled: false,
+        sign_out_epoch: 0,
         created_at: now,
         updated_at: now,
       };
@@ -152,6 +154,7 @@ export function toUser(row: UserRow): User {
     role: row.role,
     passwordHash: row.password_hash,
     disabled: toBoolean(row.disabled),
+    signOutEpoch: readColumn('users', row.id, 'sign_out_epoch', () => toCount(row.sign_out_epoch)),
     createdAt: new Date(readColumn('users', row.id, 'created_at', () => toMillis(row.created_at))),
     updatedAt: new Date(readColumn('users', row.id, 'updated_at', () => toMillis(row.updated_at))),
   };

@@ -24,6 +24,11 @@ export interface User {
   role: Role;
   passwordHash: string;
   disabled: boolean;
+  /**
+   * How many times the account was signed out everywhere (signOutEverywhere bumps it): a sign-in
+   * finishes only under the count it began under (src/provider/sign-out-guard.ts).
+   */
+  signOutEpoch: number;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -23,6 +23,13 @@ export function readColumn<T>(table: string, id: string | number, column: string
   }
 }
 
+/** A counter column (an integer from 0): a number from both databases, or a numeric string. */
+export function toCount(value: number | string): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`not a count: ${String(value).slice(0, 40)}`);
+  return n;
+}
+
 export function toMillisOrNull(value: number | string | null): number | null {
   return value === null ? null : toMillis(value);
 }

@@ -12,7 +12,7 @@ const plainHasher: PasswordHasher = {
 };
 
 const userWith = (password: string): User => ({
-  id: 'u1', username: 'c2', email: 'c2@example.com', name: 'C2', role: 'customer', disabled: false,
+  id: 'u1', username: 'c2', email: 'c2@example.com', name: 'C2', role: 'customer', disabled: false, signOutEpoch: 0,
   passwordHash: `plain:${password}`, createdAt: new Date(0), updatedAt: new Date(0),
 });
 

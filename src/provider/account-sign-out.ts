@@ -96,12 +96,16 @@ export interface KeptSession { id: string; uid: string }
  */
 export async function signOutEverywhere(db: Knex, clock: Clock, accountId: string, keep?: KeptSession): Promise<SignedOut> {
   return db.transaction(async (trx) => {
-    // Sign-ins under way, first (a write, so this transaction holds SQLite's write lock before it
-    // reads anything): their progress is marked, and the interaction of each is ended below. A
-    // sign-in finishing meanwhile stores its progress, checks it (progressNow in
-    // src/sign-in/state.ts), then saves its result: either that check sees this mark, or the
-    // result goes into an interaction ended here, which a save does not revive. Marked, not
-    // deleted: a finish that finds its row gone was finished by a double submit, no sign-out.
+    // First the account's sign-out count (a write, so this transaction holds SQLite's write lock
+    // before it reads anything, and PostgreSQL's lock on the account's row until it commits): a
+    // sign-in under way saves its result only while the count is the one it began under, in the
+    // statement that saves it (sign-out-guard.ts), so none finishes past this sign-out, whatever
+    // became of its progress row (another account's password step in the same interaction
+    // re-binds it: review).
+    await trx('users').where('id', accountId).increment('sign_out_epoch', 1);
+    // Then the sign-ins' progress is marked, and the interaction of each ended below, so their
+    // next step (or a resume) stops at once. Marked, not deleted: a finish that finds its row
+    // gone was finished by a double submit, no sign-out.
     const states = await trx('interaction_state').where('account_id', accountId).update(SIGNED_OUT_STATE, ['uid']) as Array<{ uid: string }>;
     // Then the interactions, before the sessions and tokens are looked for: those of the marked
     // sign-ins (the same uid), and those whose result or session names the account. A resume

@@ -8,6 +8,7 @@ import { accountIdOf, ENDED_NOT_DELETED, findBatcher, upsertBatcher } from './ad
 import { toMillisOrNull } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import { deleteClient } from './grants.ts';
+import { guardedInteractionSaveSql, guardOf, SignedOutDuringSignIn } from './sign-out-guard.ts';
 import type { Clock } from '../security/clock.ts';
 
 interface OidcModelRow {
@@ -54,6 +55,7 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
   // Calls that are not awaited in turn (different requests) run concurrently, batched or not, as
   // they did before on PostgreSQL's pool: oidc-provider awaits each call of one request.
   const saves = upsertBatcher(sql);
+  const GUARDED_SAVE = guardedInteractionSaveSql(db.client.config.client === 'pg');
   const find = findBatcher(sql);
 
   return class KnexAdapter implements Adapter {
@@ -66,11 +68,21 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       // undefined expiresIn means no expiry (DCR clients, initial access tokens without expiresIn).
       const expiresAt = expiresIn === undefined ? null : clock.now() + expiresIn * 1000;
-      await saves.push({
+      const row = {
         model: this.model, id, payload: JSON.stringify(payload),
         grantId: payload.grantId ?? null, uid: payload.uid ?? null, userCode: payload.userCode ?? null,
         accountId: accountIdOf(this.model, payload), expiresAt,
-      });
+      };
+      const guard = this.model === 'Interaction' ? guardOf(payload) : undefined;
+      if (guard === undefined) return saves.push(row);
+      // A sign-in's result: saved only while its account was not signed out since it began (sign-out-guard.ts).
+      const saved = await sql.run(GUARDED_SAVE, [row.payload, row.grantId, row.uid, row.userCode, row.accountId, row.expiresAt, id, guard.accountId, guard.epoch]);
+      if (saved === 0) {
+        // Either the interaction ended first (resumed, expired: as a save of it always did, nothing
+        // to refuse), or the account was signed out since the sign-in began.
+        if (await this.find(id) === undefined) throw new errors.SessionNotFound('the interaction ended before its result was saved');
+        throw new SignedOutDuringSignIn();
+      }
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {

@@ -20,7 +20,7 @@ test('tokenAllowed: a role that must use TOTP takes only tokens from a two-facto
 
 test('findAccount: disabled accounts and refused tokens resolve to nothing; the role sets mfaRequired', async () => {
   const user = (role: User['role'], disabled = false): User => ({
-    id: `id-${role}`, username: role, email: `${role}@example.test`, name: role, role, passwordHash: 'x', disabled, createdAt: new Date(0), updatedAt: new Date(0),
+    id: `id-${role}`, username: role, email: `${role}@example.test`, name: role, role, passwordHash: 'x', disabled, signOutEpoch: 0, createdAt: new Date(0), updatedAt: new Date(0),
   });
   const users = new Map([['i', user('installer')], ['c', user('customer')], ['d', user('customer', true)]]);
   const find = createFindAccount(async (id) => users.get(id), ['installer']);

@@ -6,9 +6,9 @@ import { passwordFingerprint } from './state.ts';
 
 const user: User = {
   id: '0b6f3c1e-6f1f-4f59-9d55-4f1e2b8b0a11', username: 'ria', email: 'ria@example.test', name: 'Ria', role: 'customer',
-  passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$old', disabled: false, createdAt: new Date(0), updatedAt: new Date(0),
+  passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$old', disabled: false, signOutEpoch: 0, createdAt: new Date(0), updatedAt: new Date(0),
 };
-const checked = passwordFingerprint(user.passwordHash);
+const checked = { passwordFingerprint: passwordFingerprint(user.passwordHash), signOutEpoch: 0 };
 
 test('finishRefusal: the account as its steps were checked against may finish', () => {
   assert.equal(finishRefusal(user, checked, false), undefined);
@@ -19,7 +19,7 @@ test('finishRefusal: a removed or disabled account, or another password, may not
   assert.equal(finishRefusal({ ...user, disabled: true }, checked, false), 'account_disabled');
   assert.equal(finishRefusal({ ...user, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$new' }, checked, false), 'password_changed');
   // A sign-in whose password step left no fingerprint cannot show it was checked against this one.
-  assert.equal(finishRefusal(user, null, false), 'password_changed');
+  assert.equal(finishRefusal(user, { ...checked, passwordFingerprint: null }, false), 'password_changed');
 });
 
 test('finishRefusal: progress a sign-out marked (reset-2fa, sign out everywhere else) may not finish; the account\'s own reason is named first', () => {
@@ -27,4 +27,12 @@ test('finishRefusal: progress a sign-out marked (reset-2fa, sign out everywhere 
   assert.equal(finishRefusal({ ...user, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$new' }, checked, true), 'password_changed');
   assert.equal(finishRefusal({ ...user, disabled: true }, checked, true), 'account_disabled');
   assert.equal(finishRefusal(undefined, checked, true), 'account_removed');
+});
+
+test('finishRefusal: a sign-out since the sign-in began (the account\'s count moved on) may not finish, whatever became of its progress', () => {
+  assert.equal(finishRefusal({ ...user, signOutEpoch: 1 }, checked, false), 'signed_out');
+  assert.equal(finishRefusal({ ...user, signOutEpoch: 3 }, { ...checked, signOutEpoch: 3 }, false), undefined);
+  // Stored before the count existed: it cannot show which sign-outs it began after.
+  assert.equal(finishRefusal(user, { ...checked, signOutEpoch: null }, false), 'signed_out');
+  assert.equal(finishRefusal({ ...user, signOutEpoch: 1, disabled: true }, checked, false), 'account_disabled');
 });

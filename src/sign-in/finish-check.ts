@@ -11,16 +11,18 @@ export type FinishRefusal = 'account_removed' | 'account_disabled' | 'password_c
 
 /**
  * The reason this sign-in may not finish, or undefined when it may: the account as it is now
- * (`now`, read after the sign-in's progress was stored) must exist, be enabled and still have the
- * password the password step was checked against (`fingerprint`, passwordFingerprint of it), and
- * no sign-out of the account may have marked the stored progress meanwhile (`signedOut`): an
- * operator's reset-2fa and the account page's "sign out everywhere else" change nothing else a
- * finishing TOTP step could see. The account's own reason comes first.
+ * (`now`, read just before the result is saved) must exist, be enabled, still have the password
+ * the password step was checked against (`began.passwordFingerprint`, passwordFingerprint of it)
+ * and still be under the sign-out count the sign-in began under (`began.signOutEpoch`: every
+ * sign-out of the account bumps it); and no sign-out may have marked the stored progress
+ * meanwhile (`signedOut`). An operator's reset-2fa and the account page's "sign out everywhere
+ * else" change nothing else a finishing TOTP step could see. A sign-in stored before either
+ * column existed (null) starts again. The account's own reason comes first.
  */
-export function finishRefusal(now: User | undefined, fingerprint: string | null, signedOut: boolean): FinishRefusal | undefined {
+export function finishRefusal(now: User | undefined, began: { passwordFingerprint: string | null; signOutEpoch: number | null }, signedOut: boolean): FinishRefusal | undefined {
   if (now === undefined) return 'account_removed';
   if (now.disabled) return 'account_disabled';
-  if (fingerprint === null || passwordFingerprint(now.passwordHash) !== fingerprint) return 'password_changed';
-  if (signedOut) return 'signed_out';
+  if (began.passwordFingerprint === null || passwordFingerprint(now.passwordHash) !== began.passwordFingerprint) return 'password_changed';
+  if (signedOut || began.signOutEpoch === null || now.signOutEpoch !== began.signOutEpoch) return 'signed_out';
   return undefined;
 }

@@ -25,7 +25,7 @@ for (const backend of backends()) {
     const gated = gatedHasher();
     /** Armed by a test: the next accepted TOTP code waits here. */
     const codeGate = createGate();
-    /** Armed by a test: the next finish waits here, before it looks at its stored progress. */
+    /** Armed by a test: the next finish waits here, before it looks at its stored progress (or, at the password step, the account). */
     const checkGate = createGate();
 
     before(async () => {
@@ -45,6 +45,13 @@ for (const backend of backends()) {
       states.progressNow = async (checked) => {
         await checkGate.pass();
         return progressNow(checked);
+      };
+      // The password step's finish reads the account by id (the step itself reads it by login).
+      const accounts = idp.app.accounts;
+      const findById = accounts.findById.bind(accounts);
+      accounts.findById = async (id) => {
+        await checkGate.pass();
+        return findById(id);
       };
     });
     after(() => idp.stop());

@@ -43,9 +43,9 @@ for (const backend of [...await withTestDatabases(), sqliteWithReaders]) {
     test('with its account: nothing before the password step, then the state and the same user as the account store', async () => {
       const dana = await accounts.create({ username: 'Dana', email: 'dana@example.com', name: 'Dana D', role: 'installer', passwordHash: '$argon2id$x' });
       assert.deepEqual(await states.getWithAccount('uid-1'), { state: undefined, user: undefined });
-      await states.passwordDone('uid-1', dana.id, clock.now() + HOUR, 'fp');
+      await states.passwordDone('uid-1', dana, clock.now() + HOUR, 'fp');
       const { state, user } = await states.getWithAccount('uid-1');
-      assert.deepEqual(state, { uid: 'uid-1', accountId: dana.id, passwordAt: T0, passwordFingerprint: 'fp', factors: ['pwd'], pendingTotpSecret: null });
+      assert.deepEqual(state, { uid: 'uid-1', accountId: dana.id, passwordAt: T0, passwordFingerprint: 'fp', signOutEpoch: 0, factors: ['pwd'], pendingTotpSecret: null });
       assert.deepEqual(user, await accounts.findById(dana.id));
       assert.ok(state);
       await states.addFactor(state, 'otp');
@@ -56,11 +56,11 @@ for (const backend of [...await withTestDatabases(), sqliteWithReaders]) {
       const mallory = await accounts.create({ username: 'Mallory', email: 'mallory@example.com', name: 'M', role: 'customer', passwordHash: '$argon2id$x' });
       const victim = await accounts.create({ username: 'Vera', email: 'vera@example.com', name: 'V', role: 'installer', passwordHash: '$argon2id$x' });
       // The attacker's own password step; their recovery code is checked against this state...
-      await states.passwordDone('uid-race', mallory.id, clock.now() + HOUR, 'fp');
+      await states.passwordDone('uid-race', mallory, clock.now() + HOUR, 'fp');
       const checked = await states.get('uid-race');
       assert.ok(checked);
       // ...while a password step with the victim's password lands in the same interaction.
-      await states.passwordDone('uid-race', victim.id, clock.now() + HOUR, 'fp');
+      await states.passwordDone('uid-race', victim, clock.now() + HOUR, 'fp');
       await assert.rejects(states.addFactor(checked, 'recovery'), (err: unknown) => (err as { code?: string }).code === 'wrong_step');
       const now = await states.get('uid-race');
       assert.deepEqual([now?.accountId, now?.factors], [victim.id, ['pwd']], 'the victim still has only the password');
@@ -68,7 +68,7 @@ for (const backend of [...await withTestDatabases(), sqliteWithReaders]) {
       clock.advance(1);
       const vera = await states.get('uid-race');
       assert.ok(vera);
-      await states.passwordDone('uid-race', victim.id, clock.now() + HOUR, 'fp');
+      await states.passwordDone('uid-race', victim, clock.now() + HOUR, 'fp');
       await assert.rejects(states.addFactor(vera, 'otp'));
       // A pending enrolment secret is dropped only for its own account.
       await states.setPendingTotp('uid-race', victim.id, 'JBSWY3DPEHPK3PXP');
@@ -78,12 +78,12 @@ for (const backend of [...await withTestDatabases(), sqliteWithReaders]) {
 
     test('progressNow: kept with the account while as read; signed out once a sign-out marked it; gone once deleted or replaced', async () => {
       const kim = await accounts.create({ username: 'Kim', email: 'kim@example.com', name: 'Kim K', role: 'installer', passwordHash: '$argon2id$k' });
-      await states.passwordDone('uid-kept', kim.id, clock.now() + HOUR, 'fp');
+      await states.passwordDone('uid-kept', kim, clock.now() + HOUR, 'fp');
       const checked = await states.get('uid-kept');
       assert.ok(checked);
       assert.deepEqual(await states.progressNow(checked), { kind: 'kept', user: await accounts.findById(kim.id) });
       clock.advance(1);
-      await states.passwordDone('uid-kept', kim.id, clock.now() + HOUR, 'fp');
+      await states.passwordDone('uid-kept', kim, clock.now() + HOUR, 'fp');
       assert.deepEqual(await states.progressNow(checked), { kind: 'gone' }, 'a password step anew is other progress');
       const anew = await states.get('uid-kept');
       assert.ok(anew);
@@ -100,7 +100,7 @@ for (const backend of [...await withTestDatabases(), sqliteWithReaders]) {
     if (backend.name === 'postgres') {
       test('progressNow waits for a sign-out that has marked the progress but not committed, and then finds it signed out', async () => {
         const lou = await accounts.create({ username: 'Lou', email: 'lou@example.com', name: 'Lou L', role: 'installer', passwordHash: '$argon2id$l' });
-        await states.passwordDone('uid-wait', lou.id, clock.now() + HOUR, 'fp');
+        await states.passwordDone('uid-wait', lou, clock.now() + HOUR, 'fp');
         const checked = await states.get('uid-wait');
         assert.ok(checked);
         const signOut = await db.transaction();
@@ -123,7 +123,7 @@ for (const backend of [...await withTestDatabases(), sqliteWithReaders]) {
 
     test('a pending enrolment secret reads back decrypted, only while fresh; an expired state is no state', async () => {
       const emil = await accounts.create({ username: 'Emil', email: 'emil@example.com', name: 'Emil E', role: 'customer', passwordHash: '$argon2id$x' });
-      await states.passwordDone('uid-2', emil.id, clock.now() + HOUR, 'fp');
+      await states.passwordDone('uid-2', emil, clock.now() + HOUR, 'fp');
       await states.setPendingTotp('uid-2', emil.id, 'JBSWY3DPEHPK3PXP');
       assert.equal((await states.getWithAccount('uid-2')).state?.pendingTotpSecret, 'JBSWY3DPEHPK3PXP');
       clock.advance(PENDING_TOTP_TTL_MS);
@@ -136,7 +136,7 @@ for (const backend of [...await withTestDatabases(), sqliteWithReaders]) {
 
     test('an account that is gone leaves the state without a user, never a half-read one', async () => {
       const finn = await accounts.create({ username: 'Finn', email: 'finn@example.com', name: 'Finn F', role: 'customer', passwordHash: '$argon2id$x' });
-      await states.passwordDone('uid-3', finn.id, clock.now() + HOUR, 'fp');
+      await states.passwordDone('uid-3', finn, clock.now() + HOUR, 'fp');
       await db('users').where({ id: finn.id }).delete();
       const { state, user } = await states.getWithAccount('uid-3');
       assert.equal(state?.accountId, finn.id);

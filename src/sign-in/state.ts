@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import { toUser, userColumnsOf, type UserRow } from '../accounts/store.ts';
 import type { User } from '../accounts/types.ts';
 import { sqlRunner } from '../db/prepared.ts';
-import { toMillis, toMillisOrNull } from '../db/rows.ts';
+import { readColumn, toCount, toMillis, toMillisOrNull } from '../db/rows.ts';
 import type { Clock } from '../security/clock.ts';
 import { decryptSecret, encryptSecret } from '../security/encryption.ts';
 import { IdpError } from '../errors.ts';
@@ -29,11 +29,13 @@ export interface SignInState {
   passwordAt: number | null;
   /** passwordFingerprint() of the stored password the password step was checked against. */
   passwordFingerprint: string | null;
+  /** The account's sign-out count when its password step read it (User.signOutEpoch); null: stored before that column. */
+  signOutEpoch: number | null;
   factors: Factor[];
   pendingTotpSecret: string | null;
 }
 
-interface Row { uid: string; account_id: string | null; password_at: number | string | null; password_fingerprint: string | null; pending_totp_secret: string | null; pending_totp_created_at: number | string | null; factors: string | null; expires_at: number | string }
+interface Row { uid: string; account_id: string | null; password_at: number | string | null; password_fingerprint: string | null; sign_out_epoch: number | string | null; pending_totp_secret: string | null; pending_totp_created_at: number | string | null; factors: string | null; expires_at: number | string }
 
 export interface SignInStateStore {
   get(uid: string): Promise<SignInState | undefined>;
@@ -52,11 +54,10 @@ export interface SignInStateStore {
    */
   progressNow(checked: SignInState): Promise<ProgressNow>;
   /**
-   * The password step succeeded against the stored hash with `fingerprint`: the sign-in now belongs
-   * to this account (earlier progress is dropped). `passwordAt`: when (now unless given), so a
-   * caller that built the state beforehand can ask progressNow about it.
+   * The password step succeeded against the stored hash with `fingerprint`, for the account as read
+   * with it (`account.signOutEpoch`): the sign-in now belongs to this account (earlier progress is dropped).
    */
-  passwordDone(uid: string, accountId: string, expiresAtMs: number, fingerprint: string, passwordAt?: number): Promise<void>;
+  passwordDone(uid: string, account: Pick<User, 'id' | 'signOutEpoch'>, expiresAtMs: number, fingerprint: string): Promise<void>;
   /**
    * Adds a factor to the progress it was checked against, compare-and-set: throws (wrong_step) when
    * the sign-in has moved on since `checked` was read (another password step made it another
@@ -76,7 +77,7 @@ export type ProgressNow = { kind: 'kept'; user: User | undefined } | { kind: 'si
 const binding = (uid: string, accountId: string) => ({ userId: accountId, credentialId: `pending:${uid}` });
 
 // Read and deleted on every interaction request: fixed SQL, prepared once (src/db/prepared.ts).
-const STATE_COLUMNS = 's.uid, s.account_id, s.password_at, s.password_fingerprint, s.pending_totp_secret, s.pending_totp_created_at, s.factors, s.expires_at';
+const STATE_COLUMNS = 's.uid, s.account_id, s.password_at, s.password_fingerprint, s.sign_out_epoch, s.pending_totp_secret, s.pending_totp_created_at, s.factors, s.expires_at';
 const GET = `select ${STATE_COLUMNS} from interaction_state s where s.uid = ? limit 1`;
 // No column name is in both tables, so the joined row is both a state row and (when id is set) a user row.
 const GET_WITH_ACCOUNT = `select ${STATE_COLUMNS}, ${userColumnsOf('u')} from interaction_state s left join users u on u.id = s.account_id where s.uid = ? limit 1`;
@@ -93,7 +94,7 @@ const progressNowSql = (postgres: boolean) => `select s.account_id as state_acco
  * The mark a sign-out leaves on a sign-in's row (marked, not deleted, so that a finish can tell a
  * sign-out from a double submit): no account, no progress. Every reader takes it for no row.
  */
-export const SIGNED_OUT_STATE = { account_id: null, password_at: null, password_fingerprint: null, factors: null, pending_totp_secret: null, pending_totp_created_at: null } as const;
+export const SIGNED_OUT_STATE = { account_id: null, password_at: null, password_fingerprint: null, sign_out_epoch: null, factors: null, pending_totp_secret: null, pending_totp_created_at: null } as const;
 
 export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[]): SignInStateStore {
   const table = () => db<Row>('interaction_state');
@@ -106,12 +107,14 @@ export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[
     const now = clock.now();
     if (!row || row.account_id === null || toMillis(row.expires_at) <= now) return undefined;
     const pendingAt = toMillisOrNull(row.pending_totp_created_at);
+    const epoch = row.sign_out_epoch;
     const pendingFresh = row.pending_totp_secret !== null && row.account_id !== null && pendingAt !== null && now - pendingAt < PENDING_TOTP_TTL_MS;
     return {
       uid: row.uid,
       accountId: row.account_id,
       passwordAt: toMillisOrNull(row.password_at),
       passwordFingerprint: row.password_fingerprint,
+      signOutEpoch: epoch === null ? null : readColumn('interaction_state', row.uid, 'sign_out_epoch', () => toCount(epoch)),
       factors: row.factors ? (JSON.parse(row.factors) as Factor[]) : [],
       pendingTotpSecret: pendingFresh && row.pending_totp_secret && row.account_id ? decryptSecret(dataKeys, row.pending_totp_secret, binding(row.uid, row.account_id)) : null,
     };
@@ -135,8 +138,8 @@ export function createSignInStateStore(db: Knex, clock: Clock, dataKeys: Buffer[
       if (row.state_account_id !== checked.accountId || toMillisOrNull(row.state_password_at) !== checked.passwordAt) return { kind: 'gone' };
       return { kind: 'kept', user: row.id ? toUser(row) : undefined };
     },
-    async passwordDone(uid, accountId, expiresAtMs, fingerprint, passwordAt = clock.now()) {
-      const fresh = { account_id: accountId, password_at: passwordAt, password_fingerprint: fingerprint, factors: JSON.stringify(['pwd']), pending_totp_secret: null, pending_totp_created_at: null, expires_at: expiresAtMs };
+    async passwordDone(uid, account, expiresAtMs, fingerprint) {
+      const fresh = { account_id: account.id, password_at: clock.now(), sign_out_epoch: account.signOutEpoch, password_fingerprint: fingerprint, factors: JSON.stringify(['pwd']), pending_totp_secret: null, pending_totp_created_at: null, expires_at: expiresAtMs };
       await table().insert({ uid, ...fresh }).onConflict('uid').merge(fresh);
     },
     async addFactor(checked, factor) {
