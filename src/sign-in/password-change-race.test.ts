@@ -13,6 +13,8 @@ import { gatedHasher } from '../testing/gate.ts';
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { generateTotpSecret, timeStepAt } from '../factors/totp.ts';
 import { systemClock } from '../security/clock.ts';
+import argon2 from 'argon2';
+import { OWASP_ARGON2ID } from '../security/password-hashing.ts';
 
 const REDIRECT = 'http://127.0.0.1:8773/callback';
 
@@ -85,6 +87,22 @@ for (const backend of backends()) {
       });
       assert.equal(new URL(landed).searchParams.get('code'), null);
       assert.deepEqual(await trail(user.id), ['login.password.success', 'login.refused:account_disabled']);
+    });
+
+    test('a reset during the password step of a hash due for an upgrade: the rehash does not put the old password back', async () => {
+      // Stored as argon2i, as an older release or an import left it: the next sign-in rehashes it.
+      const user = await idp.addUser({ username: 'vic', password: 'old-password-7' });
+      await idp.db('users').where('id', user.id).update({ password_hash: await argon2.hash('old-password-7', { type: argon2.argon2i, ...OWASP_ARGON2ID }) });
+      const { url: landed } = await signInAcross('vic', 'old-password-7', async () => {
+        await idp.app.accounts.setPasswordHash(user.id, await gated.hasher.hash('new-password-8'));
+        await signOutEverywhere(idp.db, systemClock, user.id);
+      });
+      assert.equal(new URL(landed).searchParams.get('code'), null, `landed on ${landed}`);
+      // The reset's password is the account's; the old one signs nobody in any more.
+      const again = await signInAcross('vic', 'old-password-7', async () => undefined);
+      assert.equal(new URL(again.url).searchParams.get('code'), null, `the old password signed in after the reset: ${again.url}`);
+      const fresh = await signInAcross('vic', 'new-password-8', async () => undefined);
+      assert.ok(new URL(fresh.url).searchParams.get('code'), `the reset's password signs in: ${fresh.url}`);
     });
 
     test('without a change the held sign-in goes through (the test can tell the difference)', async () => {
