@@ -57,8 +57,10 @@ export async function submitLogin(ctx: Context, deps: InteractionDeps, uid: stri
   }
   const user = result.user;
   await deps.throttle.reset(keysResetOnSuccess(buckets));
-  const rehashed = result.needsRehash ? await deps.hasher.hash(password) : undefined;
-  if (rehashed !== undefined) await deps.accounts.setPasswordHash(user.id, rehashed);
+  // Upgraded only over the hash it was checked against: a reset that landed meanwhile keeps its
+  // password (this sign-in is then refused at its finish: the stored password changed).
+  const upgrade = result.needsRehash ? await deps.hasher.hash(password) : undefined;
+  const rehashed = upgrade !== undefined && await deps.accounts.upgradePasswordHash(user.id, user.passwordHash, upgrade) ? upgrade : undefined;
   // The stored password this step was checked against: the sign-in finishes only while it is still
   // the account's (an operator's reset or a password change during this request ends it: finish.ts).
   const fingerprint = passwordFingerprint(rehashed ?? user.passwordHash);

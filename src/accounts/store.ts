@@ -44,6 +44,12 @@ export interface AccountStore {
   /** Ordered by username, case-insensitively. */
   list(filter?: { role?: Role }): Promise<User[]>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  /**
+   * The sign-in's upgrade of a hash to stronger parameters: writes `passwordHash` only while the
+   * stored hash is still `checked`, the one the password was just verified against. False when it
+   * changed meanwhile (a reset, a password change): that password is not put back over it.
+   */
+  upgradePasswordHash(id: string, checked: string, passwordHash: string): Promise<boolean>;
   setDisabled(id: string, disabled: boolean): Promise<void>;
   setRole(id: string, role: Role): Promise<void>;
 }
@@ -108,6 +114,9 @@ export function createAccountStore(db: Knex, clock: Clock): AccountStore {
       return (await query).map(toUser);
     },
     setPasswordHash: (id, passwordHash) => update(id, { password_hash: passwordHash }),
+    async upgradePasswordHash(id, checked, passwordHash) {
+      return (await users().where({ id, password_hash: checked }).update({ password_hash: passwordHash, updated_at: clock.now() })) === 1;
+    },
     setDisabled: (id, disabled) => update(id, { disabled }),
     setRole: (id, role) => update(id, { role }),
   };
