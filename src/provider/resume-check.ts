@@ -21,12 +21,15 @@ export interface ResumedLogin { interactionId: string; accountId: string; sessio
  * `resumedId`: the interaction the resume loaded (its cookie, read before the resume ran). Not the
  * context's Interaction: a resume that goes on to another step (consent) replaces it with the new
  * interaction, which has no result, and the session it saved went unchecked (review). The login is
- * the resume's result (ctx.oidc.result), which oidc-provider sets only once it has used it.
+ * the resume's result (ctx.oidc.result), which oidc-provider sets only once it has used it. A
+ * resume without a login of its own (a consent step in a browser already signed in) is checked for
+ * the session's account: the provider gives every resumed session a new id and saves it whatever
+ * the rest of the request does, a row a sign-out that ran meanwhile never saw (review).
  */
 export function resumedLogin(ctx: KoaContextWithOIDC, resumedId: string | undefined): ResumedLogin | undefined {
   const oidc = (ctx as Partial<KoaContextWithOIDC>).oidc;
-  if (!oidc || !RESUME_ROUTES.has(oidc.route) || resumedId === undefined) return undefined;
-  const accountId = oidc.result?.login?.accountId;
+  if (!oidc || !RESUME_ROUTES.has(oidc.route) || resumedId === undefined || !oidc.result) return undefined;
+  const accountId = oidc.result.login?.accountId ?? oidc.session?.accountId;
   const sessionUid = oidc.session?.uid;
   if (typeof accountId !== 'string' || typeof sessionUid !== 'string') return undefined;
   return { interactionId: resumedId, accountId, sessionUid };
