@@ -1,14 +1,13 @@
 // After each completed factor: work out the next step, and finish the login exactly once, when
 // every required factor is done, with amr/acr saying how the person signed in (STYLE habit 5).
 import type { Context } from 'koa';
-import { errors } from 'oidc-provider';
 import type { User } from '../src/accounts/types.ts';
 import type { AuditRecord } from '../src/audit/log.ts';
 import { loginLevel, nextStep, requestedSubjects, type Factor, type Step } from '../src/sign-in/policy.ts';
 import type { SignInState } from '../src/sign-in/state.ts';
 import { finishRefusal, type FinishRefusal } from '../src/sign-in/finish-check.ts';
-import { IdpError } from '../src/errors.ts';
-import { SIGN_OUT_EPOCH, SignedOutDuringSignIn } from '../src/provider/sign-out-guard.ts';
+import { IdpError, isIdpError } from '../src/errors.ts';
+import { SIGN_OUT_EPOCH } from '../src/provider/sign-out-guard.ts';
 import type { InteractionDeps } from './deps.ts';
 import { rememberDevice } from './device-cookie.ts';
 import { finishInteraction, type InteractionDetails } from './interaction.ts';
@@ -123,9 +122,7 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
     });
   } catch (err) {
     // A sign-out landed between the check above and the save: nothing was saved.
-    if (err instanceof SignedOutDuringSignIn) return refuse('signed_out');
-    // The interaction ended first (a double submit's other request resumed it): nothing to finish.
-    if (err instanceof errors.SessionNotFound) throw new IdpError('interaction_expired', 'the interaction ended before this step finished', { cause: err });
+    if (isIdpError(err, 'signed_out')) return refuse('signed_out');
     throw err;
   }
   // After the response: the login's result is saved, so this state decides nothing any more (at

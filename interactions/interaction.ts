@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import { errors, type InteractionResults } from 'oidc-provider';
 import { IdpError } from '../src/errors.ts';
 import { validateHttpsUrl } from '../src/provider/redirect-uris.ts';
+import { SignedOutDuringSignIn } from '../src/provider/sign-out-guard.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -40,7 +41,19 @@ export async function loadInteraction(ctx: Context, provider: Provider, uid: str
 export async function finishInteraction(ctx: Context, details: InteractionDetails, result: InteractionResults, opts: { merge: boolean; after?: () => Promise<void> }): Promise<void> {
   details.result = opts.merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
   // The provider's own clock, as in its helper: the interaction expires on the provider's time.
-  await details.save(details.exp - Math.floor(Date.now() / 1000));
+  try {
+    await details.save(details.exp - Math.floor(Date.now() / 1000));
+  } catch (err) {
+    // The save of a login result writes nothing once the account was signed out since the sign-in
+    // began (src/provider/sign-out-guard.ts), or once the interaction ended (another request resumed it).
+    // Ended, so the person starts again from the app instead of meeting this step once more.
+    if (err instanceof SignedOutDuringSignIn) {
+      await details.destroy();
+      throw new IdpError('signed_out', 'the account was signed out during this sign-in', { cause: err });
+    }
+    if (err instanceof errors.SessionNotFound) throw new IdpError('interaction_expired', 'the interaction ended before this step finished', { cause: err });
+    throw err;
+  }
   if (opts.after) {
     try {
       await opts.after();

@@ -60,6 +60,7 @@ export function allowedMethods(step: string): string[] {
 
 const MESSAGE_FOR: Partial<Record<string, MessageKey>> = {
   interaction_expired: 'error.expired',
+  signed_out: 'error.signed_out',
   csrf_failed: 'error.csrf',
   not_found: 'error.notfound',
   body_too_large: 'error.too_large',

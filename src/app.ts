@@ -14,6 +14,7 @@ import { dispatch, originalPath } from './http/dispatch.ts';
 import { saneHost, useEdge } from './http/edge.ts';
 import { postAsGet } from './http/post-as-get.ts';
 import { unauthorizedClientCode } from './provider/token-errors.ts';
+import { logoutCheck } from './provider/logout-check.ts';
 import { resumeCheck } from './provider/resume-check.ts';
 import { createAccountPageStateStore } from './self-service/state.ts';
 import { extendSession } from './self-service/sessions.ts';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps) {
     built.use(postAsGet);
     built.use(brandedLogoutWithoutSession(pages.logoutWithoutSession));
     built.use(unauthorizedClientCode);
+    built.use(logoutCheck({ db, clock, logger, sessionCookie: built.cookieName('session') }));
     built.use(resumeCheck({ db, clock, logger, resumeCookie: built.cookieName('resume'), render: signedOutDuringSignIn(config.branding.displayName, basePath) }));
     return { provider: built, handler: built.callback() };
   };

@@ -12,6 +12,7 @@ export type IdpErrorCode =
   | 'throttled'
   | 'interaction_expired'
   | 'wrong_step'
+  | 'signed_out'
   | 'not_found'
   | 'conflict'
   | 'decrypt_failed'
@@ -31,6 +32,8 @@ const STATUS: Record<IdpErrorCode, number> = {
   throttled: 429,
   interaction_expired: 400,
   wrong_step: 409,
+  /** The account was signed out (a reset, a disable, "sign out everywhere else") while this sign-in was under way. */
+  signed_out: 409,
   not_found: 404,
   conflict: 409,
   decrypt_failed: 500,

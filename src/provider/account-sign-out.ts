@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { isAccountId } from '../accounts/types.ts';
 import { inChunks } from '../db/chunks.ts';
-import { toMillisOrNull } from '../db/rows.ts';
+import { toCount, toMillisOrNull } from '../db/rows.ts';
 import type { Clock } from '../security/clock.ts';
 import { SIGNED_OUT_STATE } from '../sign-in/state.ts';
 import { queueLogouts } from './backchannel.ts';
@@ -153,6 +153,30 @@ export async function resumeEnded(db: Knex, clock: Clock, interactionId: string)
   if (row === undefined) return true;
   const expiresAt = toMillisOrNull(row.expires_at);
   return expiresAt !== null && expiresAt <= clock.now();
+}
+
+/**
+ * The account a live stored session belongs to, with its sign-out count now, or undefined (no such
+ * session, ended, or no account): read before a request that may save the session under a new id,
+ * to compare with signOutCountNow after it (src/provider/logout-check.ts).
+ */
+export async function sessionAccountCount(db: Knex, sessionId: string): Promise<{ accountId: string; count: number } | undefined> {
+  const row = await db('oidc_models as s').join('users as u', 'u.id', 's.account_id')
+    .where({ 's.model': 'Session', 's.id': sessionId }).whereNull('s.consumed_at')
+    .first('u.id as accountId', 'u.sign_out_epoch as count') as { accountId: string; count: number | string } | undefined;
+  return row === undefined ? undefined : { accountId: row.accountId, count: toCount(row.count) };
+}
+
+/**
+ * The account's sign-out count now (undefined: the account is gone). On PostgreSQL the row is read
+ * FOR SHARE: a sign-out bumps it first and holds it until it commits, so one under way is waited
+ * for; on SQLite a sign-out's writes and the session save before this read are one at a time.
+ */
+export async function signOutCountNow(db: Knex, accountId: string): Promise<number | undefined> {
+  const query = db('users').where('id', accountId).first('sign_out_epoch as count');
+  if (db.client.config.client === 'pg') void query.forShare();
+  const row = await query as { count: number | string } | undefined;
+  return row === undefined ? undefined : toCount(row.count);
 }
 
 /**

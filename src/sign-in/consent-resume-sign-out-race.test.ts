@@ -81,5 +81,25 @@ for (const backend of backends()) {
       const silent = await openSignInPage(landed.browser, await startSignIn(portalConfig, portal, { prompt: 'none' }), REDIRECT);
       assert.ok(new URL(silent.url).searchParams.get('code'), 'single sign-on works');
     });
+
+    test('a consent step after a sign-in in the same flow, once the account was signed out elsewhere: a page saying so, not a 500, and no code', async () => {
+      const user = await idp.addUser({ username: 'rune', password: 'rune-password-1' });
+      const browser = new TestBrowser();
+      const page = await openSignInPage(browser, await startSignIn(appConfig, app), REDIRECT);
+      const consentPage = await submit(browser, page.url, page.html, '/login', { username: 'rune', password: 'rune-password-1' }, REDIRECT);
+      const form = findForm(consentPage.html, '/consent', consentPage.url);
+      // "Sign out everywhere else" from this very session: it is kept, with its consent step, but
+      // the account's sign-out count moves on, and the login this step carries began before it.
+      const sessionId = browser.cookies.get('_session') ?? '';
+      const row = await idp.db('oidc_models').where({ model: 'Session', id: sessionId }).first('uid') as { uid: string } | undefined;
+      assert.ok(row, 'the browser holds a stored session');
+      await signOutEverywhere(idp.db, systemClock, user.id, { id: sessionId, uid: row.uid });
+      const posted = await browser.postForm(form.action, form.fields);
+      assert.equal(posted.status, 409, 'the consent is refused with a page, not a server error');
+      assert.match(await posted.text(), /werd gewijzigd terwijl je je aanmeldde/, 'it says why, in the page language');
+      const again = await browser.postForm(form.action, form.fields);
+      assert.equal(again.status, 400, 'the step is over: a second try meets an expired sign-in, not the consent page');
+      assert.equal(await idp.db('oidc_models').where({ model: 'AuthorizationCode', account_id: user.id }).first('id'), undefined);
+    });
   });
 }
