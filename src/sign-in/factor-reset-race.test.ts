@@ -12,7 +12,7 @@ import { runCli } from '../cli/test-support.ts';
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
 import { systemClock } from '../security/clock.ts';
-import { createGate } from '../testing/gate.ts';
+import { createGate, gateMethod } from '../testing/gate.ts';
 
 const REDIRECT = 'http://127.0.0.1:8776/callback';
 
@@ -31,26 +31,13 @@ for (const backend of backends()) {
       config = await discover(rp);
       // The store the TOTP step uses (the app hands the same object to the pages): the code is
       // checked and its step stored as used, then the step is held.
-      const totp = idp.app.totp;
-      const acceptStep = totp.acceptStep.bind(totp);
-      totp.acceptStep = async (credentialId, step) => {
-        const accepted = await acceptStep(credentialId, step);
-        await gate.pass();
-        return accepted;
-      };
+      gateMethod(idp.app.totp, 'acceptStep', gate, 'after');
     });
     after(() => idp.stop());
 
     /** Armed by a test: the next finish's look at its stored progress waits here. */
     const progressGate = createGate();
-    before(() => {
-      const states = idp.app.signInState;
-      const progressNow = states.progressNow.bind(states);
-      states.progressNow = async (checked) => {
-        await progressGate.pass();
-        return progressNow(checked);
-      };
-    });
+    before(() => { gateMethod(idp.app.signInState, 'progressNow', progressGate, 'before'); });
 
     /** The operator's command, run as a separate process against this IdP's database. */
     const cli = (args: string[]) => runCli(idp.dataDir, args, idp.config.databaseUrl ? { env: { DATABASE_URL: idp.config.databaseUrl } } : {});

@@ -13,7 +13,7 @@ import { discover, openSignInPage, startSignIn, submit, type RpOptions } from '.
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
 import { systemClock } from '../security/clock.ts';
-import { createGate, gatedHasher } from '../testing/gate.ts';
+import { createGate, gatedHasher, gateMethod } from '../testing/gate.ts';
 
 const REDIRECT = 'http://127.0.0.1:8783/callback';
 
@@ -33,26 +33,10 @@ for (const backend of backends()) {
       await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
       rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
       config = await discover(rp);
-      const totp = idp.app.totp;
-      const acceptStep = totp.acceptStep.bind(totp);
-      totp.acceptStep = async (credentialId, step) => {
-        const accepted = await acceptStep(credentialId, step);
-        await codeGate.pass();
-        return accepted;
-      };
-      const states = idp.app.signInState;
-      const progressNow = states.progressNow.bind(states);
-      states.progressNow = async (checked) => {
-        await checkGate.pass();
-        return progressNow(checked);
-      };
+      gateMethod(idp.app.totp, 'acceptStep', codeGate, 'after');
+      gateMethod(idp.app.signInState, 'progressNow', checkGate, 'before');
       // The password step's finish reads the account by id (the step itself reads it by login).
-      const accounts = idp.app.accounts;
-      const findById = accounts.findById.bind(accounts);
-      accounts.findById = async (id) => {
-        await checkGate.pass();
-        return findById(id);
-      };
+      gateMethod(idp.app.accounts, 'findById', checkGate, 'before');
     });
     after(() => idp.stop());
 

@@ -19,7 +19,7 @@ import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { generateTotpSecret, timeStepAt } from '../factors/totp.ts';
 import { systemClock } from '../security/clock.ts';
 import { openDatabase } from '../db/connection.ts';
-import { createGate, gatedHasher } from '../testing/gate.ts';
+import { createGate, gatedHasher, gateMethod } from '../testing/gate.ts';
 
 const REDIRECT = 'http://127.0.0.1:8785/callback';
 
@@ -37,21 +37,9 @@ for (const backend of backends()) {
       await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
       rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
       config = await discover(rp);
-      const states = idp.app.signInState;
-      const progressNow = states.progressNow.bind(states);
-      states.progressNow = async (checked) => {
-        const answer = await progressNow(checked);
-        await checkedGate.pass();
-        return answer;
-      };
+      gateMethod(idp.app.signInState, 'progressNow', checkedGate, 'after');
       // The password step's finish checks the account by id (the step itself reads it by login).
-      const accounts = idp.app.accounts;
-      const findById = accounts.findById.bind(accounts);
-      accounts.findById = async (id) => {
-        const answer = await findById(id);
-        await checkedGate.pass();
-        return answer;
-      };
+      gateMethod(idp.app.accounts, 'findById', checkedGate, 'after');
     });
     after(() => idp.stop());
 

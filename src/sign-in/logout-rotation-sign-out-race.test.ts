@@ -12,6 +12,7 @@ import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { systemClock } from '../security/clock.ts';
+import { duringDestroy } from '../testing/gate.ts';
 
 const REDIRECT = 'http://127.0.0.1:8784/callback';
 
@@ -40,18 +41,13 @@ for (const backend of backends()) {
       const form = findForm(await ask.text(), '/session/end/confirm', endUrl);
       const sessionId = browser.cookies.get('_session') ?? '';
       assert.ok(sessionId, 'the browser holds a session');
-      const adapter = idp.app.provider.Session.adapter;
-      const destroy = adapter.destroy.bind(adapter);
-      adapter.destroy = async (id: string) => {
-        await destroy(id);
-        if (id === sessionId) await during();
-      };
+      const restore = duringDestroy(idp.app.provider.Session.adapter, sessionId, during);
       try {
         // Without logout=yes: only the app named is signed out, the session stays under a new id.
         const res = await browser.postForm(form.action, { xsrf: form.fields['xsrf'] ?? '' });
         assert.ok(res.status < 400, `confirm answered ${res.status}`);
       } finally {
-        adapter.destroy = destroy;
+        restore();
       }
       assert.notEqual(browser.cookies.get('_session'), sessionId, 'the session was given a new id');
       return browser;

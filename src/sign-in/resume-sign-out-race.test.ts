@@ -11,6 +11,7 @@ import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
 import { discover, openSignInPage, startSignIn, type RpOptions } from '../testing/relying-party.ts';
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { systemClock } from '../security/clock.ts';
+import { duringDestroy } from '../testing/gate.ts';
 
 const REDIRECT = 'http://127.0.0.1:8781/callback';
 
@@ -40,17 +41,12 @@ for (const backend of backends()) {
       assert.equal(posted.status, 303);
       const resumeUrl = new URL(posted.headers.get('location') ?? '', form.action);
       const interactionId = resumeUrl.pathname.split('/').at(-1) ?? '';
-      const adapter = idp.app.provider.Interaction.adapter;
-      const destroy = adapter.destroy.bind(adapter);
-      adapter.destroy = async (id: string) => {
-        await destroy(id);
-        if (id === interactionId) await during();
-      };
+      const restore = duringDestroy(idp.app.provider.Interaction.adapter, interactionId, during);
       try {
         const landed = await browser.follow(resumeUrl.href, (u) => u.startsWith(REDIRECT));
         return { browser, url: landed.url, status: landed.res.status, html: landed.url.startsWith(REDIRECT) ? '' : await landed.res.text() };
       } finally {
-        adapter.destroy = destroy;
+        restore();
       }
     }
 

@@ -48,3 +48,31 @@ export function gatedHasher(): { hasher: PasswordHasher; gate: Gate } {
     },
   };
 }
+
+/** The names of `T`'s methods that answer a promise. */
+type AsyncMethodOf<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T];
+
+/**
+ * Makes `target[method]` pass through `gate` just before it runs, or just after it has answered
+ * (its work done, its answer not yet seen by the caller): the two points a race test holds a step at.
+ */
+export function gateMethod<T extends object>(target: T, method: AsyncMethodOf<T>, gate: Gate, when: 'before' | 'after'): void {
+  const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
+  const gated = async (...args: unknown[]): Promise<unknown> => {
+    if (when === 'before') await gate.pass();
+    const answer = await original(...args);
+    if (when === 'after') await gate.pass();
+    return answer;
+  };
+  Object.assign(target, { [method]: gated });
+}
+
+/** Runs `during` right after `adapter` has destroyed the row `id` (and before its caller goes on); answers how to undo that. */
+export function duringDestroy(adapter: { destroy(id: string): Promise<void> }, id: string, during: () => Promise<void>): () => void {
+  const destroy = adapter.destroy.bind(adapter);
+  adapter.destroy = async (destroyed: string) => {
+    await destroy(destroyed);
+    if (destroyed === id) await during();
+  };
+  return () => { adapter.destroy = destroy; };
+}
