@@ -106,7 +106,8 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   const refuse = async (reason: FinishRefusal): Promise<never> => {
     await deps.audit.recordAll([...records, refusedRecord(ctx, details, user, reason)]);
     await details.destroy();
-    throw new IdpError('wrong_step', 'the account changed during this sign-in');
+    // A page that says why (the account changed), not the expired sign-in the interaction now is.
+    throw new IdpError('signed_out', 'the account changed during this sign-in');
   };
   if (refused) return refuse(refused);
   try {

@@ -49,20 +49,25 @@ for (const backend of backends()) {
       await change();
       gate.release();
       const res = await posting;
-      const landed = await browser.follow(new URL(res.headers.get('location') ?? form.action, form.action).href, (u) => u.startsWith(REDIRECT));
+      const location = res.headers.get('location');
       // The known-device cookie (its own throttle budget) is for a browser that completed a sign-in.
-      return { url: landed.url, html: landed.url.startsWith(REDIRECT) ? '' : await landed.res.text(), knownDevice: browser.cookies.has('jullix_device') };
+      const knownDevice = () => browser.cookies.has('jullix_device');
+      // A refusal answers its page at once; anything else is followed to where it leads.
+      if (location === null) return { url: form.action, html: await res.text(), knownDevice: knownDevice() };
+      const landed = await browser.follow(new URL(location, form.action).href, (u) => u.startsWith(REDIRECT));
+      return { url: landed.url, html: landed.url.startsWith(REDIRECT) ? '' : await landed.res.text(), knownDevice: knownDevice() };
     }
 
     test('a password reset during the password step: no code from the old password', async () => {
       const user = await idp.addUser({ username: 'rosa', password: 'old-password-1' });
-      const { url: landed, knownDevice } = await signInAcross('rosa', 'old-password-1', async () => {
+      const { url: landed, html, knownDevice } = await signInAcross('rosa', 'old-password-1', async () => {
         await idp.app.accounts.setPasswordHash(user.id, await gated.hasher.hash('new-password-2'));
         await signOutEverywhere(idp.db, systemClock, user.id);
       });
       assert.equal(new URL(landed).searchParams.get('code'), null, `landed on ${landed}`);
       assert.deepEqual(await trail(user.id), ['login.password.success', 'login.refused:password_changed']);
       assert.equal(knownDevice, false);
+      assert.match(html, /werd gewijzigd terwijl je je aanmeldde/, 'the page says the account changed, not that the sign-in expired');
     });
 
     test('the same when the TOTP step comes next: the sign-in starts again at the password', async () => {
