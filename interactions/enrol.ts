@@ -66,7 +66,9 @@ export async function submitEnrol(ctx: Context, deps: InteractionDeps, uid: stri
     return showEnrol(ctx, deps, details, user, state.pendingTotpSecret, { status: 401, error: page.t(match.nearStep === undefined ? 'totp.error.invalid' : 'totp.error.clock') });
   }
   // The proving code's step is stored as used, so the same code cannot sign in again.
-  await deps.totp.enrol(user.id, state.pendingTotpSecret, match.step);
+  // Under the sign-out count the sign-in began under: a reset meanwhile leaves no authenticator of the old password's holder.
+  if (state.signOutEpoch === null) throw new IdpError('signed_out', 'this sign-in began before the sign-out count existed');
+  await deps.totp.enrol(user.id, state.pendingTotpSecret, match.step, state.signOutEpoch);
   const codes = await deps.recoveryCodes.regenerate(user.id);
   await deps.signInState.clearPendingTotp(uid, user.id);
   // Recorded before the factor is added: the enrolment has happened even if the sign-in has moved on

@@ -53,7 +53,7 @@ export async function confirmEnrolment(a: ActionArgs): Promise<void> {
   if (input.kind !== 'totp') return showEnrolment(a, state.pendingTotpSecret, 400, a.page.t('enrol.error.format'));
   const match = await matchTotp(state.pendingTotpSecret, input.code, a.deps.clock.now());
   if (!match.ok) return showEnrolment(a, state.pendingTotpSecret, 401, a.page.t(match.nearStep === undefined ? 'totp.error.invalid' : 'totp.error.clock'));
-  await a.deps.totp.enrol(a.user.id, state.pendingTotpSecret, match.step);
+  await a.deps.totp.enrol(a.user.id, state.pendingTotpSecret, match.step, a.user.signOutEpoch);
   const codes = await a.deps.recoveryCodes.regenerate(a.user.id);
   await a.deps.accountPage.clearPendingTotp(a.session.id);
   await a.deps.audit.record({ event: 'totp.enrolled', userId: a.user.id, username: a.user.username, ip: a.ctx.ip, detail: { via: 'account' } });

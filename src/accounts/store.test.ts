@@ -89,6 +89,7 @@ for (const backend of await withTestDatabases()) {
       assert.equal(after?.disabled, true);
       assert.equal(after?.role, 'admin');
       assert.equal(after?.passwordHash, '$argon2id$new');
+      assert.equal(after?.signOutEpoch, (carol.signOutEpoch) + 1, 'a new password ends sign-ins under way with the old one');
       assert.equal(after?.updatedAt.getTime(), T0 + 5000);
       assert.equal(after?.createdAt.getTime(), T0);
       await store.setDisabled(carol.id, false);

@@ -43,6 +43,12 @@ export interface AccountStore {
   findByLogin(usernameOrEmail: string): Promise<User | undefined>;
   /** Ordered by username, case-insensitively. */
   list(filter?: { role?: Role }): Promise<User[]>;
+  /**
+   * A new password (a reset, the account page's change). It also moves the account's sign-out
+   * count on, so a sign-in under way with the old password does not finish, even when its finish
+   * has already passed its check (src/provider/sign-out-guard.ts), whether or not the change also
+   * signs the account out elsewhere.
+   */
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
   /**
    * The sign-in's upgrade of a hash to stronger parameters: writes `passwordHash` only while the
@@ -113,7 +119,10 @@ export function createAccountStore(db: Knex, clock: Clock): AccountStore {
       if (filter.role !== undefined) query.where('role', filter.role);
       return (await query).map(toUser);
     },
-    setPasswordHash: (id, passwordHash) => update(id, { password_hash: passwordHash }),
+    async setPasswordHash(id, passwordHash) {
+      const count = await users().where('id', id).update({ password_hash: passwordHash, updated_at: clock.now() }).increment('sign_out_epoch', 1);
+      if (count === 0) throw new IdpError('not_found', 'no such user', { detail: { userId: id } });
+    },
     async upgradePasswordHash(id, checked, passwordHash) {
       return (await users().where({ id, password_hash: checked }).update({ password_hash: passwordHash, updated_at: clock.now() })) === 1;
     },
@@ -167,4 +176,16 @@ export function toUser(row: UserRow): User {
     createdAt: new Date(readColumn('users', row.id, 'created_at', () => toMillis(row.created_at))),
     updatedAt: new Date(readColumn('users', row.id, 'updated_at', () => toMillis(row.updated_at))),
   };
+}
+
+/**
+ * The account's sign-out count now (undefined: the account is gone). On PostgreSQL the row is read
+ * FOR SHARE: a sign-out bumps it first and holds it until it commits, so one under way is waited
+ * for; on SQLite a sign-out's writes and the session save before this read are one at a time.
+ */
+export async function signOutCountNow(db: Knex, accountId: string): Promise<number | undefined> {
+  const query = db('users').where('id', accountId).first('sign_out_epoch as count');
+  if (db.client.config.client === 'pg') void query.forShare();
+  const row = await query as { count: number | string } | undefined;
+  return row === undefined ? undefined : toCount(row.count);
 }

@@ -35,6 +35,17 @@ for (const backend of await withTestDatabases()) {
       assert.equal(await totp.acceptStep(cred!.id, 99), false);
     });
 
+    test('an enrolment under a sign-out count that moved on meanwhile (a password reset) leaves no authenticator', async () => {
+      const cas = await accounts.create({ username: 'cas', email: 'c@x.test', name: 'C', role: 'installer', passwordHash: 'h' });
+      await accounts.setPasswordHash(cas.id, 'h2');
+      await assert.rejects(totp.enrol(cas.id, generateTotpSecret(), 100, cas.signOutEpoch), (err) => isIdpError(err, 'signed_out'));
+      assert.equal(await totp.has(cas.id), false, 'the secret of the old password\'s holder was taken away');
+      const now = await accounts.findById(cas.id);
+      assert.ok(now);
+      await totp.enrol(cas.id, generateTotpSecret(), 100, now.signOutEpoch);
+      assert.equal(await totp.has(cas.id), true, 'under the count as it is, the enrolment stays');
+    });
+
     test('findWithThrottle: the credential and the throttle check from one read', async () => {
       const throttle = createThrottle(db, clock);
       const buckets = secondFactorBuckets(alice.id, '198.51.100.7');

@@ -9,6 +9,7 @@ import { IdpError } from '../errors.ts';
 import type { Clock } from '../security/clock.ts';
 import { decryptSecret, encryptSecret } from '../security/encryption.ts';
 import { checkRows, type ThrottleBucket, type ThrottleCheck, type ThrottleRow } from '../security/throttle.ts';
+import { signOutCountNow } from '../accounts/store.ts';
 
 export interface TotpCredential { id: string; userId: string; secret: string; lastUsedStep: number | null; createdAt: number }
 
@@ -22,8 +23,13 @@ export interface TotpCredentialStore {
    */
   findWithThrottle(userId: string, buckets: ThrottleBucket[]): Promise<{ credential: TotpCredential | undefined; throttle: ThrottleCheck }>;
   has(userId: string): Promise<boolean>;
-  /** Saves a newly proven secret; `provenStep` is the step of the code that proved it (not reusable). */
-  enrol(userId: string, secret: string, provenStep: number): Promise<void>;
+  /**
+   * Saves a newly proven secret; `provenStep` is the step of the code that proved it (not reusable).
+   * `beganUnder`: the account's sign-out count the enrolling person's sign-in or session began
+   * under; when a sign-out (a password reset) moved it on meanwhile, the secret is taken away again
+   * and this throws `signed_out`, so whoever held the old password leaves no authenticator behind.
+   */
+  enrol(userId: string, secret: string, provenStep: number, beganUnder?: number): Promise<void>;
   /** True when `step` is newer than the last accepted one, and records it; false means replay. */
   acceptStep(credentialId: string, step: number): Promise<boolean>;
   remove(userId: string): Promise<boolean>;
@@ -65,13 +71,20 @@ export function createTotpCredentialStore(db: Knex, clock: Clock, dataKeys: Buff
     async has(userId) {
       return (await sql.all(HAS, [userId])).length > 0;
     },
-    async enrol(userId, secret, provenStep) {
+    async enrol(userId, secret, provenStep, beganUnder) {
       const id = randomUUID();
       try {
         await table().insert({ id, user_id: userId, secret_ciphertext: encryptSecret(currentKey, secret, { userId, credentialId: id }), last_used_step: provenStep, created_at: clock.now() });
       } catch (err) {
         // user_id is unique: a second, racing enrolment loses instead of replacing the first.
         throw new IdpError('conflict', 'two-step verification is already set up for this account', { cause: err });
+      }
+      // Stored first, then the count: a sign-out that moved it before this read is seen here (on
+      // PostgreSQL one under way is waited for), and one after it came after the enrolment, as if
+      // it had been a moment earlier; the operator's reset-2fa is what removes an authenticator.
+      if (beganUnder !== undefined && (await signOutCountNow(db, userId)) !== beganUnder) {
+        await table().where({ id }).delete();
+        throw new IdpError('signed_out', 'the account was signed out while two-step verification was being set up');
       }
     },
     async acceptStep(credentialId, step) {

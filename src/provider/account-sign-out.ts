@@ -168,18 +168,6 @@ export async function sessionAccountCount(db: Knex, sessionId: string): Promise<
 }
 
 /**
- * The account's sign-out count now (undefined: the account is gone). On PostgreSQL the row is read
- * FOR SHARE: a sign-out bumps it first and holds it until it commits, so one under way is waited
- * for; on SQLite a sign-out's writes and the session save before this read are one at a time.
- */
-export async function signOutCountNow(db: Knex, accountId: string): Promise<number | undefined> {
-  const query = db('users').where('id', accountId).first('sign_out_epoch as count');
-  if (db.client.config.client === 'pg') void query.forShare();
-  const row = await query as { count: number | string } | undefined;
-  return row === undefined ? undefined : toCount(row.count);
-}
-
-/**
  * Ends one session of the account, by its uid, with every token issued through it: what a resume
  * saved after a sign-out it raced with had looked (resume-check.ts). Grants stay: without a session
  * or tokens they give nothing, and one may be shared with a session the sign-out kept.

@@ -11,7 +11,8 @@ import type { Knex } from 'knex';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../security/clock.ts';
 import type { Logger } from '../log.ts';
-import { endSessionByUid, sessionAccountCount, signOutCountNow } from './account-sign-out.ts';
+import { signOutCountNow } from '../accounts/store.ts';
+import { endSessionByUid, sessionAccountCount } from './account-sign-out.ts';
 
 /** The provider's own path for the confirm (its default routes, relative to the issuer: dispatch.ts). */
 const CONFIRM_PATH = '/session/end/confirm';

@@ -14,9 +14,10 @@ import os from 'node:os';
 import type * as oidc from 'openid-client';
 import { findForm, TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { discover, openSignInPage, startSignIn, type RpOptions } from '../testing/relying-party.ts';
+import { discover, openSignInPage, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
+import { secretOf } from '../adversarial/flows.ts';
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
-import { generateTotpSecret, timeStepAt } from '../factors/totp.ts';
+import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
 import { systemClock } from '../security/clock.ts';
 import { openDatabase } from '../db/connection.ts';
 import { createGate, gatedHasher, gateMethod } from '../testing/gate.ts';
@@ -31,6 +32,8 @@ for (const backend of backends()) {
     const gated = gatedHasher();
     /** Armed by a test: the next finish waits here, once its check has passed and before its result is saved. */
     const checkedGate = createGate();
+    /** Armed by a test: the next enrolment waits here, its code checked, before the authenticator is stored. */
+    const enrolGate = createGate();
 
     before(async () => {
       idp = await startTestIdp({ backend, hasher: gated.hasher });
@@ -40,6 +43,7 @@ for (const backend of backends()) {
       gateMethod(idp.app.signInState, 'progressNow', checkedGate, 'after');
       // The password step's finish checks the account by id (the step itself reads it by login).
       gateMethod(idp.app.accounts, 'findById', checkedGate, 'after');
+      gateMethod(idp.app.totp, 'enrol', enrolGate, 'before');
     });
     after(() => idp.stop());
 
@@ -141,6 +145,23 @@ for (const backend of backends()) {
         if (!locker.isCompleted()) await locker.rollback();
         await operator.destroy();
       }
+    });
+
+    test('a password reset while an installer sets up the app at a first sign-in leaves no authenticator of the old password\'s holder', async () => {
+      const user = await idp.addUser({ username: 'dina', password: 'dina-old-password-1', role: 'installer' });
+      const browser = new TestBrowser();
+      const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
+      const enrolPage = await submit(browser, page.url, page.html, '/login', { username: 'dina', password: 'dina-old-password-1' }, REDIRECT);
+      const form = findForm(enrolPage.html, '/enrol', enrolPage.url);
+      const held = enrolGate.hold();
+      const posting = browser.postForm(form.action, { ...form.fields, code: await totpAt(secretOf(enrolPage.html), timeStepAt(Date.now())) });
+      await held.reached; // the code proved the secret shown; the authenticator is about to be stored
+      await resetPassword(user.id, 'dina-new-password-2');
+      held.release();
+      const res = await posting;
+      assert.equal(res.status, 409, 'the page says the account changed');
+      assert.equal(await idp.app.totp.has(user.id), false, 'no authenticator stays on the account');
+      assert.equal(await codesOf(user.id), 0);
     });
   });
 }
