@@ -42,15 +42,14 @@ export interface SignInStateStore {
   /** The state and the account it belongs to, read together (one statement on every step's request). */
   getWithAccount(uid: string): Promise<{ state: SignInState | undefined; user: User | undefined }>;
   /**
-   * What became of this sign-in's stored progress, read before its result is stored: still the one
-   * `checked` was read as, with the account as it is now; signed out (every sign-out of the account
-   * marks its sign-ins' rows and ends their interactions, src/provider/account-sign-out.ts, so a
-   * sign-in asking this either sees the mark or saves its result into an ended interaction, which
-   * stays ended); or gone: finished by another request of the same sign-in (a double-clicked button;
-   * the row is deleted after a finish) or replaced by a new password step, which is no sign-out.
-   * On PostgreSQL the row is read FOR SHARE: a sign-out that has marked it but not yet committed is
-   * waited for (a plain read would still see it unmarked); SQLite runs one write at a time, and the
-   * progress's save just before waited for the sign-out already.
+   * What became of this sign-in's stored progress, read just before its result is saved: still the
+   * one `checked` was read as, with the account as it is now; signed out (every sign-out of the
+   * account marks its sign-ins' rows: src/provider/account-sign-out.ts); or gone: finished by
+   * another request of the same sign-in (a double-clicked button; the row is deleted after a
+   * finish) or replaced by a new password step, which is no sign-out. A sign-out after this read
+   * is caught by the save itself, which carries the account's sign-out count (sign-out-guard.ts).
+   * On PostgreSQL the row is read FOR SHARE: a sign-out that has marked it but not yet committed
+   * is waited for (a plain read would still see it unmarked).
    */
   progressNow(checked: SignInState): Promise<ProgressNow>;
   /**
