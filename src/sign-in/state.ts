@@ -49,8 +49,9 @@ export interface SignInStateStore {
    * stays ended); or gone: finished by another request of the same sign-in (a double-clicked button;
    * the row is deleted after a finish) or replaced by a new password step, which is no sign-out.
    * On PostgreSQL the row is read FOR SHARE: a sign-out that has marked it but not yet committed is
-   * waited for (a plain read would still see it unmarked); SQLite runs one write at a time, and the
-   * progress's save just before waited for the sign-out already.
+   * waited for (a plain read would still see it unmarked). On SQLite this read runs on a read-only
+   * connection and does not see a sign-out still under way; the result's save, a write, waits for
+   * it and then finds the account's sign-out count moved on (src/provider/sign-out-guard.ts).
    */
   progressNow(checked: SignInState): Promise<ProgressNow>;
   /**
