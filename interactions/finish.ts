@@ -86,7 +86,8 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
     if (justDone) {
       await deps.audit.recordAll(justDone.records);
       await justDone.save();
-      // Saved first, then checked: see refusalNow. (This progress is what was just saved.)
+      // Saved first, then checked: a sign-out before this check is seen here, and one after it
+      // marks the progress just saved (and moves the count the finish compares: refusalNow).
       const refused = await refusalNow(deps, justDone.state, justDone.user, false);
       if (refused) {
         await deps.signInState.remove(details.uid);

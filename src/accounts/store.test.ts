@@ -4,7 +4,8 @@ import type { Knex } from 'knex';
 import { withTestDatabases } from '../db/test-database.ts';
 import { isIdpError } from '../errors.ts';
 import { manualClock } from '../security/clock.ts';
-import { createAccountStore, type AccountStore } from './store.ts';
+import { sessionAccountCount } from '../provider/account-sign-out.ts';
+import { createAccountStore, signOutCountNow, type AccountStore } from './store.ts';
 import type { NewUser } from './types.ts';
 
 const T0 = Date.UTC(2026, 10, 25, 12);
@@ -111,6 +112,23 @@ for (const backend of await withTestDatabases()) {
       await assert.rejects(store.list(), (err: unknown) => isIdpError(err, 'internal') && err.message.includes(`the users row ${broken.id} has an unreadable created_at`));
       await db('users').where('id', broken.id).update({ created_at: T0 });
       assert.ok((await store.list()).some((u) => u.id === broken.id), 'mended, it reads again');
+    });
+
+    // Only SQLite can hold text in an integer column; PostgreSQL refuses it at the edit.
+    test('a sign-out count that is no count (a hand edit: text, empty) is reported naming the row and the column, by every reader', { skip: backend.name !== 'sqlite' }, async () => {
+      const broken = await store.create(newUser('Counted'));
+      const sessionId = `session-${broken.id}`;
+      await db('oidc_models').insert({ model: 'Session', id: sessionId, payload: JSON.stringify({ accountId: broken.id, uid: 'u' }), account_id: broken.id, expires_at: T0 + 60_000 });
+      const named = (err: unknown) => isIdpError(err, 'internal') && err.message.includes(`the users row ${broken.id} has an unreadable sign_out_epoch`);
+      for (const value of ['abc', '', ' ', '0x1']) {
+        await db('users').where('id', broken.id).update({ sign_out_epoch: value });
+        await assert.rejects(store.findById(broken.id), named, `findById, ${JSON.stringify(value)}`);
+        await assert.rejects(signOutCountNow(db, broken.id), named, `signOutCountNow, ${JSON.stringify(value)}`);
+        await assert.rejects(sessionAccountCount(db, sessionId), named, `sessionAccountCount (the logout confirm), ${JSON.stringify(value)}`);
+      }
+      await db('users').where('id', broken.id).update({ sign_out_epoch: 3 });
+      assert.equal((await store.findById(broken.id))?.signOutEpoch, 3, 'mended, it reads again');
+      assert.equal(await signOutCountNow(db, broken.id), 3);
     });
   });
 }

@@ -187,5 +187,5 @@ export async function signOutCountNow(db: Knex, accountId: string): Promise<numb
   const query = db('users').where('id', accountId).first('sign_out_epoch as count');
   if (db.client.config.client === 'pg') void query.forShare();
   const row = await query as { count: number | string } | undefined;
-  return row === undefined ? undefined : toCount(row.count);
+  return row === undefined ? undefined : readColumn('users', accountId, 'sign_out_epoch', () => toCount(row.count));
 }

@@ -23,9 +23,13 @@ export function readColumn<T>(table: string, id: string | number, column: string
   }
 }
 
-/** A counter column (an integer from 0): a number from both databases, or a numeric string. */
+/**
+ * A counter column (an integer from 0): a number from both databases, or a string of digits. Only
+ * digits: Number() reads '' and '  ' as 0 and '0x1' as 1, values SQL compares as text, never equal
+ * to the count they were read as.
+ */
 export function toCount(value: number | string): number {
-  const n = typeof value === 'number' ? value : Number(value);
+  const n = typeof value === 'number' ? value : /^[0-9]+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`not a count: ${String(value).slice(0, 40)}`);
   return n;
 }

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { isAccountId } from '../accounts/types.ts';
 import { inChunks } from '../db/chunks.ts';
-import { toCount, toMillisOrNull } from '../db/rows.ts';
+import { readColumn, toCount, toMillisOrNull } from '../db/rows.ts';
 import type { Clock } from '../security/clock.ts';
 import { SIGNED_OUT_STATE } from '../sign-in/state.ts';
 import { queueLogouts } from './backchannel.ts';
@@ -164,7 +164,7 @@ export async function sessionAccountCount(db: Knex, sessionId: string): Promise<
   const row = await db('oidc_models as s').join('users as u', 'u.id', 's.account_id')
     .where({ 's.model': 'Session', 's.id': sessionId }).whereNull('s.consumed_at')
     .first('u.id as accountId', 'u.sign_out_epoch as count') as { accountId: string; count: number | string } | undefined;
-  return row === undefined ? undefined : { accountId: row.accountId, count: toCount(row.count) };
+  return row === undefined ? undefined : { accountId: row.accountId, count: readColumn('users', row.accountId, 'sign_out_epoch', () => toCount(row.count)) };
 }
 
 /**

@@ -8,7 +8,7 @@ import { accountIdOf, ENDED_NOT_DELETED, findBatcher, upsertBatcher } from './ad
 import { toMillisOrNull } from '../db/rows.ts';
 import { IdpError } from '../errors.ts';
 import { deleteClient } from './grants.ts';
-import { guardedInteractionSaveSql, guardOf, SignedOutDuringSignIn } from './sign-out-guard.ts';
+import { GUARD_HOLDS_SQL, guardedInteractionSaveSql, guardOf, SignedOutDuringSignIn } from './sign-out-guard.ts';
 import type { Clock } from '../security/clock.ts';
 
 interface OidcModelRow {
@@ -78,10 +78,11 @@ export function createAdapterClass(db: Knex, clock: Clock, options: AdapterOptio
       // A sign-in's result: saved only while its account was not signed out since it began (sign-out-guard.ts).
       const saved = await sql.run(GUARDED_SAVE, [row.payload, row.grantId, row.uid, row.userCode, row.accountId, row.expiresAt, id, guard.accountId, guard.epoch]);
       if (saved === 0) {
-        // Either the interaction ended first (resumed, expired: as a save of it always did, nothing
-        // to refuse), or the account was signed out since the sign-in began.
-        if (await this.find(id) === undefined) throw new errors.SessionNotFound('the interaction ended before its result was saved');
-        throw new SignedOutDuringSignIn();
+        // Either the account was signed out since the sign-in began (which also ends the
+        // interaction of a sign-in it marked: asked first), or the interaction ended for another
+        // reason (resumed by a double submit, expired: as a save of it always did, nothing to refuse).
+        if ((await sql.all(GUARD_HOLDS_SQL, [guard.accountId, guard.epoch])).length === 0) throw new SignedOutDuringSignIn();
+        throw new errors.SessionNotFound('the interaction ended before its result was saved');
       }
     }
 

@@ -17,6 +17,16 @@ import { endSessionByUid, sessionAccountCount } from './account-sign-out.ts';
 /** The provider's own path for the confirm (its default routes, relative to the issuer: dispatch.ts). */
 const CONFIRM_PATH = '/session/end/confirm';
 
+/**
+ * Whether the provider may route `path` to the confirm: its router matches a path whatever the
+ * letters' case, and with one trailing slash (oidc-provider's helpers/router.js), so an exact
+ * comparison let the holder of a session post to /Session/End/Confirm unchecked (review). Folding
+ * every letter matches a little more than the router does, which costs only a read.
+ */
+export function mayBeConfirm(path: string): boolean {
+  return (path.endsWith('/') ? path.slice(0, -1) : path).toUpperCase() === CONFIRM_PATH.toUpperCase();
+}
+
 /** Whether the session the request loaded (`beforeId`) was kept under a new id for the same account: what to check. */
 export function keptUnderNewId(session: { id?: unknown; accountId?: unknown; uid?: unknown } | undefined, beforeId: string, accountId: string): session is { id: string; accountId: string; uid: string } {
   return session !== undefined && typeof session.id === 'string' && session.id !== beforeId && session.accountId === accountId && typeof session.uid === 'string';
@@ -25,7 +35,7 @@ export function keptUnderNewId(session: { id?: unknown; accountId?: unknown; uid
 /** `sessionCookie`: the provider's name for the session cookie (provider.cookieName('session')). */
 export function logoutCheck(deps: { db: Knex; clock: Clock; logger: Logger; sessionCookie: string }): Koa.Middleware {
   return async (ctx, next) => {
-    if (ctx.method !== 'POST' || ctx.path !== CONFIRM_PATH) return next();
+    if (ctx.method !== 'POST' || !mayBeConfirm(ctx.path)) return next();
     // Read as the provider reads it (signed with its cookie keys).
     const sessionId = ctx.cookies.get(deps.sessionCookie);
     const before = sessionId === undefined ? undefined : await sessionAccountCount(deps.db, sessionId);

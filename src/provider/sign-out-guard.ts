@@ -33,6 +33,14 @@ export function guardedInteractionSaveSql(postgres: boolean): string {
 }
 
 /**
+ * Whether the account is still enabled and under the guard's count (parameters: the account's id,
+ * the count): asked when a guarded save wrote nothing, to tell a sign-out from an interaction that
+ * ended for another reason. A sign-out ends the interactions of the sign-ins it marks too, so a
+ * save that lost to one finds its interaction ended as well: the count decides first.
+ */
+export const GUARD_HOLDS_SQL = 'select 1 as held from users where id = ? and sign_out_epoch = ? and not disabled';
+
+/**
  * The save found the account signed out (or disabled, or gone) since the sign-in began: nothing was
  * written. A SessionNotFound to oidc-provider, should one of its own saves of such an interaction
  * meet it (its resume re-saves one in a few cases): the person starts again, as with an interaction

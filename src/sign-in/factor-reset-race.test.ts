@@ -92,6 +92,28 @@ for (const backend of backends()) {
       assert.ok((await trail(user.id)).includes('login.refused:signed_out'));
     });
 
+    /** Armed by a test: the next finish waits here once its check has passed, before its result is saved. */
+    const checkedGate = createGate();
+    before(() => { gateMethod(idp.app.signInState, 'progressNow', checkedGate, 'after'); });
+
+    test('a sign-out after the TOTP step\'s check, before its save: the page says the account changed, and the audit log keeps the code and the refusal', async () => {
+      const user = await userWithTotp('zeno', 'installer-password-5');
+      const browser = new TestBrowser();
+      const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
+      const totpPage = await submit(browser, page.url, page.html, '/login', { username: 'zeno', password: 'installer-password-5' }, REDIRECT);
+      const form = findForm(totpPage.html, '/totp', totpPage.url);
+      const { reached, release } = checkedGate.hold();
+      const posting = browser.postForm(form.action, { ...form.fields, code: await totpAt(user.secret, timeStepAt(Date.now())) });
+      await reached; // the finish's check passed; its result is not saved yet
+      // The sign-out marks this sign-in's progress and ends its interaction, and moves the count on.
+      await signOutEverywhere(idp.db, systemClock, user.id);
+      release();
+      const res = await posting;
+      assert.equal(res.status, 409, 'the page that says the account changed, not one that says the sign-in expired');
+      assert.equal(await idp.db('oidc_models').where({ model: 'AuthorizationCode', account_id: user.id }).first('id'), undefined);
+      assert.deepEqual(await trail(user.id), ['login.password.success', 'totp.success', 'login.refused:signed_out'], 'the code that passed and the refusal are on record');
+    });
+
     test('a double-submitted "Continue" is no sign-out: both finish, the sign-in gets its code, nothing is refused', async () => {
       const user = await userWithTotp('yara', 'installer-password-4');
       const [code] = await idp.app.recoveryCodes.regenerate(user.id);

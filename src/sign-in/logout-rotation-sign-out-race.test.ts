@@ -31,7 +31,7 @@ for (const backend of backends()) {
     after(() => idp.stop());
 
     /** Signs in, then confirms a logout of the portal alone; `during` runs as the session's save ends its old id. */
-    async function logoutOneAppAcross(username: string, password: string, during: () => Promise<void>) {
+    async function logoutOneAppAcross(username: string, password: string, during: () => Promise<void>, confirmPath?: string) {
       const browser = new TestBrowser();
       const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
       const signedIn = await submit(browser, page.url, page.html, '/login', { username, password }, REDIRECT);
@@ -44,7 +44,8 @@ for (const backend of backends()) {
       const restore = duringDestroy(idp.app.provider.Session.adapter, sessionId, during);
       try {
         // Without logout=yes: only the app named is signed out, the session stays under a new id.
-        const res = await browser.postForm(form.action, { xsrf: form.fields['xsrf'] ?? '' });
+        const action = confirmPath === undefined ? form.action : new URL(confirmPath, form.action).href;
+        const res = await browser.postForm(action, { xsrf: form.fields['xsrf'] ?? '' });
         assert.ok(res.status < 400, `confirm answered ${res.status}`);
       } finally {
         restore();
@@ -64,6 +65,18 @@ for (const backend of backends()) {
       assert.equal(new URL(silent.url).searchParams.get('error'), 'login_required', `no single sign-on after the sign-out: ${silent.url}`);
       assert.equal(await liveSessionsOf(user.id), 0);
     });
+
+    // oidc-provider's router matches a path whatever its letters' case, and with one trailing slash:
+    // the confirm answers there too, so the check must not look at the path as written.
+    for (const confirmPath of ['/session/end/confirm/', '/Session/End/Confirm']) {
+      test(`nor when the confirm is posted to ${confirmPath}, which the provider routes to the same confirm`, async () => {
+        const user = await idp.addUser({ username: `saar${confirmPath.length}${confirmPath.charAt(1)}`, password: 'saar-password-1' });
+        const browser = await logoutOneAppAcross(user.username, 'saar-password-1', async () => { await signOutEverywhere(idp.db, systemClock, user.id); }, confirmPath);
+        const silent = await openSignInPage(browser, await startSignIn(config, rp, { prompt: 'none' }), REDIRECT);
+        assert.equal(new URL(silent.url).searchParams.get('error'), 'login_required', `no single sign-on after the sign-out: ${silent.url}`);
+        assert.equal(await liveSessionsOf(user.id), 0);
+      });
+    }
 
     test('without a sign-out the session stays (the test can tell the difference)', async () => {
       const user = await idp.addUser({ username: 'tijs', password: 'tijs-password-1' });

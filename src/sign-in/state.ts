@@ -49,7 +49,9 @@ export interface SignInStateStore {
    * finish) or replaced by a new password step, which is no sign-out. A sign-out after this read
    * is caught by the save itself, which carries the account's sign-out count (sign-out-guard.ts).
    * On PostgreSQL the row is read FOR SHARE: a sign-out that has marked it but not yet committed
-   * is waited for (a plain read would still see it unmarked).
+   * is waited for (a plain read would still see it unmarked). On SQLite this read runs on a
+   * read-only connection and does not see a sign-out still under way; the save, a write, waits for
+   * it and then finds the count moved on.
    */
   progressNow(checked: SignInState): Promise<ProgressNow>;
   /**
