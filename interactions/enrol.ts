@@ -66,9 +66,10 @@ export async function submitEnrol(ctx: Context, deps: InteractionDeps, uid: stri
     return showEnrol(ctx, deps, details, user, state.pendingTotpSecret, { status: 401, error: page.t(match.nearStep === undefined ? 'totp.error.invalid' : 'totp.error.clock') });
   }
   // The proving code's step is stored as used, so the same code cannot sign in again.
-  // Under the sign-out count the sign-in began under: a reset meanwhile leaves no authenticator of the old password's holder.
-  if (state.signOutEpoch === null) throw new IdpError('signed_out', 'this sign-in began before the sign-out count existed');
-  await deps.totp.enrol(user.id, state.pendingTotpSecret, match.step, state.signOutEpoch);
+  // Under the sign-out count the sign-in began under (progress an older instance stored during a
+  // rolling upgrade has none: the count as read with the account here): a reset meanwhile leaves
+  // no authenticator of the old password's holder.
+  await deps.totp.enrol(user.id, state.pendingTotpSecret, match.step, state.signOutEpoch ?? user.signOutEpoch);
   const codes = await deps.recoveryCodes.regenerate(user.id);
   await deps.signInState.clearPendingTotp(uid, user.id);
   // Recorded before the factor is added: the enrolment has happened even if the sign-in has moved on

@@ -43,12 +43,13 @@ export async function stepFor(deps: InteractionDeps, details: InteractionDetails
  * whether `state` is stored progress, which a sign-out marks; when not (the password step), only
  * the account can tell. One statement; a refused one reads the account once more to name the reason.
  */
-async function refusalNow(deps: InteractionDeps, state: SignInState, user: User, stored: boolean): Promise<FinishRefusal | undefined> {
-  if (!stored) return finishRefusal(await deps.accounts.findById(user.id), state, false);
+async function refusalNow(deps: InteractionDeps, state: SignInState, user: User, stored: boolean): Promise<{ refused: FinishRefusal | undefined; account: User | undefined }> {
+  const decide = (account: User | undefined, signedOut: boolean) => ({ refused: finishRefusal(account, state, signedOut), account });
+  if (!stored) return decide(await deps.accounts.findById(user.id), false);
   const progress = await deps.signInState.progressNow(state);
-  if (progress.kind === 'kept') return finishRefusal(progress.user, state, false);
+  if (progress.kind === 'kept') return decide(progress.user, false);
   // Gone (another request of this sign-in finished it) is no sign-out: the account alone decides.
-  return finishRefusal(await deps.accounts.findById(user.id), state, progress.kind === 'signed_out');
+  return decide(await deps.accounts.findById(user.id), progress.kind === 'signed_out');
 }
 
 /** The audit record of a sign-in that got this far and was refused: its factors passed, but it did not finish. */
@@ -88,7 +89,7 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
       await justDone.save();
       // Saved first, then checked: a sign-out before this check is seen here, and one after it
       // marks the progress just saved (and moves the count the finish compares: refusalNow).
-      const refused = await refusalNow(deps, justDone.state, justDone.user, false);
+      const { refused } = await refusalNow(deps, justDone.state, justDone.user, false);
       if (refused) {
         await deps.signInState.remove(details.uid);
         await deps.audit.record(refusedRecord(ctx, details, justDone.user, refused));
@@ -103,17 +104,20 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
   // The factor's own records (it passed either way) go with the outcome, in one insert: login.success
   // only for a login that finishes, and a finished login always has its records (a failed insert ends it).
   const records = justDone?.records ?? [];
-  const refused = await refusalNow(deps, state, user, justDone?.stored ?? true);
+  const { refused, account } = await refusalNow(deps, state, user, justDone?.stored ?? true);
   const refuse = async (reason: FinishRefusal): Promise<never> => {
     await deps.audit.recordAll([...records, refusedRecord(ctx, details, user, reason)]);
     await details.destroy();
     // A page that says why (the account changed), not the expired sign-in the interaction now is.
     throw new IdpError('signed_out', 'the account changed during this sign-in');
   };
-  if (refused) return refuse(refused);
+  if (refused || !account) return refuse(refused ?? 'account_removed');
+  // The count the sign-in began under; progress an older instance stored (a rolling upgrade) has
+  // none, and is held to the count as this check read it.
+  const epoch = state.signOutEpoch ?? account.signOutEpoch;
   try {
     await finishInteraction(ctx, details, {
-      login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true, [SIGN_OUT_EPOCH]: state.signOutEpoch },
+      login: { accountId: user.id, acr: level.acr, amr: level.amr, remember: true, [SIGN_OUT_EPOCH]: epoch },
     }, {
       merge: false,
       after: async () => {

@@ -140,6 +140,18 @@ for (const backend of backends()) {
       assert.ok(!events.some((e) => e.startsWith('login.refused')), events.join(' '));
     });
 
+    test('progress an older instance stored (no sign-out count: a rolling upgrade) still finishes its TOTP step', async () => {
+      const user = await userWithTotp('ivo', 'installer-password-6');
+      const browser = new TestBrowser();
+      const page = await openSignInPage(browser, await startSignIn(config, rp), REDIRECT);
+      const totpPage = await submit(browser, page.url, page.html, '/login', { username: 'ivo', password: 'installer-password-6' }, REDIRECT);
+      // As an instance from before the sign-out count writes it.
+      assert.equal(await idp.db('interaction_state').where({ account_id: user.id }).update({ sign_out_epoch: null }), 1);
+      const landed = await submit(browser, totpPage.url, totpPage.html, '/totp', { code: await totpAt(user.secret, timeStepAt(Date.now())) }, REDIRECT);
+      assert.ok(new URL(landed.url).searchParams.get('code'), `landed on ${landed.url}`);
+      assert.ok((await trail(user.id)).includes('login.success'));
+    });
+
     test('without a change the held step goes through (the test can tell the difference)', async () => {
       const user = await userWithTotp('xan', 'installer-password-3');
       const landed = await totpAcross('xan', 'installer-password-3', user.secret, async () => undefined);

@@ -32,7 +32,8 @@ test('finishRefusal: progress a sign-out marked (reset-2fa, sign out everywhere 
 test('finishRefusal: a sign-out since the sign-in began (the account\'s count moved on) may not finish, whatever became of its progress', () => {
   assert.equal(finishRefusal({ ...user, signOutEpoch: 1 }, checked, false), 'signed_out');
   assert.equal(finishRefusal({ ...user, signOutEpoch: 3 }, { ...checked, signOutEpoch: 3 }, false), undefined);
-  // Stored before the count existed: it cannot show which sign-outs it began after.
-  assert.equal(finishRefusal(user, { ...checked, signOutEpoch: null }, false), 'signed_out');
+  // Progress an older instance stored during a rolling upgrade has no count: held to the count as it is now.
+  assert.equal(finishRefusal({ ...user, signOutEpoch: 4 }, { ...checked, signOutEpoch: null }, false), undefined);
+  assert.equal(finishRefusal(user, { ...checked, signOutEpoch: null }, true), 'signed_out', 'a sign-out that marked it still counts');
   assert.equal(finishRefusal({ ...user, signOutEpoch: 1, disabled: true }, checked, false), 'account_disabled');
 });

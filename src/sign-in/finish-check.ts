@@ -16,13 +16,16 @@ export type FinishRefusal = 'account_removed' | 'account_disabled' | 'password_c
  * and still be under the sign-out count the sign-in began under (`began.signOutEpoch`: every
  * sign-out of the account bumps it); and no sign-out may have marked the stored progress
  * meanwhile (`signedOut`). An operator's reset-2fa and the account page's "sign out everywhere
- * else" change nothing else a finishing TOTP step could see. A sign-in stored before either
- * column existed (null) starts again. The account's own reason comes first.
+ * else" change nothing else a finishing TOTP step could see. A sign-in whose progress has no
+ * fingerprint (stored before that column) starts again; one with no count (its password step ran
+ * on an older instance during a rolling upgrade) is held to the count as it is now instead, as the
+ * finish's save then is (finish.ts), so two-step sign-ins go on working while instances are
+ * rolled. The account's own reason comes first.
  */
 export function finishRefusal(now: User | undefined, began: { passwordFingerprint: string | null; signOutEpoch: number | null }, signedOut: boolean): FinishRefusal | undefined {
   if (now === undefined) return 'account_removed';
   if (now.disabled) return 'account_disabled';
   if (began.passwordFingerprint === null || passwordFingerprint(now.passwordHash) !== began.passwordFingerprint) return 'password_changed';
-  if (signedOut || began.signOutEpoch === null || now.signOutEpoch !== began.signOutEpoch) return 'signed_out';
+  if (signedOut || (began.signOutEpoch !== null && now.signOutEpoch !== began.signOutEpoch)) return 'signed_out';
   return undefined;
 }
