@@ -21,6 +21,9 @@ export function guardOf(payload: AdapterPayload): { accountId: string; epoch: nu
   return typeof accountId === 'string' && typeof epoch === 'number' ? { accountId, epoch } : undefined;
 }
 
+/** The account's row, while it is enabled and under the guard's count (parameters: its id, the count). */
+const GUARD_HOLDS = 'select 1 as held from users where id = ? and sign_out_epoch = ? and not disabled';
+
 /**
  * A save of an existing, live interaction, only while the account is enabled and its count is the
  * guard's. Parameters: payload, grant_id, uid, user_code, account_id, expires_at, id, the
@@ -29,7 +32,7 @@ export function guardOf(payload: AdapterPayload): { accountId: string; epoch: nu
 export function guardedInteractionSaveSql(postgres: boolean): string {
   return `update oidc_models set payload = ?, grant_id = ?, uid = ?, user_code = ?, account_id = ?, expires_at = ?
   where model = 'Interaction' and id = ? and consumed_at is null
-    and exists (select 1 from users where id = ? and sign_out_epoch = ? and not disabled${postgres ? ' for share' : ''})`;
+    and exists (${GUARD_HOLDS}${postgres ? ' for share' : ''})`;
 }
 
 /**
@@ -38,7 +41,7 @@ export function guardedInteractionSaveSql(postgres: boolean): string {
  * ended for another reason. A sign-out ends the interactions of the sign-ins it marks too, so a
  * save that lost to one finds its interaction ended as well: the count decides first.
  */
-export const GUARD_HOLDS_SQL = 'select 1 as held from users where id = ? and sign_out_epoch = ? and not disabled';
+export const GUARD_HOLDS_SQL = GUARD_HOLDS;
 
 /**
  * The save found the account signed out (or disabled, or gone) since the sign-in began: nothing was
