@@ -60,7 +60,9 @@ export function allowedMethods(step: string): string[] {
 
 const MESSAGE_FOR: Partial<Record<string, MessageKey>> = {
   interaction_expired: 'error.expired',
-  signed_out: 'error.signed_out',
+  // A sign-in refused because the account changed: its session, if any, may well live on (the
+  // person's own "sign out everywhere else" kept it), so the page does not say it was signed out.
+  signed_out: 'error.account_changed',
   csrf_failed: 'error.csrf',
   not_found: 'error.notfound',
   body_too_large: 'error.too_large',

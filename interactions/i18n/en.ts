@@ -42,6 +42,7 @@ export const en: Record<keyof typeof nl, string> = {
   'error.csrf': 'This form has expired. Reload the page and try again.',
   'error.notfound': 'This page does not exist.',
   'error.too_large': 'What was sent is too large. Go back and try again with less text.',
+  'error.account_changed': 'Your account was changed while you were signing in (a new password, for example). Go back to the app and sign in again.',
   'error.signed_out': 'Your account was changed while you were signing in (a new password, for example), and you have been signed out. Go back to the app and sign in again.',
   'error.technical': 'Technical details',
   'totp.title': 'Two-step verification',

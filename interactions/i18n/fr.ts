@@ -42,6 +42,7 @@ export const fr: Record<keyof typeof nl, string> = {
   'error.csrf': 'Ce formulaire a expiré. Rechargez la page et réessayez.',
   'error.notfound': "Cette page n'existe pas.",
   'error.too_large': 'Les données envoyées sont trop volumineuses. Revenez en arrière et réessayez avec moins de texte.',
+  'error.account_changed': "Votre compte a été modifié pendant votre connexion (par exemple un nouveau mot de passe). Retournez dans l'application et reconnectez-vous.",
   'error.signed_out': "Votre compte a été modifié pendant votre connexion (par exemple un nouveau mot de passe) et vous avez été déconnecté. Retournez dans l'application et reconnectez-vous.",
   'error.technical': 'Détails techniques',
   'totp.title': 'Vérification en deux étapes',

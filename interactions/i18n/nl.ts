@@ -40,6 +40,7 @@ export const nl = {
   'error.csrf': 'Dit formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.',
   'error.notfound': 'Deze pagina bestaat niet.',
   'error.too_large': 'Wat er verzonden werd, is te groot. Ga terug en probeer het opnieuw met minder tekst.',
+  'error.account_changed': 'Je account werd gewijzigd terwijl je je aanmeldde (bijvoorbeeld een nieuw wachtwoord). Ga terug naar de app en meld je opnieuw aan.',
   'error.signed_out': 'Je account werd gewijzigd terwijl je je aanmeldde (bijvoorbeeld een nieuw wachtwoord), en je bent afgemeld. Ga terug naar de app en meld je opnieuw aan.',
   'error.technical': 'Technische details',
   'totp.title': 'Tweestapsverificatie',
