@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findForm, TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { discover, openSignInPage, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
+import { addPortal, openSignInPage, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { generateTotpSecret, timeStepAt } from '../factors/totp.ts';
 import type * as oidc from 'openid-client';
 
@@ -20,9 +20,7 @@ for (const backend of backends()) {
       await idp.addUser({ username: 'ivo', password: 'installer-password-1', role: 'installer' });
       const tess = await idp.addUser({ username: 'tess', password: 'installer-password-2', role: 'installer' });
       await idp.app.totp.enrol(tess.id, generateTotpSecret(), timeStepAt(Date.now()) - 1);
-      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
-      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
-      config = await discover(rp);
+      ({ rp, config } = await addPortal(idp, REDIRECT));
     });
     after(() => idp.stop());
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type * as oidc from 'openid-client';
 import { findForm, TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { discover, openSignInPage, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
+import { addPortal, openSignInPage, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { runCli } from '../cli/test-support.ts';
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
@@ -26,9 +26,7 @@ for (const backend of backends()) {
 
     before(async () => {
       idp = await startTestIdp({ backend });
-      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
-      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
-      config = await discover(rp);
+      ({ rp, config } = await addPortal(idp, REDIRECT));
       // The store the TOTP step uses (the app hands the same object to the pages): the code is
       // checked and its step stored as used, then the step is held.
       gateMethod(idp.app.totp, 'acceptStep', gate, 'after');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type * as oidc from 'openid-client';
 import { findForm, TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { discover, openSignInPage, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
+import { addPortal, openSignInPage, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
 import { systemClock } from '../security/clock.ts';
@@ -30,9 +30,7 @@ for (const backend of backends()) {
 
     before(async () => {
       idp = await startTestIdp({ backend, hasher: gated.hasher });
-      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
-      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
-      config = await discover(rp);
+      ({ rp, config } = await addPortal(idp, REDIRECT));
       gateMethod(idp.app.totp, 'acceptStep', codeGate, 'after');
       gateMethod(idp.app.signInState, 'progressNow', checkGate, 'before');
       // The password step's finish reads the account by id (the step itself reads it by login).

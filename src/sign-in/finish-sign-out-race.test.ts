@@ -14,7 +14,7 @@ import os from 'node:os';
 import type * as oidc from 'openid-client';
 import { findForm, TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { discover, openSignInPage, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
+import { addPortal, openSignInPage, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { secretOf } from '../adversarial/flows.ts';
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { generateTotpSecret, timeStepAt, totpAt } from '../factors/totp.ts';
@@ -37,9 +37,7 @@ for (const backend of backends()) {
 
     before(async () => {
       idp = await startTestIdp({ backend, hasher: gated.hasher });
-      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
-      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
-      config = await discover(rp);
+      ({ rp, config } = await addPortal(idp, REDIRECT));
       gateMethod(idp.app.signInState, 'progressNow', checkedGate, 'after');
       // The password step's finish checks the account by id (the step itself reads it by login).
       gateMethod(idp.app.accounts, 'findById', checkedGate, 'after');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type * as oidc from 'openid-client';
 import { findForm, TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { discover, openSignInPage, startSignIn, type RpOptions } from '../testing/relying-party.ts';
+import { addPortal, openSignInPage, startSignIn, type RpOptions } from '../testing/relying-party.ts';
 import { gatedHasher } from '../testing/gate.ts';
 import { signOutEverywhere } from '../provider/account-sign-out.ts';
 import { generateTotpSecret, timeStepAt } from '../factors/totp.ts';
@@ -27,9 +27,7 @@ for (const backend of backends()) {
 
     before(async () => {
       idp = await startTestIdp({ backend, hasher: gated.hasher });
-      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
-      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
-      config = await discover(rp);
+      ({ rp, config } = await addPortal(idp, REDIRECT));
     });
     after(() => idp.stop());
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import argon2 from 'argon2';
 import { TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { discover, openSignInPage, passwordSignIn, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
+import { addPortal, openSignInPage, passwordSignIn, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { createArgon2Hasher, OWASP_ARGON2ID } from '../security/password-hashing.ts';
 import type * as oidc from 'openid-client';
 
@@ -20,9 +20,7 @@ for (const backend of backends()) {
 
     before(async () => {
       idp = await startTestIdp({ backend });
-      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
-      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
-      config = await discover(rp);
+      ({ rp, config } = await addPortal(idp, REDIRECT));
     });
     after(() => idp.stop());
 

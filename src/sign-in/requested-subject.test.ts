@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { discover, openSignInPage, passwordSignIn, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
+import { addPortal, openSignInPage, passwordSignIn, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import type * as oidc from 'openid-client';
 
 const REDIRECT = 'http://127.0.0.1:8772/callback';
@@ -22,9 +22,7 @@ for (const backend of backends()) {
       await idp.addUser({ username: 'rita', password: 'rita-password-long' });
       await idp.addUser({ username: 'sam', password: 'sam-password-long-1' });
       await idp.addUser({ username: 'ivo', password: 'ivo-password-long-1', role: 'installer' });
-      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
-      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
-      config = await discover(rp);
+      ({ rp, config } = await addPortal(idp, REDIRECT));
       const tokens = await passwordSignIn(new TestBrowser(), config, rp, 'rita', 'rita-password-long');
       ritaIdToken = tokens.id_token ?? '';
       ritaSub = String(tokens.claims()?.sub);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestBrowser, secretOf } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { discover, openSignInPage, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
+import { addPortal, openSignInPage, redeem, startSignIn, submit, type RpOptions } from '../testing/relying-party.ts';
 import { manualClock } from '../security/clock.ts';
 import { timeStepAt, totpAt } from '../factors/totp.ts';
 import type * as oidc from 'openid-client';
@@ -28,9 +28,7 @@ for (const backend of backends()) {
       idp = await startTestIdp({ backend, clock, env: { COOKIE_KEYS: COOKIE_KEY } });
       await idp.addUser({ username: 'rosa', password: 'rosa-password-1' });
       await idp.addUser({ username: 'tom', password: 'tom-password-1' });
-      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
-      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
-      config = await discover(rp);
+      ({ rp, config } = await addPortal(idp, REDIRECT));
     });
     after(() => idp.stop());
 

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestBrowser } from '../testing/browser.ts';
 import { backends, startTestIdp, type TestIdp } from '../testing/harness.ts';
-import { discover, openSignInPage, passwordSignIn, redeem, startSignIn, type RpOptions } from '../testing/relying-party.ts';
+import { addPortal, discover, openSignInPage, passwordSignIn, redeem, startSignIn, type RpOptions } from '../testing/relying-party.ts';
 import { manualClock } from '../security/clock.ts';
 import type * as oidc from 'openid-client';
 
@@ -25,9 +25,7 @@ for (const backend of backends()) {
       // The defaults, said out loud so the test reads on its own.
       idp = await startTestIdp({ backend, clock, env: { SESSION_IDLE_TIMEOUT_SECONDS: String(IDLE_S), SESSION_TTL_SECONDS: String(TTL_S) } });
       await idp.addUser({ username: 'ida', password: 'ida-password-1' });
-      await idp.addClient({ client_id: 'portal', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', jullix_first_party: true });
-      rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri: REDIRECT };
-      config = await discover(rp);
+      ({ rp, config } = await addPortal(idp, REDIRECT));
     });
     after(() => idp.stop());
 

@@ -55,3 +55,13 @@ export async function passwordSignIn(browser: TestBrowser, config: oidc.Configur
   if (!after.url.startsWith(o.redirectUri)) throw new Error(`sign-in did not reach the callback: ${after.status} ${after.url}`);
   return redeem(config, after.url, started);
 }
+
+/**
+ * Registers the portal (a first-party public client with `redirectUri`) on a test IdP and discovers
+ * it: the relying app most integration tests sign in through.
+ */
+export async function addPortal(idp: { config: { issuer: string }; addClient(metadata: Record<string, unknown>): Promise<unknown> }, redirectUri: string): Promise<{ rp: RpOptions; config: oidc.Configuration }> {
+  await idp.addClient({ client_id: 'portal', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', jullix_first_party: true });
+  const rp = { issuer: idp.config.issuer, clientId: 'portal', redirectUri };
+  return { rp, config: await discover(rp) };
+}
